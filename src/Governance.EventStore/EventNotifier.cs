@@ -1,0 +1,66 @@
+using System.Threading.Channels;
+using Npgsql;
+
+namespace Governance.EventStore;
+
+/// <summary>
+/// Sends pg_notify after commit, outside the append transaction: NOTIFY inside a transaction takes a
+/// database-wide lock at commit, which would serialise every writer's commit. Concurrent appends
+/// coalesce into one notification; the daemon also polls, so a lost notification only costs latency.
+/// </summary>
+internal sealed class EventNotifier(NpgsqlDataSource dataSource) : IAsyncDisposable
+{
+    public const string Channel = "governance_events";
+
+    private readonly Channel<bool> pending = System.Threading.Channels.Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    private readonly CancellationTokenSource stopping = new();
+    private Task? loop;
+    private int started;
+
+    public void Signal()
+    {
+        if (Interlocked.Exchange(ref started, 1) == 0)
+        {
+            loop = Task.Run(RunAsync);
+        }
+
+        pending.Writer.TryWrite(true);
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            while (await pending.Reader.WaitToReadAsync(stopping.Token))
+            {
+                pending.Reader.TryRead(out _);
+                try
+                {
+                    await using var cmd = dataSource.CreateCommand($"SELECT pg_notify('{Channel}', '')");
+                    await cmd.ExecuteNonQueryAsync(stopping.Token);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+                {
+                    // Polling picks the events up; nothing is lost by a failed wake-up call.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        pending.Writer.TryComplete();
+        await stopping.CancelAsync();
+        if (loop is not null)
+        {
+            await loop;
+        }
+
+        stopping.Dispose();
+    }
+}

@@ -1,0 +1,352 @@
+using System.Diagnostics;
+using Governance.EventStore.Projections;
+using Governance.EventStore.Serialization;
+using Governance.EventStore.Telemetry;
+using NodaTime;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Governance.EventStore;
+
+/// <summary>The event store on PostgreSQL.</summary>
+public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
+{
+    internal const string SelectColumns =
+        "seq, tx_id, id, stream_id, stream_type, version, type, data::text, metadata::text, recorded_at, hash";
+
+    private readonly NpgsqlDataSource dataSource;
+    private readonly EventSerializer serializer;
+    private readonly IReadOnlyList<IInlineProjection> inlineProjections;
+    private readonly EventNotifier notifier;
+
+    public PostgresEventStore(NpgsqlDataSource dataSource, EventSerializer serializer, IEnumerable<IInlineProjection> inlineProjections)
+    {
+        this.dataSource = dataSource;
+        this.serializer = serializer;
+        this.inlineProjections = [.. inlineProjections];
+        notifier = new EventNotifier(dataSource);
+    }
+
+    /// <summary>The serializer used for event bodies.</summary>
+    public EventSerializer Serializer => serializer;
+
+    /// <summary>A data source configured for the store: lock and idle-transaction timeouts on every session.</summary>
+    public static NpgsqlDataSource CreateDataSource(EventStoreOptions options, Action<NpgsqlDataSourceBuilder>? configure = null)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        var settings = $"-c lock_timeout={(long)options.LockTimeout.TotalMilliseconds} " +
+                       $"-c idle_in_transaction_session_timeout={(long)options.IdleInTransactionTimeout.TotalMilliseconds}";
+        connection.Options = string.IsNullOrWhiteSpace(connection.Options) ? settings : $"{connection.Options} {settings}";
+        var builder = new NpgsqlDataSourceBuilder(connection.ConnectionString);
+        configure?.Invoke(builder);
+        return builder.Build();
+    }
+
+    /// <inheritdoc />
+    public Task<AppendResult> AppendAsync(string streamId, string streamType, ExpectedVersion expected, IReadOnlyList<object> events, EventMetadata metadata, CancellationToken ct = default) =>
+        AppendAsync([new StreamAppend(streamId, streamType, expected, events)], metadata, ct);
+
+    /// <inheritdoc />
+    public async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct = default)
+    {
+        Validate(appends);
+        var started = Stopwatch.GetTimestamp();
+        using var activity = EventStoreTelemetry.ActivitySource.StartActivity("governance.append");
+        activity?.SetTag("governance.stream.id", string.Join(",", appends.Select(a => a.StreamId)));
+        activity?.SetTag("governance.event.types", string.Join(",", appends.SelectMany(a => a.Events).Select(e => serializer.Registry.NameOf(e.GetType())).Distinct()));
+
+        if (metadata.TraceId is null && Activity.Current is { } ambient)
+        {
+            metadata = metadata with { TraceId = ambient.TraceId.ToString() };
+        }
+
+        // A stable lock order, so two units of work over the same streams cannot deadlock.
+        var ordered = appends.OrderBy(a => a.StreamId, StringComparer.Ordinal).ToList();
+        var metadataJson = serializer.SerializeMetadata(metadata);
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        try
+        {
+            var current = await LockStreamsAsync(connection, tx, ordered, ct);
+            foreach (var append in ordered)
+            {
+                var version = current[append.StreamId];
+                if (!append.Expected.IsSatisfiedBy(version))
+                {
+                    throw new ConcurrencyException(append.StreamId, append.Expected, version);
+                }
+            }
+
+            var stored = await InsertAsync(connection, tx, ordered, current, metadata, metadataJson, ct);
+            if (inlineProjections.Count > 0)
+            {
+                var context = new ProjectionContext(connection, tx);
+                foreach (var projection in inlineProjections)
+                {
+                    await projection.ApplyAsync(context, stored, ct);
+                }
+            }
+
+            await tx.CommitAsync(ct);
+            notifier.Signal();
+
+            foreach (var group in stored.GroupBy(e => e.StreamType))
+            {
+                EventStoreTelemetry.EventsAppended.Add(group.Count(), new KeyValuePair<string, object?>("stream_type", group.Key));
+            }
+
+            EventStoreTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return new AppendResult(stored);
+        }
+        catch (PostgresException ex) when (IsConflict(ex))
+        {
+            var first = ordered[0];
+            throw new ConcurrencyException(first.StreamId, first.Expected, -1, ex);
+        }
+    }
+
+    private static bool IsConflict(PostgresException ex) =>
+        ex.SqlState switch
+        {
+            PostgresErrorCodes.UniqueViolation => ex.ConstraintName is "events_stream_version" or "streams_pkey"
+                                                  || ex.TableName is "events" or "streams" || ex.ConstraintName is null,
+            PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure => true,
+            _ => false,
+        };
+
+    private static void Validate(IReadOnlyList<StreamAppend> appends)
+    {
+        if (appends.Count == 0)
+        {
+            throw new ArgumentException("A unit of work appends to at least one stream.", nameof(appends));
+        }
+
+        if (appends.Select(a => a.StreamId).Distinct(StringComparer.Ordinal).Count() != appends.Count)
+        {
+            throw new ArgumentException("A unit of work names each stream once.", nameof(appends));
+        }
+
+        foreach (var append in appends)
+        {
+            if (string.IsNullOrWhiteSpace(append.StreamId) || string.IsNullOrWhiteSpace(append.StreamType))
+            {
+                throw new ArgumentException("Streams need an id and a type.", nameof(appends));
+            }
+
+            if (append.Events.Count == 0)
+            {
+                throw new ArgumentException($"No events to append to '{append.StreamId}'.", nameof(appends));
+            }
+        }
+    }
+
+    private static async Task<Dictionary<string, long>> LockStreamsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<StreamAppend> ordered, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection, tx);
+        foreach (var append in ordered)
+        {
+            var command = new NpgsqlBatchCommand("SELECT version FROM governance.streams WHERE id = $1 FOR UPDATE");
+            command.Parameters.Add(new() { Value = append.StreamId });
+            batch.BatchCommands.Add(command);
+        }
+
+        var current = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        foreach (var append in ordered)
+        {
+            current[append.StreamId] = await reader.ReadAsync(ct) ? reader.GetInt32(0) : 0;
+            await reader.NextResultAsync(ct);
+        }
+
+        return current;
+    }
+
+    private async Task<List<StoredEvent>> InsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, List<StreamAppend> ordered,
+        Dictionary<string, long> current, EventMetadata metadata, string metadataJson, CancellationToken ct)
+    {
+        var pending = new List<(StreamAppend Append, object Event, Guid Id, int Version, string Type)>();
+        await using var batch = new NpgsqlBatch(connection, tx);
+        foreach (var append in ordered)
+        {
+            var version = (int)current[append.StreamId];
+            foreach (var @event in append.Events)
+            {
+                version++;
+                var (type, json) = serializer.Serialize(@event);
+                var id = Guid.CreateVersion7();
+                var insert = new NpgsqlBatchCommand(
+                    "INSERT INTO governance.events (id, stream_id, stream_type, version, type, data, metadata) " +
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq, tx_id, recorded_at, hash");
+                insert.Parameters.Add(new() { Value = id });
+                insert.Parameters.Add(new() { Value = append.StreamId });
+                insert.Parameters.Add(new() { Value = append.StreamType });
+                insert.Parameters.Add(new() { Value = version });
+                insert.Parameters.Add(new() { Value = type });
+                insert.Parameters.Add(new() { Value = json, NpgsqlDbType = NpgsqlDbType.Jsonb });
+                insert.Parameters.Add(new() { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
+                batch.BatchCommands.Add(insert);
+                pending.Add((append, @event, id, version, type));
+            }
+
+            var upsert = new NpgsqlBatchCommand(
+                "INSERT INTO governance.streams AS s (id, type, version, last_hash) " +
+                "VALUES ($1, $2, $3, (SELECT hash FROM governance.events WHERE stream_id = $1 AND version = $3)) " +
+                "ON CONFLICT (id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash, updated_at = clock_timestamp()");
+            upsert.Parameters.Add(new() { Value = append.StreamId });
+            upsert.Parameters.Add(new() { Value = append.StreamType });
+            upsert.Parameters.Add(new() { Value = version });
+            batch.BatchCommands.Add(upsert);
+        }
+
+        var stored = new List<StoredEvent>(pending.Count);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var index = 0;
+        foreach (var append in ordered)
+        {
+            for (var i = 0; i < append.Events.Count; i++, index++)
+            {
+                await reader.ReadAsync(ct);
+                var p = pending[index];
+                stored.Add(new StoredEvent(
+                    reader.GetInt64(0), reader.GetFieldValue<ulong>(1), p.Id, append.StreamId, append.StreamType,
+                    p.Version, p.Type, p.Event, metadata, Instant.FromDateTimeUtc(reader.GetDateTime(2)),
+                    reader.GetFieldValue<byte[]>(3)));
+                await reader.NextResultAsync(ct);
+            }
+
+            await reader.NextResultAsync(ct); // the stream upsert
+        }
+
+        return stored;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, StreamRead? read = null, CancellationToken ct = default)
+    {
+        read ??= new StreamRead();
+        await using var cmd = dataSource.CreateCommand(
+            $"SELECT {SelectColumns} FROM governance.events WHERE stream_id = $1 AND version >= $2 " +
+            "AND ($3::int IS NULL OR version <= $3) AND ($4::timestamptz IS NULL OR recorded_at <= $4) ORDER BY version");
+        cmd.Parameters.Add(new() { Value = streamId });
+        cmd.Parameters.Add(new() { Value = (int)Math.Clamp(read.FromVersion, 1, int.MaxValue) });
+        cmd.Parameters.Add(new() { Value = read.ToVersion is { } to ? (int)Math.Clamp(to, 0, int.MaxValue) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new() { Value = read.AsOf is { } asOf ? asOf.ToDateTimeUtc() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        return await ReadEventsAsync(cmd, ct);
+    }
+
+    /// <inheritdoc />
+    public async Task<long> GetStreamVersionAsync(string streamId, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT version FROM governance.streams WHERE id = $1");
+        cmd.Parameters.Add(new() { Value = streamId });
+        return await cmd.ExecuteScalarAsync(ct) is int version ? version : 0;
+    }
+
+    /// <inheritdoc />
+    public async Task<Aggregate<T>?> AggregateStreamAsync<T>(string streamId, Instant? asOf = null, CancellationToken ct = default)
+        where T : IStreamState<T>
+    {
+        var events = await ReadStreamAsync(streamId, new StreamRead(AsOf: asOf), ct);
+        if (events.Count == 0)
+        {
+            return null;
+        }
+
+        var state = T.Initial;
+        foreach (var @event in events)
+        {
+            state = state.Evolve(@event);
+        }
+
+        return new Aggregate<T>(state, events[^1].Version);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredEvent>> ReadAllAsync(LogPosition after, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await ReadAllAsync(connection, after, limit, ct);
+    }
+
+    internal async Task<IReadOnlyList<StoredEvent>> ReadAllAsync(NpgsqlConnection connection, LogPosition after, int limit, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT {SelectColumns} FROM governance.events " +
+            "WHERE (tx_id, seq) > ($1, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) " +
+            "ORDER BY tx_id, seq LIMIT $3", connection);
+        cmd.Parameters.Add(new() { Value = after.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        cmd.Parameters.Add(new() { Value = after.Seq });
+        cmd.Parameters.Add(new() { Value = Math.Clamp(limit, 1, 100_000) });
+        return await ReadEventsAsync(cmd, ct);
+    }
+
+    internal async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var events = new List<StoredEvent>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            events.Add(Materialize(reader));
+        }
+
+        return events;
+    }
+
+    /// <summary>Turns a row selected with <see cref="SelectColumns"/> into an event.</summary>
+    public StoredEvent Materialize(NpgsqlDataReader reader)
+    {
+        var (type, data) = serializer.Deserialize(reader.GetString(6), reader.GetString(7));
+        return new StoredEvent(
+            reader.GetInt64(0), reader.GetFieldValue<ulong>(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4),
+            reader.GetInt32(5), type, data, serializer.DeserializeMetadata(reader.GetString(8)),
+            Instant.FromDateTimeUtc(reader.GetDateTime(9)), reader.GetFieldValue<byte[]>(10));
+    }
+
+    /// <inheritdoc />
+    public async Task<HashChainReport> VerifyHashChainsAsync(CancellationToken ct = default)
+    {
+        // One pass over the log: each event's hash must follow from its predecessor's, versions must be
+        // contiguous, and each stream's recorded head must be its last event.
+        const string sql = """
+            WITH chain AS (
+                SELECT e.stream_id, e.version, e.seq, e.hash,
+                       lag(e.hash) OVER w AS previous_hash,
+                       lag(e.version) OVER w AS previous_version,
+                       sha256(coalesce(lag(e.hash) OVER w, '\x'::bytea) || governance.event_canonical(
+                           e.id, e.stream_id, e.stream_type, e.version, e.type, e.data, e.metadata, e.recorded_at)) AS expected
+                FROM governance.events e
+                WINDOW w AS (PARTITION BY e.stream_id ORDER BY e.version)
+            )
+            SELECT stream_id, version, seq,
+                   CASE WHEN coalesce(previous_version, 0) <> version - 1 THEN 'version gap before this event'
+                        ELSE 'hash does not match the event and its predecessor' END
+            FROM chain
+            WHERE hash <> expected OR coalesce(previous_version, 0) <> version - 1
+            UNION ALL
+            SELECT s.id, s.version, coalesce(e.seq, 0), 'stream head does not match its last event'
+            FROM governance.streams s
+            LEFT JOIN governance.events e ON e.stream_id = s.id AND e.version = s.version
+            WHERE e.hash IS DISTINCT FROM s.last_hash
+            ORDER BY 1, 2
+            LIMIT 1000;
+            SELECT (SELECT count(*) FROM governance.streams), (SELECT count(*) FROM governance.events);
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        var broken = new List<BrokenChain>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            broken.Add(new BrokenChain(reader.GetString(0), reader.GetInt32(1), reader.GetInt64(2), reader.GetString(3)));
+        }
+
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        return new HashChainReport(broken.Count == 0, reader.GetInt64(0), reader.GetInt64(1), broken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => notifier.DisposeAsync();
+}

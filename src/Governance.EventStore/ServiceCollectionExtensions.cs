@@ -1,0 +1,46 @@
+using Governance.EventStore.Projections;
+using Governance.EventStore.Serialization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace Governance.EventStore;
+
+/// <summary>Registers the event store, its serializer, its monitor and (optionally) the projection daemon.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the store. Inline and async projections are taken from the container
+    /// (<see cref="IInlineProjection"/>, <see cref="IAsyncProjection"/>), so features register their own.
+    /// </summary>
+    public static IServiceCollection AddGovernanceEventStore(this IServiceCollection services, Action<IServiceProvider, EventStoreOptions> configure)
+    {
+        services.AddSingleton(sp =>
+        {
+            var options = new EventStoreOptions();
+            configure(sp, options);
+            return options;
+        });
+        services.AddSingleton(sp => PostgresEventStore.CreateDataSource(sp.GetRequiredService<EventStoreOptions>()));
+        services.AddSingleton(sp => new EventSerializer(sp.GetRequiredService<EventStoreOptions>().Registry));
+        services.AddSingleton(sp => new PostgresEventStore(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<EventSerializer>(),
+            sp.GetServices<IInlineProjection>()));
+        services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
+        services.AddSingleton(sp => new ProjectionMonitor(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<ProjectionDaemon>();
+        services.AddSingleton<IHostedService>(sp => new DaemonHost(sp.GetRequiredService<ProjectionDaemon>(), sp.GetRequiredService<EventStoreOptions>()));
+        return services;
+    }
+
+    /// <summary>Starts the daemon only where the options say this node runs it.</summary>
+    private sealed class DaemonHost(ProjectionDaemon daemon, EventStoreOptions options) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            options.RunDaemon ? daemon.StartAsync(cancellationToken) : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) =>
+            options.RunDaemon ? daemon.StopAsync(cancellationToken) : Task.CompletedTask;
+    }
+}
