@@ -1,6 +1,29 @@
+using Governance.Api;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Health;
+using Governance.Api.Core.Json;
+using Governance.Api.Core.OpenApi;
+using Governance.Api.Core.Telemetry;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddGovernanceJson();
+builder.AddGovernanceProblems();
+builder.AddGovernanceAuth();
+builder.AddGovernanceTelemetry();
+builder.AddGovernanceOpenApi();
+await builder.AddGovernanceFeaturesAsync();
+
 var app = builder.Build();
+app.UseGovernanceProblems();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapGovernanceHealth();
+app.MapGovernanceOpenApi();
+app.MapGovernanceApi();
+app.AnnounceOnStart();
 
-app.MapGet("/", () => "Hello World!");
+await app.RunAsync();
 
-app.Run();
+/// <summary>The entry point, visible to the test host.</summary>
+public partial class Program;

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace Governance.Api.Audit;
+
+/// <summary>An event exactly as stored: body and metadata as written, position and hash for verification.</summary>
+public sealed record AuditEvent(
+    long Seq, string Position, Guid Id, string StreamId, string StreamType, int Version, string Type,
+    JsonElement Data, JsonElement Metadata, DateTime RecordedAt, string Hash)
+{
+    /// <summary>Columns read by <see cref="Read"/>.</summary>
+    public const string Columns = "seq, tx_id, id, stream_id, stream_type, version, type, data::text, metadata::text, recorded_at, hash";
+
+    /// <summary>Reads every row of a query selecting <see cref="Columns"/>.</summary>
+    public static async Task<List<AuditEvent>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var events = new List<AuditEvent>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            events.Add(Read(reader));
+        }
+
+        return events;
+    }
+
+    private static AuditEvent Read(NpgsqlDataReader reader)
+    {
+        using var data = JsonDocument.Parse(reader.GetString(7));
+        using var metadata = JsonDocument.Parse(reader.GetString(8));
+        return new AuditEvent(
+            reader.GetInt64(0), $"{reader.GetFieldValue<ulong>(1)}.{reader.GetInt64(0)}", reader.GetGuid(2),
+            reader.GetString(3), reader.GetString(4), reader.GetInt32(5), reader.GetString(6),
+            data.RootElement.Clone(), metadata.RootElement.Clone(),
+            DateTime.SpecifyKind(reader.GetDateTime(9), DateTimeKind.Utc), Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(10)));
+    }
+}

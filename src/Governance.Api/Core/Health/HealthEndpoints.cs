@@ -1,0 +1,43 @@
+using Governance.Api.Core.Storage;
+using Governance.EventStore;
+using Governance.EventStore.Projections;
+using Npgsql;
+
+namespace Governance.Api.Core.Health;
+
+/// <summary>/health/live (the process answers) and /health/ready (database, schema and daemon are fine).</summary>
+public static class HealthEndpoints
+{
+    /// <summary>A readiness report.</summary>
+    public sealed record Readiness(string Status, bool Database, bool Migrations, bool Daemon, string? Error = null);
+
+    /// <summary>Maps both endpoints, open to anyone.</summary>
+    public static WebApplication MapGovernanceHealth(this WebApplication app)
+    {
+        app.MapGet("/health/live", () => Results.Ok(new { status = "live" }))
+            .AllowAnonymous().WithTags("Health").WithName("Live");
+
+        app.MapGet("/health/ready", async (NpgsqlDataSource db, EventStoreOptions options, ProjectionDaemon daemon, CancellationToken ct) =>
+            {
+                bool database = false, migrations = false;
+                string? error = null;
+                try
+                {
+                    await using var cmd = db.CreateCommand("SELECT 1");
+                    database = await cmd.ExecuteScalarAsync(ct) is 1;
+                    migrations = await SchemaMigrator.IsCurrentAsync(db, options.Migrations, ct);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+                {
+                    error = ex.Message;
+                }
+
+                var daemonOk = !options.RunDaemon || daemon.IsRunning;
+                var ready = database && migrations && daemonOk;
+                var report = new Readiness(ready ? "ready" : "not ready", database, migrations, daemonOk, error);
+                return ready ? Results.Ok(report) : Results.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
+            })
+            .AllowAnonymous().WithTags("Health").WithName("Ready");
+        return app;
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Governance.EventStore.Serialization;
+
+namespace Governance.Api.Core.Json;
+
+/// <summary>The one JSON shape of the service: camelCase, enums as strings, NodaTime as ISO-8601, strict about unknown fields.</summary>
+public static class JsonConfiguration
+{
+    /// <summary>Applies the shared settings to <paramref name="options"/>.</summary>
+    public static void Apply(JsonSerializerOptions options)
+    {
+        var shared = EventSerializer.CreateDefaultOptions();
+        options.PropertyNamingPolicy = shared.PropertyNamingPolicy;
+        options.PropertyNameCaseInsensitive = true;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.ReadCommentHandling = JsonCommentHandling.Disallow;
+        options.MaxDepth = 32;
+
+        // A misspelt field ("requiredApproval") is a client error, not something to ignore silently.
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        foreach (var converter in shared.Converters)
+        {
+            options.Converters.Add(converter);
+        }
+    }
+
+    /// <summary>Configures minimal API JSON.</summary>
+    public static WebApplicationBuilder AddGovernanceJson(this WebApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(o => Apply(o.SerializerOptions));
+        return builder;
+    }
+}

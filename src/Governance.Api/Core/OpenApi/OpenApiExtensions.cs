@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Governance.Api.Core.OpenApi;
+
+/// <summary>The OpenAPI document at /openapi/v1.json, with the bearer key scheme.</summary>
+public static class OpenApiExtensions
+{
+    /// <summary>Registers the document.</summary>
+    public static WebApplicationBuilder AddGovernanceOpenApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new OpenApiInfo
+            {
+                Title = "Governance",
+                Version = "v1",
+                Description = "Event-sourced model governance: lineage, promotions with evidence, deployments, incidents, SLOs and audit.",
+            };
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API key: Authorization: Bearer <key>.",
+            };
+            document.Security ??= [];
+            document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    /// <summary>Serves the document without a key.</summary>
+    public static WebApplication MapGovernanceOpenApi(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,39 @@
+using FluentValidation;
+
+namespace Governance.Api.Core.Validation;
+
+/// <summary>Runs the body's FluentValidation validator before the handler: 400 with errors per field.</summary>
+public sealed class ValidationFilter<T>(IValidator<T> validator) : IEndpointFilter
+{
+    /// <inheritdoc />
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var body = context.Arguments.OfType<T>().FirstOrDefault();
+        if (body is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Missing body", detail: "This request needs a JSON body.");
+        }
+
+        var result = await validator.ValidateAsync(body, context.HttpContext.RequestAborted);
+        if (result.IsValid)
+        {
+            return await next(context);
+        }
+
+        var errors = result.Errors
+            .GroupBy(e => CamelCasePath(e.PropertyName))
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray());
+        return Results.ValidationProblem(errors, title: "Invalid request", detail: "One or more fields are invalid.");
+    }
+
+    private static string CamelCasePath(string path) =>
+        string.Join('.', path.Split('.').Select(part => part.Length == 0 ? part : char.ToLowerInvariant(part[0]) + part[1..]));
+}
+
+/// <summary>Adds validation to an endpoint.</summary>
+public static class ValidationExtensions
+{
+    /// <summary>Validates the <typeparamref name="T"/> body with its registered validator.</summary>
+    public static RouteHandlerBuilder Validate<T>(this RouteHandlerBuilder builder) =>
+        builder.AddEndpointFilter<ValidationFilter<T>>().ProducesValidationProblem();
+}

@@ -1,0 +1,43 @@
+using FluentValidation;
+using Governance.Api.Audit;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Storage;
+using Governance.Api.Principals;
+using Governance.EventStore;
+using Governance.EventStore.Projections;
+using NodaTime;
+
+namespace Governance.Api;
+
+/// <summary>The feature slices: their events, projections, validators and endpoints, in one place.</summary>
+public static class Features
+{
+    /// <summary>Registers every slice's services; call before the store is built.</summary>
+    public static async Task<WebApplicationBuilder> AddGovernanceFeaturesAsync(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IClock>(SystemClock.Instance);
+        builder.Services.AddSingleton<CommandExecutor>();
+        builder.Services.AddValidatorsFromAssemblyContaining<CreatePrincipal.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
+
+        builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
+        builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
+
+        await builder.AddGovernanceStorageAsync(RegisterEvents);
+        return builder;
+    }
+
+    /// <summary>Every event type the service writes.</summary>
+    public static void RegisterEvents(EventStoreOptions options) => Principal.RegisterEvents(options.Registry);
+
+    /// <summary>Maps every slice under /api/v1.</summary>
+    public static WebApplication MapGovernanceApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1");
+        CreatePrincipal.Map(api);
+        PrincipalView.Map(api);
+        ListAuditEvents.Map(api);
+        GetStreamEvents.Map(api);
+        VerifyAuditLog.Map(api);
+        return app;
+    }
+}
