@@ -18,6 +18,7 @@ internal sealed class EventNotifier(NpgsqlDataSource dataSource) : IAsyncDisposa
     private readonly CancellationTokenSource stopping = new();
     private Task? loop;
     private int started;
+    private int disposed;
 
     public void Signal()
     {
@@ -54,6 +55,12 @@ internal sealed class EventNotifier(NpgsqlDataSource dataSource) : IAsyncDisposa
 
     public async ValueTask DisposeAsync()
     {
+        // Hosts may dispose the store more than once.
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         pending.Writer.TryComplete();
         await stopping.CancelAsync();
         if (loop is not null)

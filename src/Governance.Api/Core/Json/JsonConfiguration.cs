@@ -20,6 +20,9 @@ public static class JsonConfiguration
 
         // A misspelt field ("requiredApproval") is a client error, not something to ignore silently.
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+
+        // {"name":"a","name":"admin"} must not let the second value slip past whatever checked the first.
+        options.AllowDuplicateProperties = false;
         foreach (var converter in shared.Converters)
         {
             options.Converters.Add(converter);

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Governance.Api.Tests.Harness;
+
+namespace Governance.Api.Tests.Audit;
+
+/// <summary>The audit endpoints: filtered, paged, stable under concurrent writes, and able to prove the log untouched.</summary>
+public sealed class AuditTests(GovernanceApp app) : IClassFixture<GovernanceApp>
+{
+    [Fact]
+    public async Task events_can_be_filtered_by_actor_and_type()
+    {
+        var auditor = await app.CreatePrincipalAsync("audit-admin", "admin");
+        using (var client = app.Client(auditor))
+        {
+            await client.PostAsync("/api/v1/principals", Json(new { name = "audit-nina", roles = new[] { "viewer" } }));
+        }
+
+        // The feed shows events once no older transaction can still commit before them; poll briefly for that.
+        var events = await Eventually(async () =>
+        {
+            var page = await app.Scenario(s => s.Get.Url("/api/v1/audit/events?actor=audit-admin&type=principal_created").StatusCodeShouldBe(200));
+            return page.Json.GetProperty("events").EnumerateArray().ToList();
+        }, e => e.Count > 0);
+        events.Count.ShouldBe(1);
+        events[0].GetProperty("streamId").GetString().ShouldBe("principal-audit-nina");
+        events[0].GetProperty("metadata").GetProperty("actor").GetString().ShouldBe("audit-admin");
+    }
+
+    [Fact]
+    public async Task events_can_be_filtered_by_time()
+    {
+        var before = DateTime.UtcNow.AddSeconds(-1);
+        await app.CreatePrincipalAsync("audit-oscar", "viewer");
+        var from = before.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        var recent = await Eventually(async () =>
+        {
+            var page = await app.Scenario(s => s.Get.Url($"/api/v1/audit/events?from={from}&limit=1000").StatusCodeShouldBe(200));
+            return page.Json.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("streamId").GetString()).ToList();
+        }, ids => ids.Contains("principal-audit-oscar"));
+        recent.ShouldContain("principal-audit-oscar");
+
+        var old = await app.Scenario(s => s.Get.Url($"/api/v1/audit/events?to={from}&limit=1000").StatusCodeShouldBe(200));
+        old.Json.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("streamId").GetString()).ShouldNotContain("principal-audit-oscar");
+    }
+
+    [Fact]
+    public async Task paging_with_the_cursor_sees_every_event_once_while_others_write()
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            await app.CreatePrincipalAsync($"page-early-{i}", "viewer");
+        }
+
+        using var writerClient = app.Client();
+        var writing = Task.Run(async () =>
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                using var response = await writerClient.PostAsync("/api/v1/principals", Json(new { name = $"page-late-{i}", roles = new[] { "viewer" } }));
+                response.EnsureSuccessStatusCode();
+            }
+        });
+
+        var seen = new List<long>();
+        string? cursor = null;
+        using var reader = app.Client();
+        for (var rounds = 0; rounds < 500; rounds++)
+        {
+            var url = "/api/v1/audit/events?limit=3" + (cursor is null ? "" : $"&after={cursor}");
+            using var response = await reader.GetAsync(url);
+            using var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var events = page.RootElement.GetProperty("events").EnumerateArray().ToList();
+            seen.AddRange(events.Select(e => e.GetProperty("seq").GetInt64()));
+            cursor = page.RootElement.GetProperty("next").GetString() ?? cursor;
+            if (events.Count == 0 && writing.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        await writing;
+        var total = await app.EventCountAsync();
+        for (var rounds = 0; rounds < 200 && seen.Count < total; rounds++)
+        {
+            using var all = await reader.GetAsync($"/api/v1/audit/events?limit=1000&after={cursor}");
+            using var rest = JsonDocument.Parse(await all.Content.ReadAsStringAsync());
+            seen.AddRange(rest.RootElement.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("seq").GetInt64()));
+            cursor = rest.RootElement.GetProperty("next").GetString() ?? cursor;
+            await Task.Delay(25);
+        }
+
+        seen.Count.ShouldBe(seen.Distinct().Count(), "an event was returned twice");
+        seen.Count.ShouldBe((int)await app.EventCountAsync(), "an event was skipped");
+    }
+
+    [Fact]
+    public async Task an_untouched_log_verifies_and_a_tampered_one_does_not()
+    {
+        await app.CreatePrincipalAsync("tamper-pat", "viewer");
+        var clean = await app.Scenario(s => s.Get.Url("/api/v1/audit/verify").StatusCodeShouldBe(200));
+        clean.Json.GetProperty("verified").GetBoolean().ShouldBeTrue();
+        clean.Json.GetProperty("events").GetInt64().ShouldBe(await app.EventCountAsync());
+
+        await app.ExecuteSqlAsync("""
+            ALTER TABLE governance.events DISABLE TRIGGER events_append_only;
+            UPDATE governance.events SET data = jsonb_set(data, '{roles}', '["admin"]') WHERE stream_id = 'principal-tamper-pat';
+            ALTER TABLE governance.events ENABLE TRIGGER events_append_only;
+            """);
+
+        var tampered = await app.Scenario(s => s.Get.Url("/api/v1/audit/verify").StatusCodeShouldBe(200));
+        tampered.Json.GetProperty("verified").GetBoolean().ShouldBeFalse();
+        tampered.Json.GetProperty("broken").EnumerateArray().Select(b => b.GetProperty("streamId").GetString()).ShouldContain("principal-tamper-pat");
+    }
+
+    [Fact]
+    public async Task the_log_refuses_updates_and_deletes()
+    {
+        await app.CreatePrincipalAsync("immutable-quinn", "viewer");
+        await Should.ThrowAsync<Npgsql.PostgresException>(() => app.ExecuteSqlAsync("UPDATE governance.events SET type = 'x'"));
+        await Should.ThrowAsync<Npgsql.PostgresException>(() => app.ExecuteSqlAsync("DELETE FROM governance.events"));
+    }
+
+    [Fact]
+    public async Task an_unknown_stream_is_404()
+    {
+        await app.Scenario(s => s.Get.Url("/api/v1/streams/model-nothing-here/events").StatusCodeShouldBe(404).ShouldBeProblem());
+    }
+
+    private static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var value = await read();
+        for (var i = 0; i < 100 && !done(value); i++)
+        {
+            await Task.Delay(20);
+            value = await read();
+        }
+
+        return value;
+    }
+
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    private static StringContent Json(object body) =>
+        new(JsonSerializer.Serialize(body, Web), System.Text.Encoding.UTF8, "application/json");
+}

@@ -1,0 +1,65 @@
+using Governance.Api.Core.Storage;
+using Governance.EventStore;
+using Governance.EventStore.Embedded;
+using Npgsql;
+
+namespace Governance.Api.Tests.Harness;
+
+/// <summary>
+/// One embedded PostgreSQL per test process, a template database migrated once, and a fresh clone of it
+/// for each test class: real PostgreSQL, isolated, and fast.
+/// </summary>
+public static class TestDatabase
+{
+    private const string Template = "governance_template";
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static EmbeddedPostgres? server;
+    private static bool templateReady;
+
+    /// <summary>A connection string to a new database cloned from the migrated template.</summary>
+    public static async Task<string> CreateAsync()
+    {
+        var admin = await ServerAsync();
+        var name = "t_" + Guid.NewGuid().ToString("N")[..20];
+        await PostgresDatabases.CreateAsync(admin, name, Template);
+        return PostgresDatabases.ForDatabase(admin, name);
+    }
+
+    /// <summary>Drops a clone.</summary>
+    public static async Task DropAsync(string connectionString)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        NpgsqlConnection.ClearAllPools();
+        await PostgresDatabases.DropAsync(await ServerAsync(), database);
+    }
+
+    private static async Task<string> ServerAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            server ??= await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions
+            {
+                DataDirectory = Path.Combine(Path.GetTempPath(), "governance-api-tests-" + Guid.NewGuid().ToString("N")[..8]),
+                Ephemeral = true,
+            });
+            if (!templateReady)
+            {
+                var templateConnection = PostgresDatabases.ForDatabase(server.ConnectionString, Template);
+                await PostgresDatabases.EnsureExistsAsync(templateConnection);
+                await using (var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(templateConnection) { Pooling = false }.ConnectionString))
+                {
+                    await SchemaMigrator.MigrateAsync(dataSource, [StorageExtensions.ApiMigrations]);
+                }
+
+                templateReady = true;
+            }
+
+            return server.ConnectionString;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+}
