@@ -15,7 +15,7 @@ namespace Governance.Bench.Benchmarks;
 public sealed class AppendBenchmark : IBenchmark
 {
     private const int StreamsPerWriter = 8;
-    private const int Rounds = 2;
+    private const int Rounds = 4;
     private static readonly int[] WriterCounts = [1, 8, 32];
 
     public string Name => "append";
@@ -50,10 +50,11 @@ public sealed class AppendBenchmark : IBenchmark
             var (rawVersions, appendVersions) = (new long[writers, StreamsPerWriter], new long[writers, StreamsPerWriter]);
             for (var round = 0; round < Rounds; round++)
             {
-                var one = await RunRawAsync(context, dataSource, serializer, writers, rawVersions, ct);
+                var warmup = round == 0 ? context.Warmup : TimeSpan.FromMilliseconds(500);
+                var one = await RunRawAsync(context, dataSource, serializer, writers, rawVersions, warmup, ct);
                 BenchContext.Log($"raw INSERT, {writers} writers, round {round + 1}: {one.PerSecond:F0}/s");
                 raw = raw.Add(one);
-                one = await RunAppendAsync(context, store, writers, appendVersions, ct);
+                one = await RunAppendAsync(context, store, writers, appendVersions, warmup, ct);
                 BenchContext.Log($"store append, {writers} writers, round {round + 1}: {one.PerSecond:F0}/s");
                 append = append.Add(one);
             }
@@ -72,8 +73,8 @@ public sealed class AppendBenchmark : IBenchmark
         context.Report("append_events_total", chains.Events);
     }
 
-    private static Task<LoadResult> RunAppendAsync(BenchContext context, PostgresEventStore store, int writers, long[,] versions, CancellationToken ct) =>
-        LoadRunner.RunAsync(writers, context.Warmup, context.Duration / Rounds, async (writer, i, token) =>
+    private static Task<LoadResult> RunAppendAsync(BenchContext context, PostgresEventStore store, int writers, long[,] versions, TimeSpan warmup, CancellationToken ct) =>
+        LoadRunner.RunAsync(writers, warmup, context.Duration / Rounds, async (writer, i, token) =>
         {
             var k = (int)(i % StreamsPerWriter);
             var streamId = $"model-append{writers}-w{writer}-s{k}";
@@ -84,8 +85,8 @@ public sealed class AppendBenchmark : IBenchmark
         }, ct);
 
     private static Task<LoadResult> RunRawAsync(
-        BenchContext context, NpgsqlDataSource dataSource, EventSerializer serializer, int writers, long[,] versions, CancellationToken ct) =>
-        LoadRunner.RunAsync(writers, context.Warmup, context.Duration / Rounds, async (writer, i, token) =>
+        BenchContext context, NpgsqlDataSource dataSource, EventSerializer serializer, int writers, long[,] versions, TimeSpan warmup, CancellationToken ct) =>
+        LoadRunner.RunAsync(writers, warmup, context.Duration / Rounds, async (writer, i, token) =>
         {
             var k = (int)(i % StreamsPerWriter);
             var streamId = $"model-raw{writers}-w{writer}-s{k}";
