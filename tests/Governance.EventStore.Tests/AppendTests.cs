@@ -128,11 +128,11 @@ public sealed class AppendTests(StoreFixture fixture) : IClassFixture<StoreFixtu
         var stream = TestEvents.NewStream();
         const int writers = 32;
         var conflicts = 0;
-        using var start = new Barrier(writers);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var tasks = Enumerable.Range(1, writers).Select(writer => Task.Run(async () =>
         {
-            start.SignalAndWait();
+            await start.Task;
             while (true)
             {
                 var version = await s.Store.GetStreamVersionAsync(stream);
@@ -149,6 +149,7 @@ public sealed class AppendTests(StoreFixture fixture) : IClassFixture<StoreFixtu
             }
         })).ToList();
 
+        start.SetResult();
         var versions = await Task.WhenAll(tasks);
 
         versions.Order().ShouldBe(Enumerable.Range(1, writers).Select(v => (long)v));
@@ -162,14 +163,15 @@ public sealed class AppendTests(StoreFixture fixture) : IClassFixture<StoreFixtu
     [Fact]
     public async Task concurrent_creators_of_one_stream_all_but_one_get_a_conflict()
     {
+        // Hold the writers until all are queued, so they really race.
         await using var s = fixture.CreateStore();
         var stream = TestEvents.NewStream();
         const int writers = 16;
-        using var start = new Barrier(writers);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var outcomes = await Task.WhenAll(Enumerable.Range(1, writers).Select(writer => Task.Run(async () =>
+        var racing = Enumerable.Range(1, writers).Select(writer => Task.Run(async () =>
         {
-            start.SignalAndWait();
+            await start.Task;
             try
             {
                 await s.Store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new Counted(writer, 1)], TestEvents.Meta);
@@ -179,7 +181,9 @@ public sealed class AppendTests(StoreFixture fixture) : IClassFixture<StoreFixtu
             {
                 return false;
             }
-        })));
+        })).ToList();
+        start.SetResult();
+        var outcomes = await Task.WhenAll(racing);
 
         outcomes.Count(won => won).ShouldBe(1);
         (await s.Store.ReadStreamAsync(stream)).Count.ShouldBe(1);
