@@ -19,23 +19,22 @@ public sealed class SeqRecorder(string name, string streamPrefix, Func<StoredEve
 
     public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
-        foreach (var @event in events)
+        var mine = events.Where(e => e.StreamId.StartsWith(StreamPrefix, StringComparison.Ordinal)).ToList();
+        if (mine.FirstOrDefault(e => poison?.Invoke(e) == true) is { } bad)
         {
-            if (!@event.StreamId.StartsWith(StreamPrefix, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            if (poison?.Invoke(@event) == true)
-            {
-                throw new InvalidOperationException($"poison event {@event.Seq}");
-            }
-
-            await context.ExecuteAsync(
-                $"INSERT INTO {Table} (seq, stream_id, version) VALUES ($1, $2, $3) " +
-                $"ON CONFLICT (seq) DO UPDATE SET applied = {Table}.applied + 1",
-                ct, @event.Seq, @event.StreamId, @event.Version);
+            throw new InvalidOperationException($"poison event {bad.Seq}");
         }
+
+        if (mine.Count == 0)
+        {
+            return;
+        }
+
+        // One statement per batch; a duplicate delivery shows up as applied > 1.
+        await context.ExecuteAsync(
+            $"INSERT INTO {Table} (seq, stream_id, version) SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[]) " +
+            $"ON CONFLICT (seq) DO UPDATE SET applied = {Table}.applied + 1",
+            ct, mine.Select(e => e.Seq).ToArray(), mine.Select(e => e.StreamId).ToArray(), mine.Select(e => e.Version).ToArray());
     }
 
     public async Task ResetAsync(ProjectionContext context, CancellationToken ct) =>
