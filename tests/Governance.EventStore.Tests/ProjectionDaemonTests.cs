@@ -85,6 +85,31 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task a_daemon_whose_connection_is_killed_takes_its_projection_back_and_continues_without_duplicates()
+    {
+        var database = await fixture.CreateDatabaseAsync();
+        var prefix = Prefix();
+        var recorder = new SeqRecorder("rec_" + prefix.TrimEnd('-'), prefix);
+        await StoreFixture.ExecuteAsync(database, recorder.CreateTableSql);
+        await using var s = fixture.CreateStore(connectionString: database);
+        var daemon = await s.StartDaemonAsync(recorder);
+        var first = await AppendManyAsync(s, prefix, 10);
+        await s.WaitForProjectionsAsync(recorder.Name);
+
+        // The session holding the projection's advisory lock dies, as when a node loses its connection.
+        var killed = await StoreFixture.ScalarAsync<long>(database,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' " +
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+        killed.ShouldBe(1);
+        var second = await AppendManyAsync(s, prefix, 10);
+        await s.WaitForProjectionsAsync(recorder.Name);
+
+        daemon.States[recorder.Name].ShouldBe(ProjectionRunState.Running);
+        var rows = await StoreFixture.ScalarAsync<string>(database, $"SELECT string_agg(seq || ':' || applied, ',' ORDER BY seq) FROM {recorder.Table}");
+        rows.ShouldBe(string.Join(',', first.Concat(second).Select(seq => $"{seq}:1")));
+    }
+
+    [Fact]
     public async Task a_rebuild_gives_the_same_read_model_as_incremental_projection()
     {
         var prefix = Prefix();

@@ -53,9 +53,12 @@ public static class TestCluster
         await PostgresDatabases.DropAsync(await AdminConnectionStringAsync(), database);
     }
 
+    private const string FolderPrefix = "governance-store-tests-";
+
     private static async Task<EmbeddedPostgres> StartAsync()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "governance-store-tests-" + Guid.NewGuid().ToString("N"));
+        RemoveLeftovers();
+        var folder = Path.Combine(Path.GetTempPath(), FolderPrefix + Guid.NewGuid().ToString("N"));
         var server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { DataDirectory = folder, Ephemeral = true });
 
         var template = PostgresDatabases.ForDatabase(server.ConnectionString, TemplateDatabase);
@@ -68,6 +71,30 @@ public static class TestCluster
         // No pooled session may stay on the template, or cloning it fails.
         NpgsqlConnection.ClearAllPools();
         return server;
+    }
+
+    /// <summary>
+    /// The ephemeral folder is removed when the test host exits, but the host can be ended before that
+    /// finishes; remove folders of earlier runs whose server is no longer running (no postmaster.pid).
+    /// </summary>
+    private static void RemoveLeftovers()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            if (File.Exists(Path.Combine(folder, "pg", "postmaster.pid")) || Directory.GetLastWriteTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-1))
+            {
+                continue;
+            }
+
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's, or in use: not ours to insist on.
+            }
+        }
     }
 
     // Durability of each commit is not what these tests are about; skipping the WAL flush keeps them fast
