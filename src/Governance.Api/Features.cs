@@ -2,6 +2,7 @@ using FluentValidation;
 using Governance.Api.Audit;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
+using Governance.Api.Evaluations;
 using Governance.Api.Principals;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
@@ -20,6 +21,7 @@ public static class Features
         builder.Services.AddValidatorsFromAssemblyContaining<CreatePrincipal.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
 
         builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
         await builder.AddGovernanceStorageAsync(RegisterEvents);
@@ -27,7 +29,12 @@ public static class Features
     }
 
     /// <summary>Every event type the service writes.</summary>
-    public static void RegisterEvents(EventStoreOptions options) => Principal.RegisterEvents(options.Registry);
+    public static void RegisterEvents(EventStoreOptions options)
+    {
+        Principal.RegisterEvents(options.Registry);
+        Suite.RegisterEvents(options.Registry);
+        Evaluation.RegisterEvents(options.Registry);
+    }
 
     /// <summary>Maps every slice under /api/v1.</summary>
     public static WebApplication MapGovernanceApi(this WebApplication app)
@@ -38,6 +45,11 @@ public static class Features
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);
+        DefineSuite.Map(api);
+        ReviseSuite.Map(api);
+        GetSuites.Map(api);
+        RecordEvaluation.Map(api);
+        GetEvaluations.Map(api);
         return app;
     }
 }
