@@ -12,6 +12,9 @@ internal sealed class EventNotifier(NpgsqlDataSource dataSource) : IAsyncDisposa
 {
     public const string Channel = "governance_events";
 
+    /// <summary>At most one notification per window: small against the daemon's latency target, large against a commit.</summary>
+    private static readonly TimeSpan CoalesceWindow = TimeSpan.FromMilliseconds(10);
+
     private readonly Channel<bool> pending = System.Threading.Channels.Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
@@ -46,6 +49,10 @@ internal sealed class EventNotifier(NpgsqlDataSource dataSource) : IAsyncDisposa
                 {
                     // Polling picks the events up; nothing is lost by a failed wake-up call.
                 }
+
+                // Each pg_notify is a transaction of its own (an xid, a commit, the notify queue's lock): under load
+                // one per append costs writers throughput. Coalesce the appends of the next few milliseconds.
+                await Task.Delay(CoalesceWindow, stopping.Token);
             }
         }
         catch (OperationCanceledException)

@@ -1,1 +1,11 @@
-﻿Console.WriteLine("Hello, World!");
+using Governance.Bench;
+using Governance.Bench.Benchmarks;
+
+// Every benchmark is one class; add it here and `bash ops/bench/run.sh <name>` runs it.
+IBenchmark[] benchmarks =
+[
+    new AppendBenchmark(),
+    new CatchupBenchmark(),
+];
+
+return await BenchRunner.RunAsync(args, benchmarks);

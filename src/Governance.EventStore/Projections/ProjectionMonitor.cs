@@ -61,7 +61,10 @@ public sealed class ProjectionMonitor(NpgsqlDataSource dataSource)
             var checkpoints = await CheckpointsAsync(ct);
             var relevant = checkpoints.Where(c => names is null || names.Contains(c.Name)).ToList();
             var behind = relevant.Where(c => c.Position < target || c.State == "rebuilding").ToList();
-            if (behind.Count == 0)
+
+            // A named projection whose daemon has not written its checkpoint yet is behind, not done.
+            var missing = names?.Where(n => relevant.All(c => c.Name != n)).ToList() ?? [];
+            if (behind.Count == 0 && missing.Count == 0)
             {
                 return;
             }
@@ -79,7 +82,7 @@ public sealed class ProjectionMonitor(NpgsqlDataSource dataSource)
             {
                 throw new TimeoutException(
                     $"Projections still behind {target.ToCursor()} after {timeout}: " +
-                    string.Join(", ", behind.Select(c => $"{c.Name} at {c.Position.ToCursor()}")));
+                    string.Join(", ", behind.Select(c => $"{c.Name} at {c.Position.ToCursor()}").Concat(missing.Select(n => $"{n} not started"))));
             }
         }
     }

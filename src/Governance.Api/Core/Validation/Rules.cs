@@ -1,0 +1,47 @@
+using System.Text.RegularExpressions;
+using FluentValidation;
+
+namespace Governance.Api.Core.Validation;
+
+/// <summary>Shape rules shared by every slice, so a key means the same thing everywhere.</summary>
+public static partial class Rules
+{
+    /// <summary>Model keys, team names, suite names, stage names: lowercase slugs.</summary>
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
+    public static partial Regex Slug();
+
+    /// <summary>Version labels and dataset names: letters, digits, '.', '_', '-'.</summary>
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    public static partial Regex Label();
+
+    /// <summary>A content digest: sha256 and 64 hex digits.</summary>
+    [GeneratedRegex("^sha256:[0-9a-f]{64}$")]
+    public static partial Regex Digest();
+
+    /// <summary>A reference to a version: name@version.</summary>
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}@[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    public static partial Regex VersionRef();
+
+    /// <summary>Must be a slug.</summary>
+    public static IRuleBuilderOptions<T, string> IsSlug<T>(this IRuleBuilder<T, string> rule) =>
+        rule.NotEmpty().Matches(Slug()).WithMessage("'{PropertyName}' must be 2–63 characters: lowercase letters, digits and '-', starting with a letter or digit.");
+
+    /// <summary>Must be a version label.</summary>
+    public static IRuleBuilderOptions<T, string> IsLabel<T>(this IRuleBuilder<T, string> rule) =>
+        rule.NotEmpty().Matches(Label()).WithMessage("'{PropertyName}' must be 1–64 characters: letters, digits, '.', '_' and '-', starting with a letter or digit.");
+
+    /// <summary>Must be name@version.</summary>
+    public static IRuleBuilderOptions<T, string> IsVersionRef<T>(this IRuleBuilder<T, string> rule) =>
+        rule.NotEmpty().Matches(VersionRef()).WithMessage("'{PropertyName}' must be written as name@version.");
+
+    /// <summary>Free text with a length cap.</summary>
+    public static IRuleBuilderOptions<T, string?> IsText<T>(this IRuleBuilder<T, string?> rule, int max) =>
+        rule.MaximumLength(max).Must(s => s is null || !s.Contains('\0', StringComparison.Ordinal)).WithMessage("'{PropertyName}' must not contain NUL characters.");
+
+    /// <summary>Splits name@version.</summary>
+    public static (string Name, string Version) SplitRef(string reference)
+    {
+        var at = reference.IndexOf('@', StringComparison.Ordinal);
+        return (reference[..at], reference[(at + 1)..]);
+    }
+}

@@ -1,0 +1,38 @@
+using Governance.Api.Lineage;
+using Governance.EventStore;
+using Governance.EventStore.Projections;
+
+namespace Governance.Api.Datasets;
+
+/// <summary>governance.dataset_versions and the dataset part of the lineage graph, in the append transaction.</summary>
+public sealed class DatasetsProjection : IInlineProjection
+{
+    /// <inheritdoc />
+    public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        foreach (var @event in events)
+        {
+            switch (@event.Data)
+            {
+                case DatasetVersionRegistered r:
+                    await context.ExecuteAsync(
+                        "INSERT INTO governance.dataset_versions (name, version, uri, digest, rows, parents, registered_at, registered_by) " +
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        ct, r.Name, r.Version, r.Uri, r.Digest, r.Rows, r.Parents.ToArray(), r.RegisteredAt.ToDateTimeUtc(), r.RegisteredBy);
+                    var node = Dataset.NodeId(r.Name, r.Version);
+                    await LineageGraph.AddNodeAsync(context, node, "dataset", $"{r.Name}@{r.Version}", ct);
+                    foreach (var parent in r.Parents)
+                    {
+                        await LineageGraph.AddEdgeAsync(context, $"dataset:{parent}", node, LineageGraph.DerivedFrom, ct);
+                    }
+
+                    break;
+                case DatasetVersionFlagged f:
+                    await context.ExecuteAsync(
+                        "UPDATE governance.dataset_versions SET flagged_reason = $3, flagged_at = $4, flagged_by = $5 WHERE name = $1 AND version = $2",
+                        ct, f.Name, f.Version, f.Reason, f.FlaggedAt.ToDateTimeUtc(), f.FlaggedBy);
+                    break;
+            }
+        }
+    }
+}

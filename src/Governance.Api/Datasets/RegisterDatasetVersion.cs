@@ -1,0 +1,78 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Validation;
+using NodaTime;
+
+namespace Governance.Api.Datasets;
+
+/// <summary>Register a version of a dataset: uri, digest, size and the versions it was derived from.</summary>
+public sealed record RegisterDatasetVersion(string Version, string Uri, string Digest, long? Rows, IReadOnlyList<string>? Parents)
+{
+    /// <summary>Shape rules.</summary>
+    public sealed class Validator : AbstractValidator<RegisterDatasetVersion>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.Version).IsLabel();
+            RuleFor(c => c.Uri).NotEmpty().IsText(2000);
+            RuleFor(c => c.Digest).NotEmpty().Matches(Rules.Digest()).WithMessage("'Digest' must be 'sha256:' followed by 64 lowercase hex digits.");
+            RuleFor(c => c.Rows).GreaterThanOrEqualTo(0);
+            RuleFor(c => c.Parents).Must(p => p is null || p.Count <= 100).WithMessage("At most 100 parents.");
+            RuleForEach(c => c.Parents).IsVersionRef();
+        }
+    }
+
+    /// <summary>The response.</summary>
+    public sealed record Created(string Name, string Version, string Node);
+
+    /// <summary>Pure decision: a version is registered once and its parents must exist.</summary>
+    public static Decision Decide(RegisterDatasetVersion command, string name, Dataset? state, Func<string, bool> parentExists, Instant now, Actor actor)
+    {
+        if (state is not null && state.Versions.ContainsKey(command.Version))
+        {
+            return DomainError.Conflict($"Dataset '{name}' already has a version '{command.Version}'.");
+        }
+
+        var parents = command.Parents ?? [];
+        for (var i = 0; i < parents.Count; i++)
+        {
+            if (parents[i] == $"{name}@{command.Version}")
+            {
+                return DomainError.Unprocessable("A dataset version cannot be its own parent.", $"parents[{i}]");
+            }
+
+            if (!parentExists(parents[i]))
+            {
+                return DomainError.Unprocessable($"No dataset version '{parents[i]}'.", $"parents[{i}]");
+            }
+        }
+
+        return Decision.Accept(new DatasetVersionRegistered(name, command.Version, command.Uri, command.Digest, command.Rows, [.. parents.Distinct()], actor.Name, now));
+    }
+
+    /// <summary>POST /api/v1/datasets/{name}/versions.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/datasets/{name}/versions", async (string name, RegisterDatasetVersion command, HttpContext http, CommandExecutor executor, DatasetQueries queries, CancellationToken ct) =>
+            {
+                if (!Rules.Label().IsMatch(name))
+                {
+                    return DomainError.Invalid("name", "A dataset name holds letters, digits, '.', '_' and '-' (1–64), starting with a letter or digit.").ToResult();
+                }
+
+                var existing = await queries.ExistingAsync(command.Parents ?? [], ct);
+                var outcome = await executor.ExecuteAsync<Dataset>(http, nameof(RegisterDatasetVersion), Dataset.StreamId(name), Dataset.StreamType,
+                    (state, now, actor) => Decide(command, name, state, existing.Contains, now, actor), ct);
+                return outcome.Succeeded
+                    ? Results.Created($"/api/v1/datasets/{name}/versions/{command.Version}", new Created(name, command.Version, Dataset.NodeId(name, command.Version)))
+                    : outcome.Error!.ToResult();
+            })
+            .Validate<RegisterDatasetVersion>()
+            .RequireRole(Roles.Contributor)
+            .WithTags("Datasets").WithName(nameof(RegisterDatasetVersion))
+            .WithSummary("Register a dataset version with its digest and parent versions.")
+            .Produces<Created>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Validation;
+using NodaTime;
+
+namespace Governance.Api.Experiments;
+
+/// <summary>Record a training run: code, config, params, seed, data, environment, metrics and times.</summary>
+public sealed record RecordRun(
+    string RunId, string CodeCommit, string ConfigHash, IReadOnlyDictionary<string, JsonElement>? Params, long? Seed,
+    IReadOnlyList<string>? Datasets, string? Environment, IReadOnlyDictionary<string, double>? Metrics, Instant? StartedAt, Instant? FinishedAt)
+{
+    /// <summary>Shape rules.</summary>
+    public sealed class Validator : AbstractValidator<RecordRun>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.RunId).IsLabel();
+            RuleFor(c => c.CodeCommit).NotEmpty().IsText(100);
+            RuleFor(c => c.ConfigHash).NotEmpty().IsText(200);
+            RuleFor(c => c.Environment).IsText(2000);
+            RuleFor(c => c.Params).Must(p => p is null || p.Count <= 500).WithMessage("At most 500 params.");
+            RuleFor(c => c.Metrics).Must(m => m is null || m.Count <= 500).WithMessage("At most 500 metrics.")
+                .Must(m => m is null || m.Values.All(double.IsFinite)).WithMessage("Metrics must be finite numbers.");
+            RuleForEach(c => c.Datasets).IsVersionRef();
+            RuleFor(c => c.FinishedAt).GreaterThanOrEqualTo(c => c.StartedAt).When(c => c.StartedAt is not null && c.FinishedAt is not null)
+                .WithMessage("'FinishedAt' cannot be before 'StartedAt'.");
+        }
+    }
+
+    /// <summary>The response.</summary>
+    public sealed record Recorded(string ExperimentId, string RunId, string Node);
+
+    /// <summary>Pure decision: runs go into open experiments, once per run id, on data that exists.</summary>
+    public static Decision Decide(RecordRun command, string experimentId, Func<string, bool> datasetExists, Experiment? state, Instant now, Actor actor)
+    {
+        if (state is null)
+        {
+            return DomainError.NotFound($"No experiment '{experimentId}'.");
+        }
+
+        if (state.Outcome is not null)
+        {
+            return DomainError.Conflict($"Experiment '{experimentId}' was concluded ({state.Outcome.ToString()!.ToLowerInvariant()}); start a new one.");
+        }
+
+        if (state.Runs.Any(r => r.RunId == command.RunId))
+        {
+            return DomainError.Conflict($"Run '{command.RunId}' is already recorded.");
+        }
+
+        var datasets = command.Datasets ?? [];
+        for (var i = 0; i < datasets.Count; i++)
+        {
+            if (!datasetExists(datasets[i]))
+            {
+                return DomainError.Unprocessable($"No dataset version '{datasets[i]}'.", $"datasets[{i}]");
+            }
+        }
+
+        return Decision.Accept(new RunRecorded(experimentId, state.Model, command.RunId, command.CodeCommit, command.ConfigHash,
+            command.Params ?? new Dictionary<string, JsonElement>(), command.Seed, [.. datasets.Distinct()], command.Environment,
+            command.Metrics ?? new Dictionary<string, double>(), command.StartedAt, command.FinishedAt, actor.Name, now));
+    }
+
+    /// <summary>POST /api/v1/experiments/{id}/runs.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/experiments/{id}/runs", async (string id, RecordRun command, HttpContext http, CommandExecutor executor, Datasets.DatasetQueries datasets, CancellationToken ct) =>
+            {
+                var existing = await datasets.ExistingAsync(command.Datasets ?? [], ct);
+                var outcome = await executor.ExecuteAsync<Experiment>(http, nameof(RecordRun), Experiment.StreamId(id), Experiment.StreamType,
+                    (state, now, actor) => Decide(command, id, existing.Contains, state, now, actor), ct);
+                return outcome.Succeeded
+                    ? Results.Created($"/api/v1/experiments/{id}", new Recorded(id, command.RunId, Experiment.RunNodeId(id, command.RunId)))
+                    : outcome.Error!.ToResult();
+            })
+            .Validate<RecordRun>()
+            .RequireRole(Roles.Contributor)
+            .WithTags("Experiments").WithName(nameof(RecordRun))
+            .WithSummary("Record a run of an experiment.")
+            .Produces<Recorded>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+}

@@ -1,0 +1,35 @@
+using Governance.EventStore.Projections;
+
+namespace Governance.Api.Lineage;
+
+/// <summary>Writes lineage nodes and edges; edges point from an input (upstream) to what was made from it.</summary>
+public static class LineageGraph
+{
+    /// <summary>A dataset or model version made from another of its kind.</summary>
+    public const string DerivedFrom = "derived_from";
+
+    /// <summary>A run or model version trained on a dataset version.</summary>
+    public const string TrainedOn = "trained_on";
+
+    /// <summary>A model version produced by a run.</summary>
+    public const string ProducedBy = "produced_by";
+
+    /// <summary>A model version evaluated on a dataset version.</summary>
+    public const string EvaluatedOn = "evaluated_on";
+
+    /// <summary>A guardrail attached to a model version.</summary>
+    public const string GuardedBy = "guarded_by";
+
+    /// <summary>Adds a node once.</summary>
+    public static Task AddNodeAsync(ProjectionContext context, string id, string kind, string label, CancellationToken ct) =>
+        context.ExecuteAsync("INSERT INTO governance.lineage_nodes (id, kind, label) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING", ct, id, kind, label);
+
+    /// <summary>
+    /// Adds an edge once. Edges only ever point at a node being created now from nodes that already exist, so
+    /// the graph cannot get a cycle; the query guards against one anyway.
+    /// </summary>
+    public static Task AddEdgeAsync(ProjectionContext context, string from, string to, string kind, CancellationToken ct) =>
+        context.ExecuteAsync(
+            "INSERT INTO governance.lineage_edges (from_id, to_id, kind) SELECT $1, $2, $3 " +
+            "WHERE EXISTS (SELECT 1 FROM governance.lineage_nodes WHERE id = $1) ON CONFLICT DO NOTHING", ct, from, to, kind);
+}

@@ -1,0 +1,56 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Validation;
+using NodaTime;
+
+namespace Governance.Api.ModelVersions;
+
+/// <summary>Attach a versioned guardrail (heuristic filter, rule) to a model version, so it is versioned with the model.</summary>
+public sealed record AttachGuardrail(string Name, string Version, string? Description)
+{
+    /// <summary>Shape rules.</summary>
+    public sealed class Validator : AbstractValidator<AttachGuardrail>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.Name).IsLabel();
+            RuleFor(c => c.Version).IsLabel();
+            RuleFor(c => c.Description).IsText(5000);
+        }
+    }
+
+    /// <summary>Pure decision: one version of a guardrail once per model version.</summary>
+    public static Decision Decide(AttachGuardrail command, string model, string version, ModelVersion? state, Instant now, Actor actor)
+    {
+        if (state is null)
+        {
+            return DomainError.NotFound($"No model version '{model}@{version}'.");
+        }
+
+        if (state.Guardrails.Any(g => g.Name == command.Name && g.Version == command.Version))
+        {
+            return DomainError.Conflict($"Guardrail '{command.Name}@{command.Version}' is already attached.");
+        }
+
+        return Decision.Accept(new GuardrailAttached(model, version, command.Name, command.Version, command.Description ?? "", actor.Name, now));
+    }
+
+    /// <summary>POST /api/v1/models/{key}/versions/{version}/guardrails.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/models/{key}/versions/{version}/guardrails", async (string key, string version, AttachGuardrail command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
+            {
+                var outcome = await executor.ExecuteAsync<ModelVersion>(http, nameof(AttachGuardrail), ModelVersion.StreamId(key, version), ModelVersion.StreamType,
+                    (state, now, actor) => Decide(command, key, version, state, now, actor), ct);
+                return outcome.Succeeded
+                    ? Results.Created($"/api/v1/models/{key}/versions/{version}", new { model = key, version, guardrail = $"{command.Name}@{command.Version}" })
+                    : outcome.Error!.ToResult();
+            })
+            .Validate<AttachGuardrail>()
+            .RequireRole(Roles.Contributor)
+            .WithTags("Model versions").WithName(nameof(AttachGuardrail))
+            .WithSummary("Attach a versioned guardrail to a model version.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+}

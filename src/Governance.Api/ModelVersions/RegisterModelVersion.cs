@@ -1,0 +1,119 @@
+using System.Text.Json;
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Validation;
+using Governance.Api.Datasets;
+using Governance.Api.Models;
+using NodaTime;
+
+namespace Governance.Api.ModelVersions;
+
+/// <summary>Register a model version: artifact, digest, the run that made it, its data, parents, commit and config.</summary>
+public sealed record RegisterModelVersion(
+    string Version, string ArtifactUri, string Digest, string? ExperimentId, string? RunId, IReadOnlyList<string>? TrainingDatasets,
+    IReadOnlyList<string>? Parents, string CodeCommit, IReadOnlyDictionary<string, JsonElement>? Config)
+{
+    /// <summary>Shape rules.</summary>
+    public sealed class Validator : AbstractValidator<RegisterModelVersion>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.Version).IsLabel();
+            RuleFor(c => c.ArtifactUri).NotEmpty().IsText(2000);
+            RuleFor(c => c.Digest).NotEmpty().Matches(Rules.Digest()).WithMessage("'Digest' must be 'sha256:' followed by 64 lowercase hex digits.");
+            RuleFor(c => c.ExperimentId!).IsText(100).When(c => c.ExperimentId is not null);
+            RuleFor(c => c.RunId!).IsLabel().When(c => c.RunId is not null);
+            RuleFor(c => c.ExperimentId).NotEmpty().When(c => c.RunId is not null).WithMessage("A run is named together with its experiment ('experimentId').");
+            RuleFor(c => c.TrainingDatasets).Must(d => d is null || d.Count <= 100).WithMessage("At most 100 training datasets.");
+            RuleForEach(c => c.TrainingDatasets).IsVersionRef();
+            RuleFor(c => c.Parents).Must(p => p is null || p.Count <= 20).WithMessage("At most 20 parents.");
+            RuleForEach(c => c.Parents).IsVersionRef();
+            RuleFor(c => c.CodeCommit).NotEmpty().IsText(100);
+            RuleFor(c => c.Config).Must(c => c is null || c.Count <= 500).WithMessage("At most 500 config entries.");
+        }
+    }
+
+    /// <summary>What the endpoint found out before deciding.</summary>
+    public sealed record References(bool ModelExists, string? ExperimentModel, bool RunExists, ISet<string> Datasets, ISet<string> Parents);
+
+    /// <summary>The response.</summary>
+    public sealed record Created(string Model, string Version, string Node);
+
+    /// <summary>Pure decision: a version is registered once, on a known model, from references that exist.</summary>
+    public static Decision Decide(RegisterModelVersion command, string model, References refs, ModelVersion? state, Instant now, Actor actor)
+    {
+        if (!refs.ModelExists)
+        {
+            return DomainError.NotFound($"No model '{model}'.");
+        }
+
+        if (state is not null)
+        {
+            return DomainError.Conflict($"Model '{model}' already has a version '{command.Version}'.");
+        }
+
+        if (command.ExperimentId is not null && refs.ExperimentModel is null)
+        {
+            return DomainError.Unprocessable($"No experiment '{command.ExperimentId}'.", "experimentId");
+        }
+
+        if (refs.ExperimentModel is not null && refs.ExperimentModel != model)
+        {
+            return DomainError.Unprocessable($"Experiment '{command.ExperimentId}' belongs to model '{refs.ExperimentModel}'.", "experimentId");
+        }
+
+        if (command.RunId is not null && !refs.RunExists)
+        {
+            return DomainError.Unprocessable($"Experiment '{command.ExperimentId}' has no run '{command.RunId}'.", "runId");
+        }
+
+        var datasets = command.TrainingDatasets ?? [];
+        for (var i = 0; i < datasets.Count; i++)
+        {
+            if (!refs.Datasets.Contains(datasets[i]))
+            {
+                return DomainError.Unprocessable($"No dataset version '{datasets[i]}'.", $"trainingDatasets[{i}]");
+            }
+        }
+
+        var parents = command.Parents ?? [];
+        for (var i = 0; i < parents.Count; i++)
+        {
+            if (parents[i] == $"{model}@{command.Version}" || !refs.Parents.Contains(parents[i]))
+            {
+                return DomainError.Unprocessable($"No model version '{parents[i]}' to derive from.", $"parents[{i}]");
+            }
+        }
+
+        return Decision.Accept(new ModelVersionRegistered(model, command.Version, command.ArtifactUri, command.Digest, command.ExperimentId, command.RunId,
+            [.. datasets.Distinct()], [.. parents.Distinct()], command.CodeCommit, command.Config ?? new Dictionary<string, JsonElement>(), actor.Name, now));
+    }
+
+    /// <summary>POST /api/v1/models/{key}/versions.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/models/{key}/versions", async (string key, RegisterModelVersion command, HttpContext http, CommandExecutor executor,
+                RegistryLookups lookups, DatasetQueries datasets, CancellationToken ct) =>
+            {
+                var refs = new References(
+                    await lookups.ModelExistsAsync(key, ct),
+                    command.ExperimentId is null ? null : await lookups.ExperimentModelAsync(command.ExperimentId, ct),
+                    command.RunId is not null && command.ExperimentId is not null && await lookups.RunExistsAsync(command.ExperimentId, command.RunId, ct),
+                    await datasets.ExistingAsync(command.TrainingDatasets ?? [], ct),
+                    await lookups.ExistingModelVersionsAsync(command.Parents ?? [], ct));
+                var outcome = await executor.ExecuteAsync<ModelVersion>(http, nameof(RegisterModelVersion), ModelVersion.StreamId(key, command.Version),
+                    ModelVersion.StreamType, (state, now, actor) => Decide(command, key, refs, state, now, actor), ct);
+                return outcome.Succeeded
+                    ? Results.Created($"/api/v1/models/{key}/versions/{command.Version}", new Created(key, command.Version, ModelVersion.NodeId(key, command.Version)))
+                    : outcome.Error!.ToResult();
+            })
+            .Validate<RegisterModelVersion>()
+            .RequireRole(Roles.Contributor)
+            .WithTags("Model versions").WithName(nameof(RegisterModelVersion))
+            .WithSummary("Register a model version with its artifact, run, training data, parents, commit and config.")
+            .Produces<Created>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+}

@@ -1,0 +1,66 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Validation;
+using NodaTime;
+
+namespace Governance.Api.Models;
+
+/// <summary>Register a model: its key, owners, task and the stages it moves through.</summary>
+public sealed record RegisterModel(string Key, string Name, string? Description, string Team, string TaskType, IReadOnlyList<string>? Stages, IReadOnlyList<Kpi>? Kpis)
+{
+    /// <summary>Shape rules.</summary>
+    public sealed class Validator : AbstractValidator<RegisterModel>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.Key).IsSlug();
+            RuleFor(c => c.Name).NotEmpty().IsText(200);
+            RuleFor(c => c.Description).IsText(20_000);
+            RuleFor(c => c.Team).IsSlug();
+            RuleFor(c => c.TaskType).NotEmpty().IsText(100);
+            RuleForEach(c => c.Stages).IsSlug();
+            RuleFor(c => c.Stages).Must(s => s is null || s.Count == 0 || s.Count >= 2).WithMessage("A model needs at least two stages (where it starts and where it goes).")
+                .Must(s => s is null || s.Distinct(StringComparer.Ordinal).Count() == s.Count).WithMessage("Stage names must be distinct.")
+                .Must(s => s is null || s.Count <= 20).WithMessage("At most 20 stages.");
+            RuleFor(c => c.Kpis).Must(k => k is null || k.Count <= 50).WithMessage("At most 50 KPIs.");
+            RuleForEach(c => c.Kpis).ChildRules(kpi =>
+            {
+                kpi.RuleFor(k => k.Name).NotEmpty().MaximumLength(200);
+                kpi.RuleFor(k => k.Description).MaximumLength(2000);
+                kpi.RuleFor(k => k.Target).MaximumLength(200);
+            });
+        }
+    }
+
+    /// <summary>Pure decision: a key is registered once.</summary>
+    public static Decision Decide(RegisterModel command, Model? state, Instant now, Actor actor)
+    {
+        if (state is not null)
+        {
+            return DomainError.Conflict($"A model with key '{command.Key}' is already registered.");
+        }
+
+        var stages = command.Stages is { Count: > 0 } given ? given : Model.DefaultStages;
+        return Decision.Accept(new ModelRegistered(command.Key, command.Name, command.Description ?? "", command.Team, command.TaskType,
+            stages, command.Kpis ?? [], actor.Name, now));
+    }
+
+    /// <summary>POST /api/v1/models.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/models", async (RegisterModel command, HttpContext http, CommandExecutor executor, ModelQueries queries, CancellationToken ct) =>
+            {
+                var outcome = await executor.ExecuteAsync<Model>(http, nameof(RegisterModel), Model.StreamId(command.Key), Model.StreamType,
+                    (state, now, actor) => Decide(command, state, now, actor), ct);
+                return outcome.Succeeded
+                    ? Results.Created($"/api/v1/models/{command.Key}", await queries.GetAsync(command.Key, ct))
+                    : outcome.Error!.ToResult();
+            })
+            .Validate<RegisterModel>()
+            .RequireRole(Roles.Contributor)
+            .WithTags("Models").WithName(nameof(RegisterModel))
+            .WithSummary("Register a model with its team, task, stages and KPIs.")
+            .Produces<ModelView>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+}
