@@ -2,6 +2,7 @@ using FluentValidation;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
+using Governance.Api.Core.Validation;
 using NodaTime;
 
 namespace Governance.Api.Evaluations;
@@ -17,9 +18,8 @@ public sealed record AddSuiteSlice(string Suite, string Name, string Metric, dou
     {
         public Validator()
         {
-            RuleFor(c => c.Suite).NotEmpty().Matches(Evaluations.Suite.NamePattern).WithMessage("Name an evaluation suite.");
-            RuleFor(c => c.Name).NotEmpty().Matches(SuiteBodyValidator<DefineSuite>.PartNamePattern)
-                .WithMessage("A slice name is 1–100 letters, digits, '_', '.', '@', '/', '=', '+' or '-', starting with a letter or digit.");
+            RuleFor(c => c.Suite).IsSlug();
+            RuleFor(c => c.Name).IsMetricName();
             RuleFor(c => c.Metric).NotEmpty().WithMessage("Name the slice's metric.");
             RuleFor(c => c.Threshold).NotNull().WithMessage("Give the slice's threshold.")
                 .Must(t => double.IsFinite(t!.Value)).WithMessage("A threshold is a finite number.").When(c => c.Threshold is not null);

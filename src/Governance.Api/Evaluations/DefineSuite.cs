@@ -14,9 +14,7 @@ public sealed record DefineSuite(
     /// <summary>Shape rules.</summary>
     public sealed class Validator : SuiteBodyValidator<DefineSuite>
     {
-        public Validator() =>
-            RuleFor(c => c.Name).NotEmpty().Matches(Suite.NamePattern)
-                .WithMessage("A suite name is 2–63 lowercase letters, digits and '-', starting with a letter or digit.");
+        public Validator() => RuleFor(c => c.Name).IsSlug();
     }
 
     /// <summary>The response.</summary>
@@ -48,7 +46,7 @@ public sealed record DefineSuite(
             })
             .Validate<DefineSuite>()
             .RequireRole(Roles.Contributor)
-            .WithName(nameof(DefineSuite))
+            .WithTags("Evaluations").WithName(nameof(DefineSuite))
             .WithSummary("Define an evaluation suite: metrics with thresholds, directions and regression limits, and slices.")
             .Produces<Defined>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict);

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Governance.Api.Lineage;
+using Governance.Api.ModelVersions;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
 using Governance.EventStore.Serialization;
@@ -63,15 +65,12 @@ public sealed class EvaluationsProjection : IInlineProjection
             """, ct, e.Id, e.Model, e.Version, e.Suite, e.SuiteRevision, e.Stage, e.Passed, Jsonb(e.Metrics), Jsonb(e.Slices), Jsonb(e.ProductMetrics),
             Jsonb(e.Checks), e.Datasets.ToArray(), e.BaselineVersion, e.BaselineEvaluationId, e.RecordedAt.ToDateTimeUtc(), e.RecordedBy);
 
-        // Nodes are created when datasets and versions are registered; an edge is only drawn between nodes that exist.
-        await context.ExecuteAsync("""
-            INSERT INTO governance.lineage_edges (from_id, to_id, kind)
-            SELECT 'dataset:' || d, $2, 'evaluated_on'
-            FROM unnest($1::text[]) AS d
-            WHERE EXISTS (SELECT 1 FROM governance.lineage_nodes WHERE id = 'dataset:' || d)
-              AND EXISTS (SELECT 1 FROM governance.lineage_nodes WHERE id = $2)
-            ON CONFLICT DO NOTHING
-            """, ct, e.Datasets.ToArray(), $"model:{e.Model}@{e.Version}");
+        // Nodes exist once the dataset and version are registered (checked before recording); an edge is only drawn from one that does.
+        var node = ModelVersion.NodeId(e.Model, e.Version);
+        foreach (var dataset in e.Datasets)
+        {
+            await LineageGraph.AddEdgeAsync(context, "dataset:" + dataset, node, LineageGraph.EvaluatedOn, ct);
+        }
     }
 
     private static Npgsql.NpgsqlParameter Jsonb<T>(T value) =>

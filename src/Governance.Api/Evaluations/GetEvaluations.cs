@@ -43,7 +43,7 @@ public static class GetEvaluations
                 return found.Count == 1 ? Results.Ok(found[0]) : DomainError.NotFound($"No evaluation '{id}'.").ToResult();
             })
             .RequireRole(Roles.Viewer)
-            .WithName("GetEvaluation")
+            .WithTags("Evaluations").WithName("GetEvaluation")
             .WithSummary("An evaluation with its metrics, slices, datasets and the verdict computed when it was recorded.")
             .Produces<EvaluationView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -70,7 +70,7 @@ public static class GetEvaluations
                 return Results.Ok(await ReadAsync(cmd, ct));
             })
             .RequireRole(Roles.Viewer)
-            .WithName("ListEvaluations")
+            .WithTags("Evaluations").WithName("ListEvaluations")
             .WithSummary("Evaluations, newest first, filtered by model, version and suite.")
             .Produces<IReadOnlyList<EvaluationView>>()
             .ProducesValidationProblem();

@@ -36,7 +36,7 @@ public static class GetSuites
                 return Results.Ok(await ReadAsync(cmd, ct));
             })
             .RequireRole(Roles.Viewer)
-            .WithName("ListEvaluationSuites")
+            .WithTags("Evaluations").WithName("ListEvaluationSuites")
             .WithSummary("Every evaluation suite at its current revision, by name.")
             .Produces<IReadOnlyList<SuiteView>>();
 
@@ -69,7 +69,7 @@ public static class GetSuites
                     : DomainError.NotFound($"Evaluation suite '{name}' has no revision {revision}.").ToResult();
             })
             .RequireRole(Roles.Viewer)
-            .WithName("GetEvaluationSuite")
+            .WithTags("Evaluations").WithName("GetEvaluationSuite")
             .WithSummary("An evaluation suite at its current revision, or at the one named by ?revision=.")
             .Produces<SuiteView>()
             .ProducesValidationProblem()

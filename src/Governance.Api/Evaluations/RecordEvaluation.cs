@@ -24,30 +24,23 @@ public sealed record RecordEvaluation(
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? Slices,
     IReadOnlyDictionary<string, double>? ProductMetrics)
 {
-    /// <summary>A model key or version: no '@' or ':' (they separate the parts of a lineage node id).</summary>
-    public const string KeyPattern = "^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$";
-
     /// <summary>Shape rules.</summary>
     public sealed class Validator : AbstractValidator<RecordEvaluation>
     {
         public Validator()
         {
-            RuleFor(c => c.Model).NotEmpty().WithMessage("Name the model (its key).")
-                .Matches(KeyPattern).WithMessage("A model key is 1–100 letters, digits, '.', '_', '+' or '-'.");
-            RuleFor(c => c.Version).NotEmpty().WithMessage("Name the model version.")
-                .Matches(KeyPattern).WithMessage("A version is 1–100 letters, digits, '.', '_', '+' or '-'.");
-            RuleFor(c => c.Suite).NotEmpty().WithMessage("Name the evaluation suite.")
-                .Matches(Evaluations.Suite.NamePattern).WithMessage("A suite name is 2–63 lowercase letters, digits and '-'.");
+            RuleFor(c => c.Model).IsSlug();
+            RuleFor(c => c.Version).IsLabel();
+            RuleFor(c => c.Suite).IsSlug();
             RuleFor(c => c.SuiteRevision).GreaterThan(0).When(c => c.SuiteRevision is not null)
                 .WithMessage("A suite revision is 1 or more; leave it out for the current revision.");
-            RuleFor(c => c.Stage).NotEmpty().WithMessage("Name the stage the evaluation is for.").MaximumLength(100);
+            RuleFor(c => c.Stage).IsSlug();
             RuleFor(c => c.Datasets).NotEmpty().WithMessage("Name the dataset versions evaluated on, as \"name@version\".")
                 .Must(d => d!.Count <= 100).WithMessage("At most 100 dataset versions.")
                 .Must(d => d!.Distinct(StringComparer.Ordinal).Count() == d!.Count).WithMessage("Each dataset version is listed once.")
                 .When(c => c.Datasets is not null);
             RuleFor(c => c.Datasets).NotNull().WithMessage("Name the dataset versions evaluated on, as \"name@version\".");
-            RuleForEach(c => c.Datasets).Must(d => ParseDataset(d) is not null)
-                .WithMessage("A dataset version is \"name@version\".");
+            RuleForEach(c => c.Datasets).IsVersionRef();
             RuleFor(c => c.Metrics).NotNull().WithMessage("Give the overall metrics, e.g. {\"auc\": 0.91}.");
             RuleFor(c => c.Metrics).Custom((metrics, context) => CheckValues(metrics, "Metrics", context));
             RuleFor(c => c.ProductMetrics).Custom((metrics, context) => CheckValues(metrics, "ProductMetrics", context));
@@ -65,9 +58,9 @@ public sealed record RecordEvaluation(
 
                 foreach (var (slice, metrics) in slices)
                 {
-                    if (!System.Text.RegularExpressions.Regex.IsMatch(slice, SuiteBodyValidator<DefineSuite>.PartNamePattern))
+                    if (!MetricNames.Pattern().IsMatch(slice))
                     {
-                        context.AddFailure($"Slices[{Truncate(slice)}]", "A slice name is 1–100 letters, digits, '_', '.', '@', '/', '=', '+' or '-'.");
+                        context.AddFailure($"Slices[{Truncate(slice)}]", MetricNames.Message);
                     }
                     else if (metrics is null)
                     {
@@ -95,9 +88,9 @@ public sealed record RecordEvaluation(
 
             foreach (var (name, value) in values)
             {
-                if (!System.Text.RegularExpressions.Regex.IsMatch(name, SuiteBodyValidator<DefineSuite>.PartNamePattern))
+                if (!MetricNames.Pattern().IsMatch(name))
                 {
-                    context.AddFailure($"{field}[{Truncate(name)}]", "A metric name is 1–100 letters, digits, '_', '.', '@', '/', '=', '+' or '-'.");
+                    context.AddFailure($"{field}[{Truncate(name)}]", MetricNames.Message);
                 }
                 else if (!double.IsFinite(value))
                 {
@@ -118,20 +111,6 @@ public sealed record RecordEvaluation(
     /// </summary>
     public sealed record References(
         IReadOnlyList<string>? ModelStages, bool VersionExists, Suite? Suite, IReadOnlySet<string> MissingDatasets, Baseline? Baseline);
-
-    /// <summary>"name@version" → (name, version), or null when it is not that shape.</summary>
-    public static (string Name, string Version)? ParseDataset(string? text)
-    {
-        if (text is null || text.Length > 300)
-        {
-            return null;
-        }
-
-        var at = text.IndexOf('@', StringComparison.Ordinal);
-        return at > 0 && at < text.Length - 1 && text.IndexOf('@', at + 1) < 0 && !text.Any(char.IsWhiteSpace)
-            ? (text[..at], text[(at + 1)..])
-            : null;
-    }
 
     /// <summary>
     /// Pure decision: every reference must exist (422 naming each field that does not), the stage must be one of
@@ -203,7 +182,7 @@ public sealed record RecordEvaluation(
     /// <summary>Reads what the command refers to: one round trip for the registry, the suite's stream, then the baseline.</summary>
     public static async Task<References> LoadReferencesAsync(RecordEvaluation command, IEventStore store, NpgsqlDataSource db, CancellationToken ct)
     {
-        var datasets = (command.Datasets ?? []).Select(d => ParseDataset(d)!.Value).ToList();
+        var datasets = (command.Datasets ?? []).Select(Rules.SplitRef).ToList();
         IReadOnlyList<string>? stages;
         bool versionExists;
         HashSet<string> missing;
@@ -282,7 +261,7 @@ public sealed record RecordEvaluation(
             })
             .Validate<RecordEvaluation>()
             .RequireRole(Roles.Contributor)
-            .WithName(nameof(RecordEvaluation))
+            .WithTags("Evaluations").WithName(nameof(RecordEvaluation))
             .WithSummary("Record an evaluation of a model version against a suite; returns the verdict computed now.")
             .Produces<Recorded>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);

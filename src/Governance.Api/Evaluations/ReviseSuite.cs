@@ -48,7 +48,7 @@ public sealed record ReviseSuite(
                     return DomainError.Invalid("name", $"The body names suite '{command.Name}' but the path names '{name}'.").ToResult();
                 }
 
-                if (!System.Text.RegularExpressions.Regex.IsMatch(name, Suite.NamePattern))
+                if (!Rules.Slug().IsMatch(name))
                 {
                     return DomainError.NotFound($"No evaluation suite named '{name}'.").ToResult();
                 }
@@ -61,7 +61,7 @@ public sealed record ReviseSuite(
             })
             .Validate<ReviseSuite>()
             .RequireRole(Roles.Contributor)
-            .WithName(nameof(ReviseSuite))
+            .WithTags("Evaluations").WithName(nameof(ReviseSuite))
             .WithSummary("Revise an evaluation suite: the whole definition, as a new revision (unchanged definitions keep the revision).")
             .Produces<Revised>()
             .ProducesProblem(StatusCodes.Status404NotFound);

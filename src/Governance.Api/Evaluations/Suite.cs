@@ -58,9 +58,6 @@ public sealed record Suite(string Name, IReadOnlyList<SuiteRevision> Revisions) 
     /// <summary>The stream type.</summary>
     public const string StreamType = "suite";
 
-    /// <summary>What a suite name looks like.</summary>
-    public const string NamePattern = "^[a-z0-9][a-z0-9-]{1,62}$";
-
     /// <inheritdoc />
     public static Suite Initial { get; } = new("", []);
 

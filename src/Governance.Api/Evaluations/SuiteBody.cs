@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using FluentValidation;
 
 namespace Governance.Api.Evaluations;
@@ -32,11 +33,6 @@ public interface ISuiteBody
 /// <summary>Shape rules of a suite definition, shared by define and revise.</summary>
 public abstract class SuiteBodyValidator<T> : AbstractValidator<T> where T : ISuiteBody
 {
-    /// <summary>What a metric or slice name looks like: no ':' (it separates the parts of a check name).</summary>
-    public const string PartNamePattern = "^[A-Za-z0-9][A-Za-z0-9_.@/=+-]{0,99}$";
-
-    private const string PartNameMessage = "A name is 1–100 letters, digits, '_', '.', '@', '/', '=', '+' or '-', starting with a letter or digit.";
-
     protected SuiteBodyValidator()
     {
         RuleFor(c => c.Description).MaximumLength(2000);
@@ -71,7 +67,7 @@ public abstract class SuiteBodyValidator<T> : AbstractValidator<T> where T : ISu
     {
         public MetricValidator()
         {
-            RuleFor(m => m.Name).NotEmpty().Matches(PartNamePattern).WithMessage(PartNameMessage);
+            RuleFor(m => m.Name).IsMetricName();
             RuleFor(m => m.Threshold).NotNull().WithMessage("Give the metric's threshold.")
                 .Must(t => double.IsFinite(t!.Value)).WithMessage("A threshold is a finite number.").When(m => m.Threshold is not null);
             RuleFor(m => m.Direction).NotEmpty().Must(d => MetricDirection.All.Contains(d))
@@ -86,7 +82,7 @@ public abstract class SuiteBodyValidator<T> : AbstractValidator<T> where T : ISu
     {
         public SliceValidator()
         {
-            RuleFor(s => s.Name).NotEmpty().Matches(PartNamePattern).WithMessage(PartNameMessage);
+            RuleFor(s => s.Name).IsMetricName();
             RuleFor(s => s.Metric).NotEmpty().WithMessage("Name the slice's metric.");
             RuleFor(s => s.Threshold).NotNull().WithMessage("Give the slice's threshold.")
                 .Must(t => double.IsFinite(t!.Value)).WithMessage("A threshold is a finite number.").When(s => s.Threshold is not null);
@@ -102,4 +98,19 @@ public static class SuiteBodyExtensions
 
     /// <summary>The slices, validated; none when absent.</summary>
     public static IReadOnlyList<SuiteSlice> ToSlices(this ISuiteBody body) => [.. (body.Slices ?? []).Select(s => s.ToSlice())];
+}
+
+/// <summary>What a metric or slice name looks like: no ':' (it separates the parts of a check name).</summary>
+public static partial class MetricNames
+{
+    /// <summary>The message for a bad name.</summary>
+    public const string Message = "A metric or slice name is 1–100 letters, digits, '_', '.', '@', '/', '=', '+' or '-', starting with a letter or digit.";
+
+    /// <summary>The pattern.</summary>
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.@/=+-]{0,99}$")]
+    public static partial Regex Pattern();
+
+    /// <summary>Must be a metric or slice name.</summary>
+    public static IRuleBuilderOptions<T, string> IsMetricName<T>(this IRuleBuilder<T, string> rule) =>
+        rule.NotEmpty().Matches(Pattern()).WithMessage(Message);
 }
