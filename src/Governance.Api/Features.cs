@@ -2,7 +2,12 @@ using FluentValidation;
 using Governance.Api.Audit;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
+using Governance.Api.Datasets;
 using Governance.Api.Evaluations;
+using Governance.Api.Experiments;
+using Governance.Api.Lineage;
+using Governance.Api.Models;
+using Governance.Api.ModelVersions;
 using Governance.Api.Principals;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
@@ -20,7 +25,15 @@ public static class Features
         builder.Services.AddSingleton<CommandExecutor>();
         builder.Services.AddValidatorsFromAssemblyContaining<CreatePrincipal.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
 
+        builder.Services.AddSingleton<ModelQueries>();
+        builder.Services.AddSingleton<RegistryLookups>();
+        builder.Services.AddSingleton<DatasetQueries>();
+
         builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, ModelsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, DatasetsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, ExperimentsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, ModelVersionsProjection>();
         builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
@@ -32,6 +45,10 @@ public static class Features
     public static void RegisterEvents(EventStoreOptions options)
     {
         Principal.RegisterEvents(options.Registry);
+        Model.RegisterEvents(options.Registry);
+        Dataset.RegisterEvents(options.Registry);
+        Experiment.RegisterEvents(options.Registry);
+        ModelVersion.RegisterEvents(options.Registry);
         Suite.RegisterEvents(options.Registry);
         Evaluation.RegisterEvents(options.Registry);
     }
@@ -42,6 +59,20 @@ public static class Features
         var api = app.MapGroup("/api/v1");
         CreatePrincipal.Map(api);
         PrincipalView.Map(api);
+        RegisterModel.Map(api);
+        ModelQueries.Map(api);
+        AddKnowledgeNote.Map(api);
+        RegisterDatasetVersion.Map(api);
+        FlagDatasetVersion.Map(api);
+        DatasetQueries.Map(api);
+        StartExperiment.Map(api);
+        RecordRun.Map(api);
+        ConcludeExperiment.Map(api);
+        GetExperiments.Map(api);
+        RegisterModelVersion.Map(api);
+        AttachGuardrail.Map(api);
+        GetModelVersion.Map(api);
+        GetLineage.Map(api);
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);

@@ -222,10 +222,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
                     reader.GetInt64(0), reader.GetFieldValue<ulong>(1), p.Id, append.StreamId, append.StreamType,
                     p.Version, p.Type, p.Event, metadata, Instant.FromDateTimeUtc(reader.GetDateTime(2)),
                     reader.GetFieldValue<byte[]>(3)));
-                await reader.NextResultAsync(ct);
+                await reader.NextResultAsync(ct); // Npgsql skips the stream upsert: it returns no rows
             }
-
-            await reader.NextResultAsync(ct); // the stream upsert
         }
 
         return stored;

@@ -29,7 +29,7 @@ public static class GetModelVersion
     /// <summary>Maps the endpoints.</summary>
     public static void Map(IEndpointRouteBuilder api)
     {
-        api.MapGet("/models/{key}/versions/{version}", async (string key, string version, IEventStore store, NpgsqlDataSource db, CancellationToken ct) =>
+        api.MapGet("/models/{key}/versions/{version}", async (string key, string version, HttpContext http, IEventStore store, NpgsqlDataSource db, CancellationToken ct) =>
             {
                 var found = await store.AggregateStreamAsync<ModelVersion>(ModelVersion.StreamId(key, version), ct: ct);
                 if (found is null)
@@ -53,14 +53,12 @@ public static class GetModelVersion
                     }
                 }
 
-                http(found.Version);
+                http.Response.Headers.ETag = $"\"{found.Version}\"";
                 return Results.Ok(new ModelVersionView(v.Model, v.Version, v.ArtifactUri, v.Digest, v.CodeCommit, v.Config, v.RegisteredBy, v.RegisteredAt,
                     v.DeprecatedReason is not null, v.DeprecatedReason, v.Guardrails,
                     new LineageSummary(v.TrainingDatasets, v.Parents, v.ExperimentId, v.RunId,
                         [.. evaluatedOn.Select(e => e["dataset:".Length..])], [.. children.Select(c => c["model:".Length..])]),
                     stages));
-
-                static void http(long _) { }
             })
             .RequireRole(Roles.Viewer).WithTags("Model versions").WithName("GetModelVersion")
             .WithSummary("A model version with its lineage summary and the stages it is deployed in.")

@@ -175,8 +175,15 @@ public sealed class ProjectionDaemon : BackgroundService
 
                 states[projection.Name] = ProjectionRunState.Running;
                 logger.LogInformation("Running projection {Projection}", projection.Name);
-                await RunHoldingLockAsync(connection, projection, ct);
-                return;
+                try
+                {
+                    await RunHoldingLockAsync(connection, projection, ct);
+                    return;
+                }
+                finally
+                {
+                    await UnlockAsync(connection, projection.Name, lockKey);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -386,6 +393,31 @@ public sealed class ProjectionDaemon : BackgroundService
         await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection);
         cmd.Parameters.Add(new() { Value = key });
         return await cmd.ExecuteScalarAsync(ct) is true;
+    }
+
+    /// <summary>
+    /// Releases the projection's lock before the connection goes back to the pool: Npgsql keeps the session
+    /// open there (its reset runs only when the connection is next used), so the lock would outlive this
+    /// daemon and keep every other node on standby. A broken connection's session ends, and its lock with it.
+    /// </summary>
+    private async Task UnlockAsync(NpgsqlConnection connection, string projection, long key)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+            cmd.Parameters.Add(new() { Value = key });
+            await cmd.ExecuteScalarAsync(timeout.Token);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not release the lock of projection {Projection}", projection);
+        }
     }
 
     /// <summary>A stable 64-bit key per projection name (FNV-1a), the same on every node.</summary>

@@ -62,9 +62,10 @@ public sealed class ProjectionMonitor(NpgsqlDataSource dataSource)
             var relevant = checkpoints.Where(c => names is null || names.Contains(c.Name)).ToList();
             var behind = relevant.Where(c => c.Position < target || c.State == "rebuilding").ToList();
 
-            // A named projection whose daemon has not written its checkpoint yet is behind, not done.
-            var missing = names?.Where(n => relevant.All(c => c.Name != n)).ToList() ?? [];
-            if (behind.Count == 0 && missing.Count == 0)
+            // A named projection whose daemon has not registered its checkpoint yet has applied nothing.
+            behind.AddRange((names ?? []).Where(n => relevant.All(c => c.Name != n))
+                .Select(n => new ProjectionCheckpoint(n, LogPosition.Start, "not started", null, default)));
+            if (behind.Count == 0)
             {
                 return;
             }
