@@ -83,7 +83,7 @@ public sealed class ProjectionMonitor(NpgsqlDataSource dataSource)
             {
                 throw new TimeoutException(
                     $"Projections still behind {target.ToCursor()} after {timeout}: " +
-                    string.Join(", ", behind.Select(c => $"{c.Name} at {c.Position.ToCursor()}").Concat(missing.Select(n => $"{n} not started"))));
+                    string.Join(", ", behind.Select(c => $"{c.Name} at {c.Position.ToCursor()}")));
             }
         }
     }
