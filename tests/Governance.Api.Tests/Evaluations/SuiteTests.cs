@@ -1,4 +1,9 @@
+using System.Security.Claims;
+using Governance.Api.Core.Commands;
+using Governance.Api.Evaluations;
 using Governance.Api.Tests.Harness;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Governance.Api.Tests.Evaluations;
 
@@ -215,5 +220,36 @@ public sealed class SuiteTests(GovernanceApp app) : IClassFixture<GovernanceApp>
         events[0].GetProperty("data").GetProperty("definedAt").GetString().ShouldNotBeNull();
         events[1].GetProperty("type").GetString().ShouldBe("suite_revised");
         events[1].GetProperty("data").GetProperty("revision").GetInt32().ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task another_slice_can_add_a_slice_as_a_new_revision_and_it_is_listed_with_its_incident()
+    {
+        await DefineAsync("postmortem-suite");
+        var http = new DefaultHttpContext
+        {
+            User = new ClaimsPrincipal(new ClaimsIdentity(
+                [new Claim(ClaimTypes.Name, "oncall-olga"), new Claim(ClaimTypes.Role, "oncall")], "test", ClaimTypes.Name, ClaimTypes.Role)),
+        };
+        var executor = app.Services.GetRequiredService<CommandExecutor>();
+
+        var outcome = await AddSuiteSlice.ExecuteAsync(executor, http, new AddSuiteSlice("postmortem-suite", "eu-cards", "latency-ms", 70, "inc-42"), default);
+
+        outcome.Succeeded.ShouldBeTrue(outcome.Error?.Detail);
+        outcome.Version.ShouldBe(2);
+        var suite = await app.Scenario(s => s.Get.Url("/api/v1/evaluation-suites/postmortem-suite").StatusCodeShouldBe(200));
+        suite.Json.GetProperty("revision").GetInt32().ShouldBe(2);
+        suite.Json.GetProperty("change").GetString().ShouldBe("slice_added");
+        suite.Json.GetProperty("incidentId").GetString().ShouldBe("inc-42");
+        suite.Json.GetProperty("changedBy").GetString().ShouldBe("oncall-olga");
+        suite.Json.GetProperty("description").GetString().ShouldBe("Fraud model standard");
+        suite.Json.GetProperty("metrics").GetArrayLength().ShouldBe(2);
+        suite.Json.GetProperty("slices").EnumerateArray().Select(x => x.GetProperty("name").GetString()).ShouldBe(["new-users", "eu-cards"]);
+        var stream = await app.Scenario(s => s.Get.Url("/api/v1/streams/suite-postmortem-suite/events").StatusCodeShouldBe(200));
+        stream.Json.GetProperty("events")[1].GetProperty("type").GetString().ShouldBe("suite_slice_added");
+
+        var again = await AddSuiteSlice.ExecuteAsync(executor, http, new AddSuiteSlice("postmortem-suite", "eu-cards", "latency-ms", 70, "inc-42"), default);
+        again.Succeeded.ShouldBeTrue();
+        again.Version.ShouldBe(2);
     }
 }
