@@ -6,6 +6,7 @@ IBenchmark[] benchmarks =
 [
     new AppendBenchmark(),
     new CatchupBenchmark(),
+    new LineageBenchmark(),
 ];
 
 return await BenchRunner.RunAsync(args, benchmarks);
