@@ -3,6 +3,7 @@ using Governance.Api.Audit;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
 using Governance.Api.Datasets;
+using Governance.Api.Evaluations;
 using Governance.Api.Experiments;
 using Governance.Api.Lineage;
 using Governance.Api.Models;
@@ -33,6 +34,7 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, DatasetsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ExperimentsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelVersionsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
         await builder.AddGovernanceStorageAsync(RegisterEvents);
@@ -47,6 +49,8 @@ public static class Features
         Dataset.RegisterEvents(options.Registry);
         Experiment.RegisterEvents(options.Registry);
         ModelVersion.RegisterEvents(options.Registry);
+        Suite.RegisterEvents(options.Registry);
+        Evaluation.RegisterEvents(options.Registry);
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -72,6 +76,11 @@ public static class Features
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);
+        DefineSuite.Map(api);
+        ReviseSuite.Map(api);
+        GetSuites.Map(api);
+        RecordEvaluation.Map(api);
+        GetEvaluations.Map(api);
         return app;
     }
 }
