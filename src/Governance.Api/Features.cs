@@ -3,6 +3,7 @@ using Governance.Api.Audit;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
 using Governance.Api.Datasets;
+using Governance.Api.Docs;
 using Governance.Api.Evaluations;
 using Governance.Api.Experiments;
 using Governance.Api.Lineage;
@@ -35,6 +36,7 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, ExperimentsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelVersionsProjection>();
         builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
+        builder.Services.AddSingleton<IAsyncProjection, ModelDocsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
         await builder.AddGovernanceStorageAsync(RegisterEvents);
@@ -73,6 +75,7 @@ public static class Features
         AttachGuardrail.Map(api);
         GetModelVersion.Map(api);
         GetLineage.Map(api);
+        GetModelDoc.Map(api);
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);
