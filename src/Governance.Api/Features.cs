@@ -24,6 +24,7 @@ public static class Features
     {
         builder.Services.AddSingleton<IClock>(SystemClock.Instance);
         builder.Services.AddSingleton<CommandExecutor>();
+        builder.Services.AddAntiforgery();
         builder.Services.AddValidatorsFromAssemblyContaining<CreatePrincipal.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
 
         builder.Services.AddSingleton<ModelQueries>();
@@ -58,6 +59,7 @@ public static class Features
     /// <summary>Maps every slice under /api/v1.</summary>
     public static WebApplication MapGovernanceApi(this WebApplication app)
     {
+        DocsPages.Map(app);
         var api = app.MapGroup("/api/v1");
         CreatePrincipal.Map(api);
         PrincipalView.Map(api);

@@ -114,6 +114,9 @@ public static class GetModelDoc
         return keys;
     }
 
+    /// <summary>The index of all models, Markdown.</summary>
+    public static Task<string> IndexMarkdownAsync(NpgsqlDataSource db, CancellationToken ct) => IndexAsync(db, ct);
+
     private static async Task<string> IndexAsync(NpgsqlDataSource db, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
