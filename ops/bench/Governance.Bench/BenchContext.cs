@@ -45,7 +45,7 @@ public sealed class BenchContext
     /// <summary>Progress for people, on standard error.</summary>
     public static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
 
-    /// <summary>A fresh database (dropped first if left over) with the event store's schema; its connection string.</summary>
+    /// <summary>A fresh database (dropped first if left over) with the whole schema (store and read models); its connection string.</summary>
     public async Task<string> CreateStoreDatabaseAsync(string name, CancellationToken ct)
     {
         var database = "bench_" + name;
@@ -54,7 +54,7 @@ public sealed class BenchContext
         databases.Add(database);
         var connectionString = PostgresDatabases.ForDatabase(ServerConnectionString, database);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await SchemaMigrator.MigrateAsync(dataSource, [], ct);
+        await SchemaMigrator.MigrateAsync(dataSource, [Governance.Api.Core.Storage.StorageExtensions.ApiMigrations], ct);
         return connectionString;
     }
 

@@ -6,6 +6,8 @@ IBenchmark[] benchmarks =
 [
     new AppendBenchmark(),
     new CatchupBenchmark(),
+    new LineageBenchmark(),
+    new EvaluationsBenchmark(),
 ];
 
 return await BenchRunner.RunAsync(args, benchmarks);

@@ -21,8 +21,8 @@ public sealed record AddSuiteSlice(string Suite, string Name, string Metric, dou
             RuleFor(c => c.Suite).IsSlug();
             RuleFor(c => c.Name).IsMetricName();
             RuleFor(c => c.Metric).NotEmpty().WithMessage("Name the slice's metric.");
-            RuleFor(c => c.Threshold).NotNull().WithMessage("Give the slice's threshold.")
-                .Must(t => double.IsFinite(t!.Value)).WithMessage("A threshold is a finite number.").When(c => c.Threshold is not null);
+            RuleFor(c => c.Threshold).NotNull().WithMessage("Give the slice's threshold.");
+            RuleFor(c => c.Threshold).Must(t => double.IsFinite(t!.Value)).WithMessage("A threshold is a finite number.").When(c => c.Threshold is not null);
         }
     }
 

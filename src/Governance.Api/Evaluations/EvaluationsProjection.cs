@@ -42,7 +42,7 @@ public sealed class EvaluationsProjection : IInlineProjection
                         """, ct, added.Name, added.Revision, Jsonb(added.Slice), added.AddedAt.ToDateTimeUtc(), added.AddedBy, added.IncidentId);
                     break;
                 case EvaluationRecorded recorded:
-                    await InsertEvaluationAsync(context, recorded, ct);
+                    await InsertEvaluationAsync(context, recorded, @event.Seq, ct);
                     break;
             }
         }
@@ -56,14 +56,14 @@ public sealed class EvaluationsProjection : IInlineProjection
             VALUES ($1, $2, $3, $4, $5, $6, $7)
             """, ct, name, revision, description, Jsonb(new SuiteDefinition(metrics, slices)), change, at, by);
 
-    private static async Task InsertEvaluationAsync(ProjectionContext context, EvaluationRecorded e, CancellationToken ct)
+    private static async Task InsertEvaluationAsync(ProjectionContext context, EvaluationRecorded e, long seq, CancellationToken ct)
     {
         await context.ExecuteAsync("""
             INSERT INTO governance.evaluations (id, model, version, suite, suite_revision, stage, passed, metrics, slices, product_metrics,
-                                                checks, datasets, baseline_version, baseline_evaluation_id, recorded_at, recorded_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                                                checks, datasets, baseline_version, baseline_evaluation_id, recorded_at, recorded_by, seq)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
             """, ct, e.Id, e.Model, e.Version, e.Suite, e.SuiteRevision, e.Stage, e.Passed, Jsonb(e.Metrics), Jsonb(e.Slices), Jsonb(e.ProductMetrics),
-            Jsonb(e.Checks), e.Datasets.ToArray(), e.BaselineVersion, e.BaselineEvaluationId, e.RecordedAt.ToDateTimeUtc(), e.RecordedBy);
+            Jsonb(e.Checks), e.Datasets.ToArray(), e.BaselineVersion, e.BaselineEvaluationId, e.RecordedAt.ToDateTimeUtc(), e.RecordedBy, seq);
 
         // Nodes exist once the dataset and version are registered (checked before recording); an edge is only drawn from one that does.
         var node = ModelVersion.NodeId(e.Model, e.Version);

@@ -60,7 +60,7 @@ public static class GetEvaluations
                 await using var cmd = db.CreateCommand($"""
                     SELECT {Columns} FROM governance.evaluations
                     WHERE ($1::text IS NULL OR model = $1) AND ($2::text IS NULL OR version = $2) AND ($3::text IS NULL OR suite = $3)
-                    ORDER BY recorded_at DESC, id DESC
+                    ORDER BY recorded_at DESC, seq DESC
                     LIMIT $4
                     """);
                 cmd.Parameters.Add(Text(model));

@@ -224,7 +224,7 @@ public sealed record RecordEvaluation(
             JOIN governance.evaluations e
               ON e.model = d.model AND e.version = d.version AND e.suite = $3 AND e.suite_revision = $4
             WHERE d.model = $1 AND d.stage = $2
-            ORDER BY e.recorded_at DESC, e.id DESC
+            ORDER BY e.recorded_at DESC, e.seq DESC
             LIMIT 1
             """);
         cmd.Parameters.Add(new() { Value = model });

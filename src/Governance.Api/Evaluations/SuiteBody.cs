@@ -68,8 +68,8 @@ public abstract class SuiteBodyValidator<T> : AbstractValidator<T> where T : ISu
         public MetricValidator()
         {
             RuleFor(m => m.Name).IsMetricName();
-            RuleFor(m => m.Threshold).NotNull().WithMessage("Give the metric's threshold.")
-                .Must(t => double.IsFinite(t!.Value)).WithMessage("A threshold is a finite number.").When(m => m.Threshold is not null);
+            RuleFor(m => m.Threshold).NotNull().WithMessage("Give the metric's threshold.");
+            RuleFor(m => m.Threshold).Must(t => double.IsFinite(t!.Value)).WithMessage("A threshold is a finite number.").When(m => m.Threshold is not null);
             RuleFor(m => m.Direction).NotEmpty().Must(d => MetricDirection.All.Contains(d))
                 .WithMessage("Direction is 'higher' or 'lower'.");
             RuleFor(m => m.MaxRegression).Must(r => double.IsFinite(r!.Value) && r.Value >= 0)
@@ -84,8 +84,8 @@ public abstract class SuiteBodyValidator<T> : AbstractValidator<T> where T : ISu
         {
             RuleFor(s => s.Name).IsMetricName();
             RuleFor(s => s.Metric).NotEmpty().WithMessage("Name the slice's metric.");
-            RuleFor(s => s.Threshold).NotNull().WithMessage("Give the slice's threshold.")
-                .Must(t => double.IsFinite(t!.Value)).WithMessage("A threshold is a finite number.").When(s => s.Threshold is not null);
+            RuleFor(s => s.Threshold).NotNull().WithMessage("Give the slice's threshold.");
+            RuleFor(s => s.Threshold).Must(t => double.IsFinite(t!.Value)).WithMessage("A threshold is a finite number.").When(s => s.Threshold is not null);
         }
     }
 }

@@ -31,7 +31,8 @@ CREATE TABLE governance.evaluations (
     baseline_version        text,
     baseline_evaluation_id  text,
     recorded_at             timestamptz NOT NULL,
-    recorded_by             text        NOT NULL
+    recorded_by             text        NOT NULL,
+    seq                     bigint      NOT NULL  -- log position: orders evaluations recorded at the same instant
 );
-CREATE INDEX evaluations_version_suite ON governance.evaluations (model, version, suite, suite_revision, recorded_at);
+CREATE INDEX evaluations_version_suite ON governance.evaluations (model, version, suite, suite_revision, recorded_at, seq);
 CREATE INDEX evaluations_suite ON governance.evaluations (suite, recorded_at);

@@ -54,7 +54,7 @@ CREATE TABLE governance.dead_letter_events (
 CREATE FUNCTION governance.event_canonical(
     p_id uuid, p_stream_id text, p_stream_type text, p_version int, p_type text,
     p_data jsonb, p_metadata jsonb, p_recorded_at timestamptz)
-RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+RETURNS bytea LANGUAGE sql STABLE AS $$
     SELECT convert_to(
         p_id::text || chr(31) || p_stream_id || chr(31) || p_stream_type || chr(31) ||
         p_version::text || chr(31) || p_type || chr(31) || p_data::text || chr(31) ||
