@@ -4,6 +4,7 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
 using Governance.Api.Datasets;
 using Governance.Api.Deployments;
+using Governance.Api.Docs;
 using Governance.Api.Evaluations;
 using Governance.Api.Experiments;
 using Governance.Api.Lineage;
@@ -42,6 +43,7 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
         builder.Services.AddSingleton<IInlineProjection, PromotionsProjection>();
         builder.Services.AddSingleton<IInlineProjection, DeploymentsProjection>();
+        builder.Services.AddSingleton<IAsyncProjection, ModelDocsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
         await builder.AddGovernanceStorageAsync(RegisterEvents);
@@ -82,6 +84,7 @@ public static class Features
         AttachGuardrail.Map(api);
         GetModelVersion.Map(api);
         GetLineage.Map(api);
+        GetModelDoc.Map(api);
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);

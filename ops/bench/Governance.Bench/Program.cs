@@ -9,6 +9,7 @@ IBenchmark[] benchmarks =
     new LineageBenchmark(),
     new EvaluationsBenchmark(),
     new DeploymentsBenchmark(),
+    new DocsBenchmark(),
 ];
 
 return await BenchRunner.RunAsync(args, benchmarks);
