@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Governance.Api.Tests.Harness;
+using Governance.Api.Tests.Registry;
 using NodaTime;
 using NodaTime.Text;
 
@@ -35,6 +36,19 @@ public sealed class DeploymentHistoryTests(GovernanceApp app) : IClassFixture<Go
 
         var model = await app.Scenario(s => s.Get.Url("/api/v1/models/roll-a").StatusCodeShouldBe(200));
         model.Json.GetProperty("deployments")[1].GetProperty("version").GetString().ShouldBe("v1");
+    }
+
+    [Fact]
+    public async Task dataset_impact_shows_where_the_affected_versions_are_deployed()
+    {
+        await app.RegisterModelAsync("impact-a");
+        await app.RegisterDatasetAsync("impact-data", "d1");
+        await app.RegisterVersionAsync("impact-a", "v1", datasets: ["impact-data@d1"]);
+        var alice = await app.CreatePrincipalAsync("impact-alice", GovernanceApp.Role.Approver);
+        await app.PromoteAsync("impact-a", "v1", "shadow", alice);
+        var impact = await app.Scenario(s => s.Get.Url("/api/v1/datasets/impact-data/versions/d1/impact").StatusCodeShouldBe(200));
+        var version = impact.Json.GetProperty("modelVersions").EnumerateArray().Single();
+        version.GetProperty("deployments")[0].GetProperty("stage").GetString().ShouldBe("shadow");
     }
 
     [Fact]
