@@ -3,6 +3,7 @@ using Governance.Api.Audit;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
 using Governance.Api.Datasets;
+using Governance.Api.Deployments;
 using Governance.Api.Docs;
 using Governance.Api.Evaluations;
 using Governance.Api.Experiments;
@@ -10,6 +11,7 @@ using Governance.Api.Lineage;
 using Governance.Api.Models;
 using Governance.Api.ModelVersions;
 using Governance.Api.Principals;
+using Governance.Api.Promotions;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
 using NodaTime;
@@ -30,6 +32,9 @@ public static class Features
         builder.Services.AddSingleton<ModelQueries>();
         builder.Services.AddSingleton<RegistryLookups>();
         builder.Services.AddSingleton<DatasetQueries>();
+        builder.Services.AddSingleton<PromotionLookups>();
+        builder.Services.AddSingleton<PromotionQueries>();
+        builder.Services.AddSingleton<DeploymentQueries>();
 
         builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelsProjection>();
@@ -37,6 +42,8 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, ExperimentsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelVersionsProjection>();
         builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, PromotionsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, DeploymentsProjection>();
         builder.Services.AddSingleton<IAsyncProjection, ModelDocsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
@@ -54,6 +61,8 @@ public static class Features
         ModelVersion.RegisterEvents(options.Registry);
         Suite.RegisterEvents(options.Registry);
         Evaluation.RegisterEvents(options.Registry);
+        Promotion.RegisterEvents(options.Registry);
+        Deployment.RegisterEvents(options.Registry);
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -86,6 +95,16 @@ public static class Features
         GetSuites.Map(api);
         RecordEvaluation.Map(api);
         GetEvaluations.Map(api);
+        PublishPolicy.Map(api);
+        RequestPromotion.Map(api);
+        ApprovePromotion.Map(api);
+        RejectPromotion.Map(api);
+        WithdrawPromotion.Map(api);
+        DeployPromotion.Map(api);
+        PromotionQueries.Map(api);
+        DesignateFallback.Map(api);
+        RollBackStage.Map(api);
+        DeploymentQueries.Map(api);
         return app;
     }
 }

@@ -8,6 +8,7 @@ IBenchmark[] benchmarks =
     new CatchupBenchmark(),
     new LineageBenchmark(),
     new EvaluationsBenchmark(),
+    new DeploymentsBenchmark(),
     new DocsBenchmark(),
 ];
 
