@@ -29,8 +29,8 @@ public static class MarkdownRenderer
         Deployments(md, doc);
         Lineage(md, doc);
         Evaluations(md, doc);
-        Section(md, "SLOs", "No SLOs defined yet.");
-        Section(md, "Incidents and known failure modes", "No incidents recorded.");
+        Slos(md, doc);
+        Incidents(md, doc);
         Guardrails(md, doc);
         Experiments(md, doc);
         Notes(md, doc);
@@ -92,10 +92,32 @@ public static class MarkdownRenderer
         md.AppendLine("|---|---|---|---|---|---|");
         foreach (var stage in doc.Stages)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {stage} | — | | | | |");
+            if (!doc.Deployed.TryGetValue(stage, out var now))
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {stage} | — | | | | {(doc.Fallbacks.TryGetValue(stage, out var designated) ? designated : "")} |");
+                continue;
+            }
+
+            var evidence = now.PromotionId is not null && doc.Promotions.TryGetValue(now.PromotionId, out var promotion)
+                ? string.Join(", ", promotion.Evidence.Select(e => doc.Evaluations.FirstOrDefault(x => x.Id == e) is { } ev ? $"{ev.Suite} ({(ev.Passed ? "passed" : "failed")})" : e))
+                : "";
+            var fallback = doc.Fallbacks.TryGetValue(stage, out var chosen) ? chosen : now.Fallback ?? "";
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {stage} | **{now.Version}** | {now.Since} | {(now.ApprovedBy.Count == 0 ? "—" : Escape(string.Join(", ", now.ApprovedBy)))} | {Escape(evidence)} | {fallback} |");
         }
 
         md.AppendLine();
+        if (doc.DeploymentHistory.Count > 0)
+        {
+            md.AppendLine("History, newest first:");
+            md.AppendLine();
+            foreach (var line in Enumerable.Reverse(doc.DeploymentHistory))
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {Escape(line)}");
+            }
+
+            md.AppendLine();
+        }
     }
 
     private static void Lineage(StringBuilder md, ModelDocument doc)
@@ -198,6 +220,82 @@ public static class MarkdownRenderer
         }
     }
 
+    private static void Slos(StringBuilder md, ModelDocument doc)
+    {
+        md.AppendLine("## SLOs");
+        md.AppendLine();
+        if (doc.Slos.Count == 0)
+        {
+            md.AppendLine("No SLOs defined yet.");
+            md.AppendLine();
+            return;
+        }
+
+        md.AppendLine("| SLO | Stage | Objective | Window | Label delay | Attainment | Budget left | Status |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var slo in doc.Slos.Values)
+        {
+            var objective = double.TryParse(slo.Objective, NumberStyles.Float, CultureInfo.InvariantCulture, out var o) ? o : double.NaN;
+            var budget = slo.Attainment is { } a && objective < 1 ? Math.Max(0, 1 - ((1 - a) / (1 - objective))) : (double?)null;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {Escape(slo.Name)} | {slo.Stage} | {slo.Objective} | {slo.Window} | {slo.LabelDelay} | {(slo.Attainment is { } att ? att.ToString("P2", CultureInfo.InvariantCulture) : "no data")} | {(budget is { } b ? b.ToString("P0", CultureInfo.InvariantCulture) : "—")} | {(slo.Breaching ? "**breaching**" : "ok")} |");
+        }
+
+        md.AppendLine();
+        foreach (var slo in doc.Slos.Values.Where(s => s.Breaches.Count > 0))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"Breaches of {Escape(slo.Name)}:");
+            md.AppendLine();
+            foreach (var line in slo.Breaches)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {Escape(line)}");
+            }
+
+            md.AppendLine();
+        }
+    }
+
+    private static void Incidents(StringBuilder md, ModelDocument doc)
+    {
+        md.AppendLine("## Incidents and known failure modes");
+        md.AppendLine();
+        if (doc.Incidents.Count == 0)
+        {
+            md.AppendLine("No incidents recorded.");
+            md.AppendLine();
+            return;
+        }
+
+        foreach (var incident in Enumerable.Reverse(doc.Incidents.Values.ToList()))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"### {incident.Severity}: {Escape(incident.Title)} ({incident.Status})");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"_Opened {incident.OpenedAt} by {Escape(incident.OpenedBy)} from {incident.Source}{(incident.Category is null ? "" : $"; category {incident.Category}")}._");
+            md.AppendLine();
+            foreach (var line in incident.Timeline)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {Escape(line)}");
+            }
+
+            if (incident.Postmortem is { } pm)
+            {
+                md.AppendLine();
+                md.AppendLine(CultureInfo.InvariantCulture, $"**Postmortem** ({Escape(pm.By)}, {pm.At}): {Escape(pm.Summary)}");
+                md.AppendLine();
+                md.AppendLine(CultureInfo.InvariantCulture, $"- Impact: {Escape(pm.Impact)}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"- Root cause: {Escape(pm.RootCause)}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"- Trigger: {Escape(pm.Trigger)}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"- Lessons: {Escape(pm.Lessons)}");
+                foreach (var item in pm.ActionItems)
+                {
+                    md.AppendLine(CultureInfo.InvariantCulture, $"- Action ({item.Type}, {Escape(item.Owner)}): {Escape(item.Description)}");
+                }
+            }
+
+            md.AppendLine();
+        }
+    }
+
     private static void Guardrails(StringBuilder md, ModelDocument doc)
     {
         md.AppendLine("## Guardrails");
@@ -286,14 +384,6 @@ public static class MarkdownRenderer
             md.AppendLine(CultureInfo.InvariantCulture, $"| {c.At} | {Escape(c.Actor)} | `{c.Type}` | `{c.StreamId}` | {Escape(c.Summary)} |");
         }
 
-        md.AppendLine();
-    }
-
-    private static void Section(StringBuilder md, string title, string empty)
-    {
-        md.AppendLine(CultureInfo.InvariantCulture, $"## {title}");
-        md.AppendLine();
-        md.AppendLine(empty);
         md.AppendLine();
     }
 

@@ -54,6 +54,57 @@ public sealed class ModelDocument
     public Dictionary<string, ExperimentInfo> Experiments { get; } = new(StringComparer.Ordinal);
     public List<EvaluationInfo> Evaluations { get; } = [];
     public List<Note> Notes { get; } = [];
+
+    /// <summary>What runs in a stage now.</summary>
+    public sealed record StageNow(string Version, string Since, string? PromotionId, IReadOnlyList<string> ApprovedBy, string? Fallback);
+
+    /// <summary>Current deployment per stage.</summary>
+    public Dictionary<string, StageNow> Deployed { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Fallbacks designated per stage.</summary>
+    public Dictionary<string, string> Fallbacks { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Evidence and justification of each promotion.</summary>
+    public Dictionary<string, (IReadOnlyList<string> Evidence, string Justification, string RequestedBy)> Promotions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>An incident and what was learned from it.</summary>
+    public sealed class IncidentInfo(string id, string severity, string title, string source, string? category, string openedBy, string openedAt)
+    {
+        public string Id { get; } = id;
+        public string Severity { get; } = severity;
+        public string Title { get; } = title;
+        public string Source { get; } = source;
+        public string? Category { get; } = category;
+        public string OpenedBy { get; } = openedBy;
+        public string OpenedAt { get; } = openedAt;
+        public string Status { get; set; } = "open";
+        public List<string> Timeline { get; } = [];
+        public (string Summary, string Impact, string RootCause, string Trigger, string Lessons, IReadOnlyList<(string Description, string Type, string Owner)> ActionItems, string By, string At)? Postmortem { get; set; }
+    }
+
+    /// <summary>An SLO and its breaches.</summary>
+    public sealed class SloInfo(string id, string name, string stage, string objective, string window, string labelDelay, string description)
+    {
+        public string Id { get; } = id;
+        public string Name { get; } = name;
+        public string Stage { get; } = stage;
+        public string Objective { get; } = objective;
+        public string Window { get; } = window;
+        public string LabelDelay { get; } = labelDelay;
+        public string Description { get; } = description;
+        public List<string> Breaches { get; } = [];
+        public bool Breaching { get; set; }
+        public double? Attainment { get; set; }
+    }
+
+    /// <summary>Incidents by id, in the order they were opened.</summary>
+    public Dictionary<string, IncidentInfo> Incidents { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>SLOs by id.</summary>
+    public Dictionary<string, SloInfo> Slos { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Deployments and rollbacks, oldest first.</summary>
+    public List<string> DeploymentHistory { get; } = [];
     public List<Change> Changes { get; } = [];
 
     /// <summary>Dataset versions behind the model: their parents, and why they were flagged, if they were.</summary>
@@ -150,6 +201,66 @@ public sealed class ModelDocument
                 concluded.Reason = Str(d, "reason");
                 concluded.ConcludedBy = Str(d, "concludedBy");
                 break;
+            case "promotion_requested":
+                Promotions[Str(d, "id")] = (Strings(d, "evidence"), Str(d, "justification"), Str(d, "requestedBy"));
+                break;
+            case "version_deployed":
+                Deployed[Str(d, "stage")] = new StageNow(Str(d, "version"), Str(d, "deployedAt"), Opt(d, "promotionId"), Strings(d, "approvedBy"), Opt(d, "fallback"));
+                DeploymentHistory.Add($"{Str(d, "deployedAt")}: {Str(d, "version")} deployed to {Str(d, "stage")} by {Str(d, "deployedBy")}" +
+                    (Strings(d, "approvedBy") is { Count: > 0 } approvers ? $", approved by {string.Join(", ", approvers)}" : ""));
+                break;
+            case "version_rolled_back":
+                Deployed[Str(d, "stage")] = new StageNow(Str(d, "toVersion"), Str(d, "rolledBackAt"), Opt(d, "toPromotionId"), Strings(d, "toApprovedBy"), Opt(d, "fallback"));
+                DeploymentHistory.Add($"{Str(d, "rolledBackAt")}: {Str(d, "stage")} rolled back from {Str(d, "fromVersion")} to {Str(d, "toVersion")} by {Str(d, "rolledBackBy")}: {Str(d, "reason")}" +
+                    (Opt(d, "incidentId") is { } answered ? $" (incident {answered})" : ""));
+                break;
+            case "fallback_designated":
+                Fallbacks[Str(d, "stage")] = Str(d, "version");
+                break;
+            case "incident_opened":
+                Incidents[Str(d, "id")] = new IncidentInfo(Str(d, "id"), Str(d, "severity"), Str(d, "title"), Str(d, "source"), Opt(d, "category"), Str(d, "openedBy"), Str(d, "openedAt"));
+                break;
+            case "incident_acknowledged" or "incident_assigned" or "incident_escalated" or "incident_mitigated" or "incident_resolved" or "incident_reopened"
+                when Incidents.TryGetValue(Str(d, "id"), out var incident):
+                incident.Status = e.Type switch
+                {
+                    "incident_acknowledged" => "acknowledged",
+                    "incident_mitigated" => "mitigated",
+                    "incident_resolved" => "resolved",
+                    "incident_reopened" => "open",
+                    _ => incident.Status,
+                };
+                incident.Timeline.Add($"{at}: {e.Type["incident_".Length..]} by {actor}" + e.Type switch
+                {
+                    "incident_mitigated" => $" ({Str(d, "action")}{(Opt(d, "note") is { } note ? ": " + note : "")})",
+                    "incident_resolved" => Opt(d, "resolution") is { } resolution ? $": {resolution}" : "",
+                    "incident_reopened" => $": {Str(d, "reason")}",
+                    "incident_escalated" => $" to {Opt(d, "to") ?? "?"}",
+                    "incident_assigned" => $" to {Str(d, "assignee")}",
+                    _ => "",
+                });
+                break;
+            case "postmortem_published" when Incidents.TryGetValue(Str(d, "id"), out var reviewed):
+                var items = new List<(string, string, string)>();
+                if (d.TryGetProperty("actionItems", out var actionItems) && actionItems.ValueKind == JsonValueKind.Array)
+                {
+                    items.AddRange(actionItems.EnumerateArray().Select(i => (Str(i, "description"), Str(i, "type"), Str(i, "owner"))));
+                }
+
+                reviewed.Postmortem = (Str(d, "summary"), Str(d, "impact"), Str(d, "rootCause"), Str(d, "trigger"), Str(d, "lessons"), items, Str(d, "publishedBy"), Str(d, "publishedAt"));
+                break;
+            case "slo_defined":
+                Slos[Str(d, "id")] = new SloInfo(Str(d, "id"), Str(d, "name"), Str(d, "stage"), Str(d, "objective"), Str(d, "window"), Str(d, "labelDelay"), Str(d, "description"));
+                break;
+            case "slo_breached" when Slos.TryGetValue(Str(d, "id"), out var breached):
+                breached.Breaching = true;
+                breached.Breaches.Add($"{Str(d, "detectedAt")}: {Str(d, "kind")} breach, burn {Str(d, "longBurnRate")}× over {Str(d, "longWindow")} and {Str(d, "shortBurnRate")}× over {Str(d, "shortWindow")}" +
+                    (Opt(d, "incidentId") is { } opened ? $" → incident {opened}" : ""));
+                break;
+            case "slo_recovered" when Slos.TryGetValue(Str(d, "id"), out var recovered):
+                recovered.Breaching = false;
+                recovered.Breaches.Add($"{Str(d, "recoveredAt")}: recovered from the {Str(d, "kind")} breach");
+                break;
             case "evaluation_recorded":
                 var checks = new List<(string, bool, string)>();
                 if (d.TryGetProperty("checks", out var list) && list.ValueKind == JsonValueKind.Array)
@@ -176,6 +287,14 @@ public sealed class ModelDocument
         "experiment_concluded" => $"experiment {Str(d, "outcome")}: {Str(d, "reason")}",
         "run_recorded" => $"run {Str(d, "runId")} recorded",
         "knowledge_note_added" => $"note: {Str(d, "title")}",
+        "promotion_requested" => $"{Str(d, "version")} requested for {Str(d, "targetStage")}: {Str(d, "justification")}",
+        "promotion_approved" => $"approved by {Str(d, "approvedBy")}",
+        "promotion_rejected" => $"rejected by {Str(d, "rejectedBy")}: {Str(d, "reason")}",
+        "incident_opened" => $"{Str(d, "severity")} incident: {Str(d, "title")}",
+        "postmortem_published" => $"postmortem: {Str(d, "summary")}",
+        "slo_breached" => $"SLO {Str(d, "kind")} breach",
+        "version_deployed" => $"{Str(d, "version")} deployed to {Str(d, "stage")}",
+        "version_rolled_back" => $"{Str(d, "stage")} rolled back to {Str(d, "toVersion")}: {Str(d, "reason")}",
         "evaluation_recorded" => $"{Str(d, "version")} on {Str(d, "suite")}: {(d.TryGetProperty("passed", out var p) && p.ValueKind == JsonValueKind.True ? "passed" : "failed")}",
         _ => Opt(d, "version") is { } v ? $"version {v}" : "",
     };

@@ -69,7 +69,7 @@ public sealed record ApprovePromotion(string? Comment)
                 $"The artifact of {request.Model}@{request.Version} is no longer {request.Digest}; approvals are bound to it, so request the promotion again.");
         }
 
-        return Decision.Accept(new PromotionApproved(id, actor.Name, command.Comment, request.Digest, now));
+        return Decision.Accept(new PromotionApproved(id, actor.Name, command.Comment, request.Digest, now, request.Model));
     }
 
     /// <summary>POST /api/v1/promotions/{id}/approvals.</summary>

@@ -49,7 +49,7 @@ public sealed record DeployPromotion
         if (!Gates.Passed(gates))
         {
             var failed = gates.Where(g => !g.Passed).ToList();
-            return new Plan([new PromotionGatesEvaluated(id, GatePhase.Deployment, false, gates, now)], [],
+            return new Plan([new PromotionGatesEvaluated(id, GatePhase.Deployment, false, gates, now, request.Model)], [],
                 new DomainError(StatusCodes.Status422UnprocessableEntity, "Gate failed",
                     $"Promotion '{id}' cannot be deployed: {string.Join("; ", failed.Select(g => $"{g.Name}: {g.Detail}"))}",
                     failed.ToDictionary(g => g.Name, g => new[] { g.Detail })),
@@ -60,7 +60,7 @@ public sealed record DeployPromotion
         var approvedBy = state.ValidApprovals.Select(a => a.By).ToList();
         return new Plan(
             [
-                new PromotionGatesEvaluated(id, GatePhase.Deployment, true, gates, now),
+                new PromotionGatesEvaluated(id, GatePhase.Deployment, true, gates, now, request.Model),
                 new PromotionDeployed(id, request.Model, request.Version, request.TargetStage, previous, approvedBy, actor.Name, now),
             ],
             [new VersionDeployed(request.Model, request.TargetStage, request.Version, id, approvedBy, request.TrafficPercent, previous, previous, actor.Name, now)],

@@ -43,16 +43,16 @@ public sealed record PromotionRequested(
     int PolicyRevision, StagePolicy Policy, string RequestedBy, Instant RequestedAt);
 
 /// <summary>The gates were evaluated (phase "request" or "deployment").</summary>
-public sealed record PromotionGatesEvaluated(string Id, string Phase, bool Passed, IReadOnlyList<Gate> Gates, Instant EvaluatedAt);
+public sealed record PromotionGatesEvaluated(string Id, string Phase, bool Passed, IReadOnlyList<Gate> Gates, Instant EvaluatedAt, string? Model = null);
 
 /// <summary>One approver approved, bound to the artifact digest they saw.</summary>
-public sealed record PromotionApproved(string Id, string ApprovedBy, string? Comment, string Digest, Instant ApprovedAt);
+public sealed record PromotionApproved(string Id, string ApprovedBy, string? Comment, string Digest, Instant ApprovedAt, string? Model = null);
 
 /// <summary>An approver rejected the promotion; it is over.</summary>
-public sealed record PromotionRejected(string Id, string RejectedBy, string Reason, Instant RejectedAt);
+public sealed record PromotionRejected(string Id, string RejectedBy, string Reason, Instant RejectedAt, string? Model = null);
 
 /// <summary>The requester withdrew the promotion; it is over.</summary>
-public sealed record PromotionWithdrawn(string Id, string WithdrawnBy, string Reason, Instant WithdrawnAt);
+public sealed record PromotionWithdrawn(string Id, string WithdrawnBy, string Reason, Instant WithdrawnAt, string? Model = null);
 
 /// <summary>The promotion was deployed (with version_deployed on the stage's deployment stream, in one unit of work).</summary>
 public sealed record PromotionDeployed(

@@ -36,7 +36,7 @@ public sealed record RejectPromotion(string Reason)
             return DomainError.Forbidden($"Rejecting promotions to '{state.Request.TargetStage}' needs one of the roles {string.Join(", ", state.Request.Policy.ApproverRoles)}.");
         }
 
-        return Decision.Accept(new PromotionRejected(id, actor.Name, command.Reason, now));
+        return Decision.Accept(new PromotionRejected(id, actor.Name, command.Reason, now, state.Request.Model));
     }
 
     /// <summary>POST /api/v1/promotions/{id}/rejections.</summary>

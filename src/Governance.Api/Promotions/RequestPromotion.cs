@@ -93,7 +93,7 @@ public sealed record RequestPromotion(
             new PromotionRequested(id, command.Model, command.Version, move.From, move.Target, move.Skipped, move.Skipped.Count > 0 ? command.SkipReason : null,
                 command.TrafficPercent, command.Justification, [.. (command.Evidence ?? []).Distinct()], version.Digest, version.RegisteredBy,
                 policy.Revision, stagePolicy, actor.Name, now),
-            new PromotionGatesEvaluated(id, GatePhase.Request, Gates.Passed(gates), gates, now));
+            new PromotionGatesEvaluated(id, GatePhase.Request, Gates.Passed(gates), gates, now, command.Model));
     }
 
     /// <summary>POST /api/v1/promotions.</summary>

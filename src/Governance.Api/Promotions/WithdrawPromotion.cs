@@ -36,7 +36,7 @@ public sealed record WithdrawPromotion(string Reason)
             return DomainError.Conflict($"Promotion '{id}' is {state.Status}; it can no longer be withdrawn.");
         }
 
-        return Decision.Accept(new PromotionWithdrawn(id, actor.Name, command.Reason, now));
+        return Decision.Accept(new PromotionWithdrawn(id, actor.Name, command.Reason, now, state.Request.Model));
     }
 
     /// <summary>POST /api/v1/promotions/{id}/withdrawal.</summary>
