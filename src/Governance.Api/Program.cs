@@ -6,7 +6,9 @@ using Governance.Api.Core.Json;
 using Governance.Api.Core.OpenApi;
 using Governance.Api.Core.Telemetry;
 
-var builder = WebApplication.CreateBuilder(args);
+// --demo seeds a realistic story through the API once the server listens.
+var demo = args.Contains("--demo");
+var builder = WebApplication.CreateBuilder([.. args.Where(a => a != "--demo")]);
 builder.AddGovernanceJson();
 builder.AddGovernanceProblems();
 builder.AddGovernanceAuth();
@@ -22,6 +24,10 @@ app.MapGovernanceHealth();
 app.MapGovernanceOpenApi();
 app.MapGovernanceApi();
 app.AnnounceOnStart();
+if (demo)
+{
+    Governance.Api.Demo.DemoStory.RunOnStart(app);
+}
 
 await app.RunAsync();
 

@@ -49,6 +49,12 @@ public sealed class BootstrapAdmin(IEventStore store, IClock clock, IConfigurati
         }
     }
 
+    /// <summary>The admin key in force: GOVERNANCE_ADMIN_KEY, else the generated key file (for the demo story).</summary>
+    public static async Task<string> ResolveKeyAsync(IConfiguration configuration, CancellationToken ct) =>
+        configuration["GOVERNANCE_ADMIN_KEY"] is { Length: > 0 } configured
+            ? configured.Trim()
+            : (await File.ReadAllTextAsync(KeyFile(configuration), ct)).Trim();
+
     private async Task<string> ResolveKeyAsync(CancellationToken ct)
     {
         if (configuration["GOVERNANCE_ADMIN_KEY"] is { Length: > 0 } configured)
