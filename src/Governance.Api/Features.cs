@@ -8,6 +8,7 @@ using Governance.Api.Lineage;
 using Governance.Api.Models;
 using Governance.Api.ModelVersions;
 using Governance.Api.Principals;
+using Governance.Api.Rotations;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
 using NodaTime;
@@ -47,6 +48,7 @@ public static class Features
         Dataset.RegisterEvents(options.Registry);
         Experiment.RegisterEvents(options.Registry);
         ModelVersion.RegisterEvents(options.Registry);
+        Rotation.RegisterEvents(options.Registry);
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -69,6 +71,9 @@ public static class Features
         AttachGuardrail.Map(api);
         GetModelVersion.Map(api);
         GetLineage.Map(api);
+        DefineRotation.Map(api);
+        AddOverride.Map(api);
+        GetOnCall.Map(api);
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);
