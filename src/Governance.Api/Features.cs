@@ -4,6 +4,7 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
 using Governance.Api.Datasets;
 using Governance.Api.Experiments;
+using Governance.Api.Incidents;
 using Governance.Api.Lineage;
 using Governance.Api.Models;
 using Governance.Api.ModelVersions;
@@ -28,15 +29,22 @@ public static class Features
         builder.Services.AddSingleton<ModelQueries>();
         builder.Services.AddSingleton<RegistryLookups>();
         builder.Services.AddSingleton<DatasetQueries>();
+        builder.Services.AddSingleton<IncidentRouting>();
+        builder.Services.AddSingleton<IncidentEscalation>();
+        builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<IncidentEscalation>());
 
         builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelsProjection>();
         builder.Services.AddSingleton<IInlineProjection, DatasetsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ExperimentsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelVersionsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, IncidentsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
         await builder.AddGovernanceStorageAsync(RegisterEvents);
+
+        // After storage, so migrations have run before the first tick.
+        builder.Services.AddHostedService<OperationsMonitor>();
         return builder;
     }
 
@@ -49,6 +57,7 @@ public static class Features
         Experiment.RegisterEvents(options.Registry);
         ModelVersion.RegisterEvents(options.Registry);
         Rotation.RegisterEvents(options.Registry);
+        Incident.RegisterEvents(options.Registry);
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -74,6 +83,14 @@ public static class Features
         DefineRotation.Map(api);
         AddOverride.Map(api);
         GetOnCall.Map(api);
+        OpenIncident.Map(api);
+        AcknowledgeIncident.Map(api);
+        AssignIncident.Map(api);
+        MitigateIncident.Map(api);
+        ResolveIncident.Map(api);
+        ReopenIncident.Map(api);
+        PublishPostmortem.Map(api);
+        GetIncidents.Map(api);
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);
