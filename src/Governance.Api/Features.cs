@@ -3,6 +3,7 @@ using Governance.Api.Audit;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
 using Governance.Api.Datasets;
+using Governance.Api.Evaluations;
 using Governance.Api.Experiments;
 using Governance.Api.Incidents;
 using Governance.Api.Lineage;
@@ -39,6 +40,7 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, ExperimentsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelVersionsProjection>();
         builder.Services.AddSingleton<IInlineProjection, IncidentsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
         await builder.AddGovernanceStorageAsync(RegisterEvents);
@@ -58,6 +60,8 @@ public static class Features
         ModelVersion.RegisterEvents(options.Registry);
         Rotation.RegisterEvents(options.Registry);
         Incident.RegisterEvents(options.Registry);
+        Suite.RegisterEvents(options.Registry);
+        Evaluation.RegisterEvents(options.Registry);
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -94,6 +98,11 @@ public static class Features
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);
+        DefineSuite.Map(api);
+        ReviseSuite.Map(api);
+        GetSuites.Map(api);
+        RecordEvaluation.Map(api);
+        GetEvaluations.Map(api);
         return app;
     }
 }

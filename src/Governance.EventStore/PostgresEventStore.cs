@@ -18,9 +18,18 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     private readonly EventSerializer serializer;
     private readonly IReadOnlyList<IInlineProjection> inlineProjections;
     private readonly EventNotifier notifier;
+    private readonly IClock? clock;
 
-    public PostgresEventStore(NpgsqlDataSource dataSource, EventSerializer serializer, IEnumerable<IInlineProjection> inlineProjections)
+    /// <param name="dataSource">The database.</param>
+    /// <param name="serializer">Event names and JSON.</param>
+    /// <param name="inlineProjections">Run inside every append transaction.</param>
+    /// <param name="clock">
+    /// When given, <c>recorded_at</c> comes from this clock (the one deciders use), so "as of" reads agree with the
+    /// times in event bodies; otherwise the database's <c>clock_timestamp()</c>.
+    /// </param>
+    public PostgresEventStore(NpgsqlDataSource dataSource, EventSerializer serializer, IEnumerable<IInlineProjection> inlineProjections, IClock? clock = null)
     {
+        this.clock = clock;
         this.dataSource = dataSource;
         this.serializer = serializer;
         this.inlineProjections = [.. inlineProjections];
@@ -176,6 +185,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         Dictionary<string, long> current, EventMetadata metadata, string metadataJson, CancellationToken ct)
     {
         var pending = new List<(StreamAppend Append, object Event, Guid Id, int Version, string Type)>();
+        DateTime? recordedAt = clock?.GetCurrentInstant().ToDateTimeUtc();
         await using var batch = new NpgsqlBatch(connection, tx);
         foreach (var append in ordered)
         {
@@ -186,8 +196,8 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
                 var (type, json) = serializer.Serialize(@event);
                 var id = Guid.CreateVersion7();
                 var insert = new NpgsqlBatchCommand(
-                    "INSERT INTO governance.events (id, stream_id, stream_type, version, type, data, metadata) " +
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq, tx_id, recorded_at, hash");
+                    "INSERT INTO governance.events (id, stream_id, stream_type, version, type, data, metadata, recorded_at) " +
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, clock_timestamp())) RETURNING seq, tx_id, recorded_at, hash");
                 insert.Parameters.Add(new() { Value = id });
                 insert.Parameters.Add(new() { Value = append.StreamId });
                 insert.Parameters.Add(new() { Value = append.StreamType });
@@ -195,6 +205,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
                 insert.Parameters.Add(new() { Value = type });
                 insert.Parameters.Add(new() { Value = json, NpgsqlDbType = NpgsqlDbType.Jsonb });
                 insert.Parameters.Add(new() { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
+                insert.Parameters.Add(new() { Value = recordedAt is { } at ? at : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
                 batch.BatchCommands.Add(insert);
                 pending.Add((append, @event, id, version, type));
             }

@@ -26,7 +26,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new PostgresEventStore(
             sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<EventSerializer>(),
-            sp.GetServices<IInlineProjection>()));
+            sp.GetServices<IInlineProjection>(),
+            sp.GetService<NodaTime.IClock>()));
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
         services.AddSingleton(sp => new ProjectionMonitor(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<ProjectionDaemon>();

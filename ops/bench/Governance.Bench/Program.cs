@@ -7,6 +7,7 @@ IBenchmark[] benchmarks =
     new AppendBenchmark(),
     new CatchupBenchmark(),
     new LineageBenchmark(),
+    new EvaluationsBenchmark(),
 ];
 
 return await BenchRunner.RunAsync(args, benchmarks);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using NodaTime;
 using Npgsql;
 
 namespace Governance.Api.Audit;
@@ -6,7 +7,7 @@ namespace Governance.Api.Audit;
 /// <summary>An event exactly as stored: body and metadata as written, position and hash for verification.</summary>
 public sealed record AuditEvent(
     long Seq, string Position, Guid Id, string StreamId, string StreamType, int Version, string Type,
-    JsonElement Data, JsonElement Metadata, DateTime RecordedAt, string Hash)
+    JsonElement Data, JsonElement Metadata, Instant RecordedAt, string Hash)
 {
     /// <summary>Columns read by <see cref="Read"/>.</summary>
     public const string Columns = "seq, tx_id, id, stream_id, stream_type, version, type, data::text, metadata::text, recorded_at, hash";
@@ -32,6 +33,6 @@ public sealed record AuditEvent(
             reader.GetInt64(0), $"{reader.GetFieldValue<ulong>(1)}.{reader.GetInt64(0)}", reader.GetGuid(2),
             reader.GetString(3), reader.GetString(4), reader.GetInt32(5), reader.GetString(6),
             data.RootElement.Clone(), metadata.RootElement.Clone(),
-            DateTime.SpecifyKind(reader.GetDateTime(9), DateTimeKind.Utc), Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(10)));
+            Instant.FromDateTimeUtc(DateTime.SpecifyKind(reader.GetDateTime(9), DateTimeKind.Utc)), Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(10)));
     }
 }

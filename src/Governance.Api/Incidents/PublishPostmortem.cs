@@ -3,6 +3,8 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.Api.Evaluations;
+using Governance.EventStore;
 using NodaTime;
 
 namespace Governance.Api.Incidents;
@@ -67,19 +69,64 @@ public sealed record PublishPostmortem(string Summary, string Impact, string Roo
             command.ActionItems ?? [], command.Lessons ?? "", command.AddSlice, actor.Name, now));
     }
 
+    /// <summary>The response when the postmortem also added a slice: the suite's new revision.</summary>
+    public sealed record PublishedWithSlice(string Id, long Version, string Suite, int SuiteRevision);
+
+    /// <summary>
+    /// Pure decision for a postmortem that adds a slice: both must be accepted, or neither is written. A slice that is
+    /// already in the suite exactly as asked adds nothing.
+    /// </summary>
+    public static (Decision Postmortem, Decision Slice) DecideWithSlice(PublishPostmortem command, string id, Incident? incident, Suite? suite, Instant now, Actor actor)
+    {
+        var postmortem = Decide(command, id, incident, now, actor);
+        var add = command.AddSlice!;
+        var slice = postmortem.Accepted
+            ? AddSuiteSlice.Decide(new AddSuiteSlice(add.Suite, add.Name, add.Metric, add.Threshold, id), suite, now, actor)
+            : Decision.Unchanged;
+        return (postmortem, slice);
+    }
+
     /// <summary>POST /api/v1/incidents/{id}/postmortem.</summary>
     public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/incidents/{id}/postmortem", async (string id, PublishPostmortem command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
+        api.MapPost("/incidents/{id}/postmortem", async (string id, PublishPostmortem command, HttpContext http, CommandExecutor executor, IEventStore store,
+                IClock clock, CancellationToken ct) =>
             {
-                var outcome = await executor.ExecuteAsync<Incident>(http, nameof(PublishPostmortem), Incident.StreamId(id), Incident.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(IncidentView.Of(outcome)) : outcome.Error!.ToResult();
+                if (command.AddSlice is null)
+                {
+                    var outcome = await executor.ExecuteAsync<Incident>(http, nameof(PublishPostmortem), Incident.StreamId(id), Incident.StreamType,
+                        (state, now, actor) => Decide(command, id, state, now, actor), ct);
+                    return outcome.Succeeded ? Results.Ok(IncidentView.Of(outcome)) : outcome.Error!.ToResult();
+                }
+
+                // Two streams, one transaction: the postmortem and the suite's new revision that cites it.
+                var actor = Actor.From(http.User);
+                var incident = await store.AggregateStreamAsync<Incident>(Incident.StreamId(id), ct: ct);
+                var suiteStream = Suite.StreamId(command.AddSlice.Suite);
+                var suite = await store.AggregateStreamAsync<Suite>(suiteStream, ct: ct);
+                var (postmortem, slice) = DecideWithSlice(command, id, incident?.State, suite?.State, clock.GetCurrentInstant(), actor);
+                if ((postmortem.Error ?? slice.Error) is { } error)
+                {
+                    return error.ToResult();
+                }
+
+                var appends = new List<StreamAppend> { new(Incident.StreamId(id), Incident.StreamType, ExpectedVersion.Exactly(incident!.Version), postmortem.Events) };
+                if (slice.Events.Count > 0)
+                {
+                    appends.Add(new StreamAppend(suiteStream, Suite.StreamType, ExpectedVersion.Exactly(suite!.Version), slice.Events));
+                }
+
+                var appended = await store.AppendAsync(appends, CommandExecutor.Metadata(http, actor), ct);
+                var version = appended.VersionOf(Incident.StreamId(id));
+                http.Response.Headers.ETag = $"\"{version}\"";
+                var revision = slice.Events.Count > 0 ? ((SuiteSliceAdded)slice.Events[0]).Revision : suite!.State.Current.Revision;
+                return Results.Ok(new PublishedWithSlice(id, version, command.AddSlice.Suite, revision));
             })
             .Validate<PublishPostmortem>()
             .RequireRole(Roles.OnCall)
             .WithTags("Incidents").WithName(nameof(PublishPostmortem))
-            .WithSummary("Publish the postmortem of a resolved incident.")
+            .WithSummary("Publish the postmortem of a resolved incident, optionally adding a slice to an evaluation suite.")
             .Produces<IncidentView.Changed>()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 }

@@ -29,18 +29,22 @@ public sealed class AuditTests(GovernanceApp app) : IClassFixture<GovernanceApp>
     [Fact]
     public async Task events_can_be_filtered_by_time()
     {
-        var before = DateTime.UtcNow.AddSeconds(-1);
+        // recorded_at comes from the service's clock, so the fake clock places the event in time.
+        app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 1, 15, 12, 0));
         await app.CreatePrincipalAsync("audit-oscar", "viewer");
-        var from = before.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        app.Clock.Reset(GovernanceApp.Start);
+
         var recent = await Eventually(async () =>
         {
-            var page = await app.Scenario(s => s.Get.Url($"/api/v1/audit/events?from={from}&limit=1000").StatusCodeShouldBe(200));
+            var page = await app.Scenario(s => s.Get.Url("/api/v1/audit/events?from=2027-01-15T11:59:59Z&limit=1000").StatusCodeShouldBe(200));
             return page.Json.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("streamId").GetString()).ToList();
         }, ids => ids.Contains("principal-audit-oscar"));
-        recent.ShouldContain("principal-audit-oscar");
+        recent.ShouldBe(["principal-audit-oscar"]);
 
-        var old = await app.Scenario(s => s.Get.Url($"/api/v1/audit/events?to={from}&limit=1000").StatusCodeShouldBe(200));
-        old.Json.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("streamId").GetString()).ShouldNotContain("principal-audit-oscar");
+        var before = await app.Scenario(s => s.Get.Url("/api/v1/audit/events?to=2027-01-15T11:59:59Z&limit=1000").StatusCodeShouldBe(200));
+        before.Json.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("streamId").GetString()).ShouldNotContain("principal-audit-oscar");
+        var stream = await app.Scenario(s => s.Get.Url("/api/v1/streams/principal-audit-oscar/events").StatusCodeShouldBe(200));
+        stream.Json.GetProperty("events")[0].GetProperty("recordedAt").GetString().ShouldBe("2027-01-15T12:00:00Z");
     }
 
     [Fact]

@@ -94,6 +94,36 @@ public sealed class IncidentTests(GovernanceApp app) : IClassFixture<GovernanceA
     }
 
     [Fact]
+    public async Task a_postmortem_can_add_a_slice_that_appears_in_the_suites_next_revision()
+    {
+        await app.Scenario(s => s.Post.Json(new
+        {
+            name = "pm-suite", description = "Fraud standard",
+            metrics = new[] { new { name = "auc", threshold = 0.9, direction = "higher" } },
+            slices = new[] { new { name = "new-users", metric = "auc", threshold = 0.8 } },
+        }).ToUrl("/api/v1/evaluation-suites").StatusCodeShouldBe(201));
+        await app.RegisterModelAsync("pm-slice-model", team: "pm-team");
+        var id = await app.OpenIncidentAsync("pm-slice-model");
+        await app.Scenario(s => s.Post.Json(new { }).ToUrl($"/api/v1/incidents/{id}/resolution").StatusCodeShouldBe(200));
+
+        var body = new
+        {
+            summary = "Holiday shoppers were declined", impact = "i", rootCause = "r", trigger = "t", actionItems = Array.Empty<object>(), lessons = "l",
+            addSlice = new { suite = "pm-suite", name = "holiday-traffic", metric = "auc", threshold = 0.85 },
+        };
+        var unknownMetric = body with { addSlice = new { suite = "pm-suite", name = "holiday-traffic", metric = "recall", threshold = 0.85 } };
+        await app.Scenario(s => s.Post.Json(unknownMetric).ToUrl($"/api/v1/incidents/{id}/postmortem").StatusCodeShouldBe(422));
+        var published = await app.Scenario(s => s.Post.Json(body).ToUrl($"/api/v1/incidents/{id}/postmortem").StatusCodeShouldBe(200));
+        published.Json.GetProperty("suiteRevision").GetInt32().ShouldBe(2);
+
+        var suite = await app.Scenario(s => s.Get.Url("/api/v1/evaluation-suites/pm-suite").StatusCodeShouldBe(200));
+        suite.Json.GetProperty("revision").GetInt32().ShouldBe(2);
+        suite.Body.ShouldContain("holiday-traffic");
+        var stream = await app.Scenario(s => s.Get.Url("/api/v1/streams/suite-pm-suite/events").StatusCodeShouldBe(200));
+        stream.Json.GetProperty("events")[1].GetProperty("data").GetProperty("incidentId").GetString().ShouldBe(id);
+    }
+
+    [Fact]
     public async Task postmortem_action_items_are_checked()
     {
         await app.RegisterModelAsync("pm-bad-model", team: "pm-team");

@@ -57,6 +57,14 @@ public sealed class CommandExecutor(IEventStore store, IClock clock)
                 return new CommandOutcome(decision.Error, null, version);
             }
 
+            if (decision.Events.Count == 0)
+            {
+                // Nothing changed (an idempotent repeat): no event, and the stream stays where it was.
+                activity?.SetTag("governance.outcome", "unchanged");
+                http.Response.Headers.ETag = $"\"{version}\"";
+                return new CommandOutcome(null, null, version);
+            }
+
             activity?.SetTag("governance.event.types", string.Join(",", decision.Events.Select(e => e.GetType().Name)));
             try
             {

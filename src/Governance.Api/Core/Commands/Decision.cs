@@ -23,6 +23,9 @@ public readonly record struct Decision
     /// <summary>Accepts with these events.</summary>
     public static Decision Accept(params object[] events) => new(events, null);
 
+    /// <summary>Accepts without events: the command asks for what is already so.</summary>
+    public static Decision Unchanged { get; } = new([], null);
+
     /// <summary>Refuses.</summary>
     public static Decision Reject(DomainError error) => new([], error);
 

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+
+namespace Governance.Bench.Benchmarks;
+
+/// <summary>
+/// POST /api/v1/evaluations over HTTP against the real service process (Kestrel, API-key auth, validation,
+/// reference checks, the verdict, inline projections, commit): throughput with closed-loop clients, and latency
+/// at a fixed 1,000 requests/s. Baseline: GET /health/live on the same server in the same run.
+/// </summary>
+public sealed class EvaluationsBenchmark : IBenchmark
+{
+    /// <inheritdoc />
+    public string Name => "evaluations";
+
+    /// <inheritdoc />
+    public string Description => "POST /evaluations over HTTP: evaluations/s, p50/p99, p99 at 1,000/s, vs. GET /health/live";
+
+    /// <inheritdoc />
+    public async Task RunAsync(BenchContext context, CancellationToken ct)
+    {
+        var connectionString = await context.CreateStoreDatabaseAsync("evaluations", ct);
+        await using var service = await ServiceProcess.StartAsync(connectionString, ct);
+        using var client = service.CreateClient();
+        await SeedAsync(client, ct);
+
+        var workers = Environment.GetEnvironmentVariable("BENCH_HTTP_WORKERS") is { } w ? int.Parse(w, System.Globalization.CultureInfo.InvariantCulture) : 32;
+        var body = """
+            {"model":"bench-model","version":"1.0","suite":"bench-suite","stage":"offline","datasets":["bench-data@v1"],
+             "metrics":{"auc":0.93,"latency_ms":41},"slices":{"new-users":{"auc":0.9}},"productMetrics":{"approval_rate":0.97}}
+            """;
+
+        BenchContext.Log($"evaluations: baseline GET /health/live with {workers} clients");
+        var baseline = await LoadRunner.RunAsync(workers, context.Warmup, context.Duration, async (_, _, token) =>
+        {
+            using var response = await client.GetAsync("/health/live", token);
+            Ensure(response, HttpStatusCode.OK);
+        }, ct);
+
+        BenchContext.Log($"evaluations: POST /evaluations with {workers} clients");
+        var commands = await LoadRunner.RunAsync(workers, context.Warmup, context.Duration, async (_, _, token) =>
+        {
+            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await client.PostAsync("/api/v1/evaluations", content, token);
+            Ensure(response, HttpStatusCode.Created);
+        }, ct);
+
+        BenchContext.Log("evaluations: open loop at 1,000/s");
+        var fixedRate = await FixedRateAsync(client, body, 1_000, context.Duration, ct);
+
+        context.Report("http_workers", workers);
+        context.Report("health_rps", baseline.PerSecond);
+        context.Report("evaluations_per_s", commands.PerSecond);
+        context.Report("evaluations_vs_health_ratio", commands.PerSecond / baseline.PerSecond, 2);
+        context.Report("evaluations_p50_ms", commands.P50Milliseconds, 2);
+        context.Report("evaluations_p99_ms", commands.P99Milliseconds, 2);
+        context.Report("evaluations_at_1000_sent", fixedRate.Count);
+        context.Report("evaluations_at_1000_p50_ms", Percentile(fixedRate, 0.50), 2);
+        context.Report("evaluations_at_1000_p99_ms", Percentile(fixedRate, 0.99), 2);
+    }
+
+    private static async Task SeedAsync(HttpClient client, CancellationToken ct)
+    {
+        async Task Post(string url, string json)
+        {
+            using var content = new StringContent(json, Encoding.UTF8, "application/json");
+            using var response = await client.PostAsync(url, content, ct);
+            Ensure(response, HttpStatusCode.Created);
+        }
+
+        await Post("/api/v1/models", """{"key":"bench-model","name":"Bench","description":"d","team":"bench-team","taskType":"classification"}""");
+        await Post("/api/v1/datasets/bench-data/versions", """{"version":"v1","uri":"s3://b/v1","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000001"}""");
+        await Post("/api/v1/models/bench-model/versions", """{"version":"1.0","artifactUri":"s3://m/1.0","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000002","trainingDatasets":["bench-data@v1"],"codeCommit":"abc"}""");
+        await Post("/api/v1/evaluation-suites", """{"name":"bench-suite","description":"d","metrics":[{"name":"auc","threshold":0.8,"direction":"higher","maxRegression":0.02},{"name":"latency_ms","threshold":50,"direction":"lower"}],"slices":[{"name":"new-users","metric":"auc","threshold":0.75}]}""");
+    }
+
+    /// <summary>Sends at a fixed rate regardless of responses, timing each from when it was due (no coordinated omission).</summary>
+    private static async Task<List<double>> FixedRateAsync(HttpClient client, string body, int perSecond, TimeSpan duration, CancellationToken ct)
+    {
+        var total = (int)(perSecond * duration.TotalSeconds);
+        var tasks = new List<Task<double>>(total);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / perSecond);
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait, ct);
+            }
+
+            tasks.Add(SendAsync(due));
+        }
+
+        var latencies = (await Task.WhenAll(tasks)).ToList();
+        latencies.Sort();
+        return latencies;
+
+        async Task<double> SendAsync(TimeSpan due)
+        {
+            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await client.PostAsync("/api/v1/evaluations", content, ct);
+            Ensure(response, HttpStatusCode.Created);
+            return (clock.Elapsed - due).TotalMilliseconds;
+        }
+    }
+
+    private static void Ensure(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        if (response.StatusCode != expected)
+        {
+            throw new InvalidOperationException($"Expected {(int)expected} but got {(int)response.StatusCode}: {response.Content.ReadAsStringAsync().Result}");
+        }
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}

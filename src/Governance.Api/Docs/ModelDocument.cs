@@ -1,0 +1,179 @@
+using System.Text.Json;
+using Governance.Api.Audit;
+
+namespace Governance.Api.Docs;
+
+/// <summary>What the generated documentation knows about a model, folded from its events.</summary>
+public sealed class ModelDocument
+{
+    /// <summary>A version of the model.</summary>
+    public sealed record VersionInfo(string Version, string Digest, string RegisteredBy, string RegisteredAt, IReadOnlyList<string> Datasets,
+        IReadOnlyList<string> Parents, string? ExperimentId, string? RunId, string CodeCommit)
+    {
+        public List<(string Name, string Version, string Description, string By, string At)> Guardrails { get; } = [];
+
+        public string? Deprecated { get; set; }
+    }
+
+    /// <summary>An experiment and what became of it.</summary>
+    public sealed class ExperimentInfo(string id, string hypothesis, string kind, string startedBy, string startedAt)
+    {
+        public string Id { get; } = id;
+        public string Hypothesis { get; } = hypothesis;
+        public string Kind { get; } = kind;
+        public string StartedBy { get; } = startedBy;
+        public string StartedAt { get; } = startedAt;
+        public List<(string RunId, IReadOnlyList<string> Datasets, string Metrics)> Runs { get; } = [];
+        public string? Outcome { get; set; }
+        public string? Reason { get; set; }
+        public string? ConcludedBy { get; set; }
+    }
+
+    /// <summary>One evaluation verdict.</summary>
+    public sealed record EvaluationInfo(string Id, string Version, string Suite, int? Revision, string Stage, bool Passed,
+        IReadOnlyList<(string Name, bool Passed, string Detail)> Checks, string By, string At);
+
+    /// <summary>A note somebody wrote.</summary>
+    public sealed record Note(string Title, string Body, IReadOnlyList<string> Tags, string By, string At);
+
+    /// <summary>A line of the change log.</summary>
+    public sealed record Change(string At, string Actor, string Type, string StreamId, string Summary);
+
+    public string Key { get; private set; } = "";
+    public string Name { get; private set; } = "";
+    public string Description { get; private set; } = "";
+    public string Team { get; private set; } = "";
+    public string TaskType { get; private set; } = "";
+    public IReadOnlyList<string> Stages { get; private set; } = [];
+    public List<(string Name, string? Description, string? Target)> Kpis { get; } = [];
+    public string RegisteredBy { get; private set; } = "";
+    public string RegisteredAt { get; private set; } = "";
+    public string? Retired { get; private set; }
+    public bool Exists => Key.Length > 0;
+    public Dictionary<string, VersionInfo> Versions { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ExperimentInfo> Experiments { get; } = new(StringComparer.Ordinal);
+    public List<EvaluationInfo> Evaluations { get; } = [];
+    public List<Note> Notes { get; } = [];
+    public List<Change> Changes { get; } = [];
+
+    /// <summary>Folds the model's events, oldest first.</summary>
+    public static ModelDocument From(IReadOnlyList<AuditEvent> events)
+    {
+        var doc = new ModelDocument();
+        foreach (var e in events)
+        {
+            doc.Apply(e);
+        }
+
+        return doc;
+    }
+
+    private void Apply(AuditEvent e)
+    {
+        var d = e.Data;
+        var actor = e.Metadata.TryGetProperty("actor", out var a) ? a.GetString() ?? "?" : "?";
+        var at = e.RecordedAt.ToString();
+        Changes.Add(new Change(at, actor, e.Type, e.StreamId, Summarize(e.Type, d)));
+        switch (e.Type)
+        {
+            case "model_registered":
+                Key = Str(d, "key");
+                Name = Str(d, "name");
+                Description = Str(d, "description");
+                Team = Str(d, "team");
+                TaskType = Str(d, "taskType");
+                Stages = Strings(d, "stages");
+                RegisteredBy = Str(d, "registeredBy");
+                RegisteredAt = Str(d, "registeredAt");
+                if (d.TryGetProperty("kpis", out var kpis) && kpis.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var kpi in kpis.EnumerateArray())
+                    {
+                        Kpis.Add((Str(kpi, "name"), Opt(kpi, "description"), Opt(kpi, "target")));
+                    }
+                }
+
+                break;
+            case "model_described":
+                Description = Str(d, "description");
+                break;
+            case "model_stages_configured":
+                Stages = Strings(d, "stages");
+                break;
+            case "model_retired":
+                Retired = $"{Str(d, "reason")} ({Str(d, "retiredBy")}, {Str(d, "retiredAt")})";
+                break;
+            case "knowledge_note_added":
+                Notes.Add(new Note(Str(d, "title"), Str(d, "body"), Strings(d, "tags"), Str(d, "addedBy"), Str(d, "addedAt")));
+                break;
+            case "model_version_registered":
+                Versions[Str(d, "version")] = new VersionInfo(Str(d, "version"), Str(d, "digest"), Str(d, "registeredBy"), Str(d, "registeredAt"),
+                    Strings(d, "trainingDatasets"), Strings(d, "parents"), Opt(d, "experimentId"), Opt(d, "runId"), Str(d, "codeCommit"));
+                break;
+            case "guardrail_attached" when Versions.TryGetValue(Str(d, "version"), out var guarded):
+                guarded.Guardrails.Add((Str(d, "guardrail"), Str(d, "guardrailVersion"), Str(d, "description"), Str(d, "attachedBy"), Str(d, "attachedAt")));
+                break;
+            case "model_version_deprecated" when Versions.TryGetValue(Str(d, "version"), out var deprecated):
+                deprecated.Deprecated = Str(d, "reason");
+                break;
+            case "experiment_started":
+                Experiments[Str(d, "id")] = new ExperimentInfo(Str(d, "id"), Str(d, "hypothesis"), Str(d, "kind"), Str(d, "startedBy"), Str(d, "startedAt"));
+                break;
+            case "run_recorded" when Experiments.TryGetValue(Str(d, "experimentId"), out var experiment):
+                experiment.Runs.Add((Str(d, "runId"), Strings(d, "datasets"),
+                    d.TryGetProperty("metrics", out var metrics) && metrics.ValueKind == JsonValueKind.Object
+                        ? string.Join(", ", metrics.EnumerateObject().Select(m => $"{m.Name} {m.Value}"))
+                        : ""));
+                break;
+            case "experiment_concluded" when Experiments.TryGetValue(Str(d, "experimentId"), out var concluded):
+                concluded.Outcome = Str(d, "outcome");
+                concluded.Reason = Str(d, "reason");
+                concluded.ConcludedBy = Str(d, "concludedBy");
+                break;
+            case "evaluation_recorded":
+                var checks = new List<(string, bool, string)>();
+                if (d.TryGetProperty("checks", out var list) && list.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var check in list.EnumerateArray())
+                    {
+                        checks.Add((Str(check, "name"), check.TryGetProperty("passed", out var p) && p.ValueKind == JsonValueKind.True, Str(check, "detail")));
+                    }
+                }
+
+                Evaluations.Add(new EvaluationInfo(Opt(d, "id") ?? e.StreamId, Str(d, "version"), Str(d, "suite"),
+                    d.TryGetProperty("suiteRevision", out var rev) && rev.ValueKind == JsonValueKind.Number ? rev.GetInt32() : null,
+                    Str(d, "stage"), d.TryGetProperty("passed", out var passed) && passed.ValueKind == JsonValueKind.True, checks,
+                    Str(d, "recordedBy"), Str(d, "recordedAt")));
+                break;
+        }
+    }
+
+    private static string Summarize(string type, JsonElement d) => type switch
+    {
+        "model_registered" => $"registered with stages {string.Join(" → ", Strings(d, "stages"))}",
+        "model_version_registered" => $"version {Str(d, "version")} registered",
+        "experiment_started" => $"experiment: {Str(d, "hypothesis")}",
+        "experiment_concluded" => $"experiment {Str(d, "outcome")}: {Str(d, "reason")}",
+        "run_recorded" => $"run {Str(d, "runId")} recorded",
+        "knowledge_note_added" => $"note: {Str(d, "title")}",
+        "evaluation_recorded" => $"{Str(d, "version")} on {Str(d, "suite")}: {(d.TryGetProperty("passed", out var p) && p.ValueKind == JsonValueKind.True ? "passed" : "failed")}",
+        _ => Opt(d, "version") is { } v ? $"version {v}" : "",
+    };
+
+    internal static string Str(JsonElement e, string name) => Opt(e, name) ?? "";
+
+    internal static string? Opt(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v)
+            ? v.ValueKind switch
+            {
+                JsonValueKind.String => v.GetString(),
+                JsonValueKind.Null or JsonValueKind.Undefined => null,
+                _ => v.GetRawText(),
+            }
+            : null;
+
+    internal static IReadOnlyList<string> Strings(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
+            ? [.. v.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString() ?? "" : x.GetRawText())]
+            : [];
+}

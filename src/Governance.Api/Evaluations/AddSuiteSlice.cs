@@ -1,0 +1,67 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Validation;
+using NodaTime;
+
+namespace Governance.Api.Evaluations;
+
+/// <summary>
+/// Add one slice to a suite, as a new revision. No endpoint of its own: other slices call it (a postmortem adds
+/// the slice a live failure exposed), so the suite's history says why the slice exists.
+/// </summary>
+public sealed record AddSuiteSlice(string Suite, string Name, string Metric, double? Threshold, string? IncidentId = null)
+{
+    /// <summary>Shape rules, for callers that take the slice from a request body.</summary>
+    public sealed class Validator : AbstractValidator<AddSuiteSlice>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.Suite).IsSlug();
+            RuleFor(c => c.Name).IsMetricName();
+            RuleFor(c => c.Metric).NotEmpty().WithMessage("Name the slice's metric.");
+            RuleFor(c => c.Threshold).NotNull().WithMessage("Give the slice's threshold.");
+            RuleFor(c => c.Threshold).Must(t => double.IsFinite(t!.Value)).WithMessage("A threshold is a finite number.").When(c => c.Threshold is not null);
+        }
+    }
+
+    /// <summary>
+    /// Pure decision: the suite must exist and measure the slice's metric; a slice name is used once, and adding
+    /// exactly the slice that is already there changes nothing.
+    /// </summary>
+    public static Decision Decide(AddSuiteSlice command, Suite? state, Instant now, Actor actor)
+    {
+        if (state is null)
+        {
+            return DomainError.Unprocessable($"No evaluation suite named '{command.Suite}'.", "suite");
+        }
+
+        if (command.Threshold is not { } threshold || !double.IsFinite(threshold))
+        {
+            return DomainError.Invalid("threshold", "Give the slice's threshold as a finite number.");
+        }
+
+        var current = state.Current;
+        if (current.Metric(command.Metric) is null)
+        {
+            return DomainError.Unprocessable(
+                $"Suite '{command.Suite}' has no metric '{command.Metric}' (it measures {string.Join(", ", current.Metrics.Select(m => m.Name))}).", "metric");
+        }
+
+        var slice = new SuiteSlice(command.Name, command.Metric, threshold);
+        if (current.Slices.FirstOrDefault(s => s.Name == command.Name) is { } existing)
+        {
+            return existing == slice
+                ? Decision.Unchanged
+                : DomainError.Conflict($"Suite '{command.Suite}' already has a slice '{command.Name}' (on {existing.Metric}, threshold {existing.Threshold}); revise the suite to change it.");
+        }
+
+        return Decision.Accept(new SuiteSliceAdded(command.Suite, current.Revision + 1, slice, actor.Name, now, command.IncidentId));
+    }
+
+    /// <summary>Appends the slice to the suite's stream for a request; the outcome's version is the suite's new revision.</summary>
+    public static Task<CommandOutcome> ExecuteAsync(CommandExecutor executor, HttpContext http, AddSuiteSlice command, CancellationToken ct) =>
+        executor.ExecuteAsync<Suite>(http, nameof(AddSuiteSlice), Evaluations.Suite.StreamId(command.Suite), Evaluations.Suite.StreamType,
+            (state, now, actor) => Decide(command, state, now, actor), ct);
+}

@@ -1,0 +1,268 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Validation;
+using Governance.EventStore;
+using NodaTime;
+using Npgsql;
+
+namespace Governance.Api.Evaluations;
+
+/// <summary>
+/// Record an evaluation of a model version against a suite (its current revision unless one is named), on named
+/// dataset versions. The verdict is computed now, against the suite revision and the production baseline, and stored.
+/// </summary>
+public sealed record RecordEvaluation(
+    string Model,
+    string Version,
+    string Suite,
+    int? SuiteRevision,
+    string Stage,
+    IReadOnlyList<string>? Datasets,
+    IReadOnlyDictionary<string, double>? Metrics,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>? Slices,
+    IReadOnlyDictionary<string, double>? ProductMetrics)
+{
+    /// <summary>Shape rules.</summary>
+    public sealed class Validator : AbstractValidator<RecordEvaluation>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.Model).IsSlug();
+            RuleFor(c => c.Version).IsLabel();
+            RuleFor(c => c.Suite).IsSlug();
+            RuleFor(c => c.SuiteRevision).GreaterThan(0).When(c => c.SuiteRevision is not null)
+                .WithMessage("A suite revision is 1 or more; leave it out for the current revision.");
+            RuleFor(c => c.Stage).IsSlug();
+            RuleFor(c => c.Datasets).NotEmpty().WithMessage("Name the dataset versions evaluated on, as \"name@version\".")
+                .Must(d => d!.Count <= 100).WithMessage("At most 100 dataset versions.")
+                .Must(d => d!.Distinct(StringComparer.Ordinal).Count() == d!.Count).WithMessage("Each dataset version is listed once.")
+                .When(c => c.Datasets is not null);
+            RuleFor(c => c.Datasets).NotNull().WithMessage("Name the dataset versions evaluated on, as \"name@version\".");
+            RuleForEach(c => c.Datasets).IsVersionRef();
+            RuleFor(c => c.Metrics).NotNull().WithMessage("Give the overall metrics, e.g. {\"auc\": 0.91}.");
+            RuleFor(c => c.Metrics).Custom((metrics, context) => CheckValues(metrics, "Metrics", context));
+            RuleFor(c => c.ProductMetrics).Custom((metrics, context) => CheckValues(metrics, "ProductMetrics", context));
+            RuleFor(c => c.Slices).Custom((slices, context) =>
+            {
+                if (slices is null)
+                {
+                    return;
+                }
+
+                if (slices.Count > 200)
+                {
+                    context.AddFailure("Slices", "At most 200 slices.");
+                }
+
+                foreach (var (slice, metrics) in slices)
+                {
+                    if (!MetricNames.Pattern().IsMatch(slice))
+                    {
+                        context.AddFailure($"Slices[{Truncate(slice)}]", MetricNames.Message);
+                    }
+                    else if (metrics is null)
+                    {
+                        context.AddFailure($"Slices[{slice}]", "Give the slice's metrics, e.g. {\"auc\": 0.88}.");
+                    }
+                    else
+                    {
+                        CheckValues(metrics, $"Slices[{slice}]", context);
+                    }
+                }
+            });
+        }
+
+        private static void CheckValues<T>(IReadOnlyDictionary<string, double>? values, string field, ValidationContext<T> context)
+        {
+            if (values is null)
+            {
+                return;
+            }
+
+            if (values.Count > 500)
+            {
+                context.AddFailure(field, "At most 500 metrics.");
+            }
+
+            foreach (var (name, value) in values)
+            {
+                if (!MetricNames.Pattern().IsMatch(name))
+                {
+                    context.AddFailure($"{field}[{Truncate(name)}]", MetricNames.Message);
+                }
+                else if (!double.IsFinite(value))
+                {
+                    context.AddFailure($"{field}[{name}]", "A metric value is a finite number.");
+                }
+            }
+        }
+
+        private static string Truncate(string text) => text.Length > 40 ? text[..40] + "…" : text;
+    }
+
+    /// <summary>The response: the verdict.</summary>
+    public sealed record Recorded(string Id, bool Passed, IReadOnlyList<EvaluationCheck> Checks);
+
+    /// <summary>
+    /// What the command refers to, read before deciding: the model's stages (null when it is not registered), whether
+    /// the version is registered, the suite, the dataset versions that are not registered, and the production baseline.
+    /// </summary>
+    public sealed record References(
+        IReadOnlyList<string>? ModelStages, bool VersionExists, Suite? Suite, IReadOnlySet<string> MissingDatasets, Baseline? Baseline);
+
+    /// <summary>
+    /// Pure decision: every reference must exist (422 naming each field that does not), the stage must be one of
+    /// the model's; then the verdict is computed against the suite revision and the baseline.
+    /// </summary>
+    public static Decision Decide(RecordEvaluation command, string id, References references, Evaluation? state, Instant now, Actor actor)
+    {
+        if (state is not null)
+        {
+            return DomainError.Conflict($"Evaluation '{id}' already exists.");
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (references.ModelStages is not { } stages)
+        {
+            errors["model"] = [$"Model '{command.Model}' is not registered."];
+        }
+        else
+        {
+            if (!references.VersionExists)
+            {
+                errors["version"] = [$"Model '{command.Model}' has no registered version '{command.Version}'."];
+            }
+
+            if (!stages.Contains(command.Stage, StringComparer.Ordinal))
+            {
+                errors["stage"] = [$"'{command.Stage}' is not a stage of model '{command.Model}' ({string.Join(", ", stages)})."];
+            }
+        }
+
+        SuiteRevision? revision = null;
+        if (references.Suite is not { } suite)
+        {
+            errors["suite"] = [$"No evaluation suite named '{command.Suite}'."];
+        }
+        else
+        {
+            revision = command.SuiteRevision is { } named ? suite.Revision(named) : suite.Current;
+            if (revision is null)
+            {
+                errors["suiteRevision"] = [$"Suite '{command.Suite}' has no revision {command.SuiteRevision} (its latest is {suite.Current.Revision})."];
+            }
+        }
+
+        var datasets = command.Datasets ?? [];
+        for (var i = 0; i < datasets.Count; i++)
+        {
+            if (references.MissingDatasets.Contains(datasets[i]))
+            {
+                errors[$"datasets[{i}]"] = [$"Dataset version '{datasets[i]}' is not registered."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return new DomainError(StatusCodes.Status422UnprocessableEntity, "Unprocessable",
+                string.Join(" ", errors.Values.SelectMany(e => e)), errors);
+        }
+
+        var metrics = command.Metrics ?? new Dictionary<string, double>();
+        var slices = command.Slices ?? new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        var checks = Verdict.Compute(revision!, metrics, slices, references.Baseline);
+        return Decision.Accept(new EvaluationRecorded(
+            id, command.Model, command.Version, command.Suite, revision!.Revision, command.Stage, datasets, metrics, slices,
+            command.ProductMetrics ?? new Dictionary<string, double>(), Verdict.Passed(checks), checks,
+            references.Baseline?.Version, references.Baseline?.EvaluationId, actor.Name, now));
+    }
+
+    /// <summary>Reads what the command refers to: one round trip for the registry, the suite's stream, then the baseline.</summary>
+    public static async Task<References> LoadReferencesAsync(RecordEvaluation command, IEventStore store, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var datasets = (command.Datasets ?? []).Select(Rules.SplitRef).ToList();
+        IReadOnlyList<string>? stages;
+        bool versionExists;
+        HashSet<string> missing;
+        await using (var cmd = db.CreateCommand("""
+            SELECT (SELECT stages FROM governance.models WHERE key = $1),
+                   EXISTS (SELECT 1 FROM governance.model_versions WHERE model = $1 AND version = $2),
+                   ARRAY(SELECT x.n || '@' || x.v FROM unnest($3::text[], $4::text[]) AS x(n, v)
+                         WHERE NOT EXISTS (SELECT 1 FROM governance.dataset_versions d WHERE d.name = x.n AND d.version = x.v))
+            """))
+        {
+            cmd.Parameters.Add(new() { Value = command.Model });
+            cmd.Parameters.Add(new() { Value = command.Version });
+            cmd.Parameters.Add(new() { Value = datasets.Select(d => d.Name).ToArray() });
+            cmd.Parameters.Add(new() { Value = datasets.Select(d => d.Version).ToArray() });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            stages = reader.IsDBNull(0) ? null : reader.GetFieldValue<string[]>(0);
+            versionExists = reader.GetBoolean(1);
+            missing = [.. reader.GetFieldValue<string[]>(2)];
+        }
+
+        var suite = (await store.AggregateStreamAsync<Suite>(Evaluations.Suite.StreamId(command.Suite), ct: ct))?.State;
+        var revision = command.SuiteRevision ?? suite?.Current.Revision;
+        var baseline = stages is { Count: > 0 } && suite is not null && revision is { } r
+            ? await LoadBaselineAsync(db, command.Model, stages[^1], command.Suite, r, ct)
+            : null;
+        return new References(stages, versionExists, suite, missing, baseline);
+    }
+
+    /// <summary>
+    /// The latest evaluation, on this suite revision, of the version now deployed in the model's last stage
+    /// (production); null when nothing is deployed there or it was never evaluated on this revision.
+    /// </summary>
+    public static async Task<Baseline?> LoadBaselineAsync(NpgsqlDataSource db, string model, string lastStage, string suite, int revision, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT e.id, e.version, e.metrics::text
+            FROM governance.current_deployments d
+            JOIN governance.evaluations e
+              ON e.model = d.model AND e.version = d.version AND e.suite = $3 AND e.suite_revision = $4
+            WHERE d.model = $1 AND d.stage = $2
+            ORDER BY e.recorded_at DESC, e.seq DESC
+            LIMIT 1
+            """);
+        cmd.Parameters.Add(new() { Value = model });
+        cmd.Parameters.Add(new() { Value = lastStage });
+        cmd.Parameters.Add(new() { Value = suite });
+        cmd.Parameters.Add(new() { Value = revision });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+
+        var metrics = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(2)) ?? [];
+        return new Baseline(reader.GetString(0), reader.GetString(1), metrics);
+    }
+
+    /// <summary>POST /api/v1/evaluations.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/evaluations", async (
+                RecordEvaluation command, HttpContext http, CommandExecutor executor, IEventStore store, NpgsqlDataSource db, IClock clock, CancellationToken ct) =>
+            {
+                var id = Evaluation.NewId(clock.GetCurrentInstant());
+                var references = await LoadReferencesAsync(command, store, db, ct);
+                var outcome = await executor.ExecuteAsync<Evaluation>(http, nameof(RecordEvaluation),
+                    Evaluation.StreamId(id), Evaluation.StreamType,
+                    (state, now, actor) => Decide(command, id, references, state, now, actor), ct);
+                if (!outcome.Succeeded)
+                {
+                    return outcome.Error!.ToResult();
+                }
+
+                var recorded = outcome.Appended!.Events.Select(e => e.Data).OfType<EvaluationRecorded>().Single();
+                return Results.Created($"/api/v1/evaluations/{id}", new Recorded(id, recorded.Passed, recorded.Checks));
+            })
+            .Validate<RecordEvaluation>()
+            .RequireRole(Roles.Contributor)
+            .WithTags("Evaluations").WithName(nameof(RecordEvaluation))
+            .WithSummary("Record an evaluation of a model version against a suite; returns the verdict computed now.")
+            .Produces<Recorded>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+}

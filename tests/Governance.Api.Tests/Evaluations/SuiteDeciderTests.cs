@@ -1,0 +1,134 @@
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Evaluations;
+using Governance.EventStore;
+using NodaTime;
+
+namespace Governance.Api.Tests.Evaluations;
+
+/// <summary>Suites: defined once, every change a new revision, every revision kept.</summary>
+public sealed class SuiteDeciderTests
+{
+    private static readonly Instant Now = Instant.FromUtc(2026, 11, 23, 9, 0);
+    private static readonly Actor Ana = new("ana", new HashSet<string> { "contributor", "viewer" });
+
+    private static readonly SuiteMetricInput Auc = new("auc", 0.9, "higher", 0.01);
+    private static readonly SuiteSliceInput NewUsers = new("new-users", "auc", 0.8);
+
+    private static DefineSuite Define(string name = "fraud-core") => new(name, "Core fraud metrics", [Auc], [NewUsers]);
+
+    private static Suite Fold(params object[] events)
+    {
+        var state = Suite.Initial;
+        var version = 0;
+        foreach (var e in events)
+        {
+            version++;
+            state = state.Evolve(new StoredEvent(version, 1, Guid.NewGuid(), "suite-x", Suite.StreamType, version, "", e, new EventMetadata("ana"), Now, []));
+        }
+
+        return state;
+    }
+
+    private static T Single<T>(Decision decision)
+    {
+        decision.Accepted.ShouldBeTrue(decision.Error?.Detail);
+        return decision.Events.ShouldHaveSingleItem().ShouldBeOfType<T>();
+    }
+
+    [Fact]
+    public void defining_a_suite_makes_revision_1_with_who_and_when()
+    {
+        var defined = Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana));
+
+        defined.Revision.ShouldBe(1);
+        defined.Name.ShouldBe("fraud-core");
+        defined.Metrics.ShouldBe([new SuiteMetric("auc", 0.9, "higher", 0.01)]);
+        defined.Slices.ShouldBe([new SuiteSlice("new-users", "auc", 0.8)]);
+        defined.DefinedBy.ShouldBe("ana");
+        defined.DefinedAt.ShouldBe(Now);
+    }
+
+    [Fact]
+    public void defining_a_suite_twice_is_a_conflict()
+    {
+        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana)));
+
+        var decision = DefineSuite.Decide(Define(), state, Now, Ana);
+
+        decision.Accepted.ShouldBeFalse();
+        decision.Error!.Status.ShouldBe(409);
+    }
+
+    [Fact]
+    public void each_revision_and_each_added_slice_takes_the_next_revision_number_and_old_revisions_are_kept()
+    {
+        var defined = Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana));
+        var state = Fold(defined);
+
+        var revised = Single<SuiteRevised>(ReviseSuite.Decide("fraud-core", new ReviseSuite(null, "Stricter", [Auc with { Threshold = 0.92 }], [NewUsers]), state, Now, Ana));
+        revised.Revision.ShouldBe(2);
+        state = Fold(defined, revised);
+
+        var added = Single<SuiteSliceAdded>(AddSuiteSlice.Decide(new AddSuiteSlice("fraud-core", "eu", "auc", 0.85, "inc-7"), state, Now, Ana));
+        added.Revision.ShouldBe(3);
+        added.IncidentId.ShouldBe("inc-7");
+        state = Fold(defined, revised, added);
+
+        state.Revisions.Select(r => r.Revision).ShouldBe([1, 2, 3]);
+        state.Current.Revision.ShouldBe(3);
+        state.Current.Metrics.Single().Threshold.ShouldBe(0.92);
+        state.Current.Slices.Select(s => s.Name).ShouldBe(["new-users", "eu"]);
+        state.Revision(1)!.Metrics.Single().Threshold.ShouldBe(0.9);
+        state.Revision(1)!.Description.ShouldBe("Core fraud metrics");
+        state.Revision(4).ShouldBeNull();
+    }
+
+    [Fact]
+    public void revising_an_unknown_suite_is_not_found()
+    {
+        var decision = ReviseSuite.Decide("nope", new ReviseSuite(null, "", [Auc], []), null, Now, Ana);
+
+        decision.Error!.Status.ShouldBe(404);
+    }
+
+    [Fact]
+    public void revising_with_the_current_definition_is_not_a_new_revision()
+    {
+        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana)));
+
+        var decision = ReviseSuite.Decide("fraud-core", new ReviseSuite("fraud-core", "Core fraud metrics", [Auc], [NewUsers]), state, Now, Ana);
+
+        decision.Accepted.ShouldBeTrue();
+        decision.Events.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void a_slice_must_measure_one_of_the_suites_metrics()
+    {
+        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana)));
+
+        var decision = AddSuiteSlice.Decide(new AddSuiteSlice("fraud-core", "eu", "recall", 0.85), state, Now, Ana);
+
+        decision.Error!.Status.ShouldBe(422);
+        decision.Error.Errors!.Keys.ShouldBe(["metric"]);
+    }
+
+    [Fact]
+    public void a_slice_name_is_used_once_but_adding_the_same_slice_again_changes_nothing()
+    {
+        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana)));
+
+        AddSuiteSlice.Decide(new AddSuiteSlice("fraud-core", "new-users", "auc", 0.8), state, Now, Ana).Events.ShouldBeEmpty();
+        AddSuiteSlice.Decide(new AddSuiteSlice("fraud-core", "new-users", "auc", 0.7), state, Now, Ana).Error!.Status.ShouldBe(409);
+    }
+
+    [Fact]
+    public void adding_a_slice_to_an_unknown_suite_names_the_suite()
+    {
+        var decision = AddSuiteSlice.Decide(new AddSuiteSlice("nope", "eu", "auc", 0.85), null, Now, Ana);
+
+        decision.Error!.Status.ShouldBe(422);
+        decision.Error.Errors!.Keys.ShouldBe(["suite"]);
+    }
+}
