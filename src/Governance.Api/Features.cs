@@ -1,4 +1,5 @@
 using FluentValidation;
+using Governance.Api.Alerts;
 using Governance.Api.Audit;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
@@ -11,6 +12,7 @@ using Governance.Api.Models;
 using Governance.Api.ModelVersions;
 using Governance.Api.Principals;
 using Governance.Api.Rotations;
+using Governance.Api.Teams;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
 using NodaTime;
@@ -40,6 +42,7 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, ExperimentsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelVersionsProjection>();
         builder.Services.AddSingleton<IInlineProjection, IncidentsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, AlertsProjection>();
         builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
@@ -60,6 +63,7 @@ public static class Features
         ModelVersion.RegisterEvents(options.Registry);
         Rotation.RegisterEvents(options.Registry);
         Incident.RegisterEvents(options.Registry);
+        Alert.RegisterEvents(options.Registry);
         Suite.RegisterEvents(options.Registry);
         Evaluation.RegisterEvents(options.Registry);
     }
@@ -95,6 +99,12 @@ public static class Features
         ReopenIncident.Map(api);
         PublishPostmortem.Map(api);
         GetIncidents.Map(api);
+        GetQueue.Map(api);
+        FireAlert.Map(api);
+        AcknowledgeAlert.Map(api);
+        EscalateAlert.Map(api);
+        ResolveAlert.Map(api);
+        GetAlerts.Map(api);
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);

@@ -30,7 +30,7 @@ public sealed record OpenIncident(string Model, string? Stage, string? Version, 
     public sealed record Opened(string Id, string? Assignee, string? Team, Instant? AckDeadline);
 
     /// <summary>Pure decision: the model must exist; routing is to the primary on call at <paramref name="now"/>.</summary>
-    public static Decision Decide(OpenIncident command, string id, Route route, Incident? state, Instant now, Actor actor)
+    public static Decision Decide(OpenIncident command, string id, IncidentRoute route, Incident? state, Instant now, Actor actor)
     {
         if (state is not null)
         {
