@@ -12,6 +12,7 @@ using Governance.Api.Models;
 using Governance.Api.ModelVersions;
 using Governance.Api.Principals;
 using Governance.Api.Rotations;
+using Governance.Api.Slos;
 using Governance.Api.Teams;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
@@ -35,6 +36,8 @@ public static class Features
         builder.Services.AddSingleton<IncidentRouting>();
         builder.Services.AddSingleton<IncidentEscalation>();
         builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<IncidentEscalation>());
+        builder.Services.AddSingleton<SloBreachDetector>();
+        builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<SloBreachDetector>());
 
         builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelsProjection>();
@@ -43,6 +46,7 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, ModelVersionsProjection>();
         builder.Services.AddSingleton<IInlineProjection, IncidentsProjection>();
         builder.Services.AddSingleton<IInlineProjection, AlertsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, SlosProjection>();
         builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
@@ -64,6 +68,7 @@ public static class Features
         Rotation.RegisterEvents(options.Registry);
         Incident.RegisterEvents(options.Registry);
         Alert.RegisterEvents(options.Registry);
+        Slo.RegisterEvents(options.Registry);
         Suite.RegisterEvents(options.Registry);
         Evaluation.RegisterEvents(options.Registry);
     }
@@ -105,6 +110,9 @@ public static class Features
         EscalateAlert.Map(api);
         ResolveAlert.Map(api);
         GetAlerts.Map(api);
+        DefineSlo.Map(api);
+        IngestMeasurements.Map(api);
+        GetSlo.Map(api);
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);
