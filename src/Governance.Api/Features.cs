@@ -105,6 +105,7 @@ public static class Features
         PublishPostmortem.Map(api);
         GetIncidents.Map(api);
         GetQueue.Map(api);
+        GetShiftReport.Map(api);
         FireAlert.Map(api);
         AcknowledgeAlert.Map(api);
         EscalateAlert.Map(api);
