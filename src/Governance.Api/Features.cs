@@ -4,6 +4,8 @@ using Governance.Api.Audit;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
 using Governance.Api.Datasets;
+using Governance.Api.Deployments;
+using Governance.Api.Docs;
 using Governance.Api.Evaluations;
 using Governance.Api.Experiments;
 using Governance.Api.Incidents;
@@ -14,6 +16,7 @@ using Governance.Api.Principals;
 using Governance.Api.Rotations;
 using Governance.Api.Slos;
 using Governance.Api.Teams;
+using Governance.Api.Promotions;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
 using NodaTime;
@@ -28,6 +31,7 @@ public static class Features
     {
         builder.Services.AddSingleton<IClock>(SystemClock.Instance);
         builder.Services.AddSingleton<CommandExecutor>();
+        builder.Services.AddAntiforgery();
         builder.Services.AddValidatorsFromAssemblyContaining<CreatePrincipal.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
 
         builder.Services.AddSingleton<ModelQueries>();
@@ -38,6 +42,9 @@ public static class Features
         builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<IncidentEscalation>());
         builder.Services.AddSingleton<SloBreachDetector>();
         builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<SloBreachDetector>());
+        builder.Services.AddSingleton<PromotionLookups>();
+        builder.Services.AddSingleton<PromotionQueries>();
+        builder.Services.AddSingleton<DeploymentQueries>();
 
         builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelsProjection>();
@@ -48,6 +55,9 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, AlertsProjection>();
         builder.Services.AddSingleton<IInlineProjection, SlosProjection>();
         builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, PromotionsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, DeploymentsProjection>();
+        builder.Services.AddSingleton<IAsyncProjection, ModelDocsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
         await builder.AddGovernanceStorageAsync(RegisterEvents);
@@ -71,11 +81,14 @@ public static class Features
         Slo.RegisterEvents(options.Registry);
         Suite.RegisterEvents(options.Registry);
         Evaluation.RegisterEvents(options.Registry);
+        Promotion.RegisterEvents(options.Registry);
+        Deployment.RegisterEvents(options.Registry);
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
     public static WebApplication MapGovernanceApi(this WebApplication app)
     {
+        DocsPages.Map(app);
         var api = app.MapGroup("/api/v1");
         CreatePrincipal.Map(api);
         PrincipalView.Map(api);
@@ -96,7 +109,7 @@ public static class Features
         DefineRotation.Map(api);
         AddOverride.Map(api);
         GetOnCall.Map(api);
-        OpenIncident.Map(api);
+        Incidents.OpenIncident.Map(api);
         AcknowledgeIncident.Map(api);
         AssignIncident.Map(api);
         MitigateIncident.Map(api);
@@ -114,6 +127,7 @@ public static class Features
         DefineSlo.Map(api);
         IngestMeasurements.Map(api);
         GetSlo.Map(api);
+        GetModelDoc.Map(api);
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);
@@ -122,6 +136,16 @@ public static class Features
         GetSuites.Map(api);
         RecordEvaluation.Map(api);
         GetEvaluations.Map(api);
+        PublishPolicy.Map(api);
+        RequestPromotion.Map(api);
+        ApprovePromotion.Map(api);
+        RejectPromotion.Map(api);
+        WithdrawPromotion.Map(api);
+        DeployPromotion.Map(api);
+        PromotionQueries.Map(api);
+        DesignateFallback.Map(api);
+        RollBackStage.Map(api);
+        DeploymentQueries.Map(api);
         return app;
     }
 }

@@ -8,6 +8,8 @@ IBenchmark[] benchmarks =
     new CatchupBenchmark(),
     new LineageBenchmark(),
     new EvaluationsBenchmark(),
+    new DeploymentsBenchmark(),
+    new DocsBenchmark(),
 ];
 
 return await BenchRunner.RunAsync(args, benchmarks);

@@ -133,12 +133,22 @@ public static class MarkdownRenderer
 
         md.AppendLine("```");
         md.AppendLine();
+        foreach (var (dataset, (_, flagged)) in doc.Datasets.Where(d => d.Value.Flagged is not null).OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"> **Flagged data:** `{dataset}` — {Escape(flagged!)}. Versions trained on it or on data derived from it are suspect.");
+            md.AppendLine();
+        }
     }
 
     /// <summary>Datasets → runs → versions, and parent versions → children, as (from, to, kind).</summary>
     public static List<(string From, string To, string Kind)> LineageEdges(ModelDocument doc)
     {
         var edges = new List<(string, string, string)>();
+        foreach (var (dataset, (parents, _)) in doc.Datasets)
+        {
+            edges.AddRange(parents.Select(p => (p, dataset, "derived_from")));
+        }
+
         foreach (var experiment in doc.Experiments.Values)
         {
             foreach (var run in experiment.Runs)

@@ -56,13 +56,33 @@ public sealed class ModelDocument
     public List<Note> Notes { get; } = [];
     public List<Change> Changes { get; } = [];
 
-    /// <summary>Folds the model's events, oldest first.</summary>
-    public static ModelDocument From(IReadOnlyList<AuditEvent> events)
+    /// <summary>Dataset versions behind the model: their parents, and why they were flagged, if they were.</summary>
+    public Dictionary<string, (IReadOnlyList<string> Parents, string? Flagged)> Datasets { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every dataset version the model's versions and runs were trained on.</summary>
+    public IEnumerable<string> TrainingData =>
+        Versions.Values.SelectMany(v => v.Datasets).Concat(Experiments.Values.SelectMany(e => e.Runs.SelectMany(r => r.Datasets))).Distinct();
+
+    /// <summary>Folds the model's events, oldest first, then the events of the data behind it.</summary>
+    public static ModelDocument From(IReadOnlyList<AuditEvent> events, IReadOnlyList<AuditEvent>? datasets = null)
     {
         var doc = new ModelDocument();
         foreach (var e in events)
         {
             doc.Apply(e);
+        }
+
+        foreach (var e in datasets ?? [])
+        {
+            var reference = $"{Str(e.Data, "name")}@{Str(e.Data, "version")}";
+            if (e.Type == "dataset_version_registered")
+            {
+                doc.Datasets[reference] = (Strings(e.Data, "parents"), null);
+            }
+            else if (e.Type == "dataset_version_flagged" && doc.Datasets.TryGetValue(reference, out var known))
+            {
+                doc.Datasets[reference] = (known.Parents, $"{Str(e.Data, "reason")} ({Str(e.Data, "flaggedBy")}, {Str(e.Data, "flaggedAt")})");
+            }
         }
 
         return doc;

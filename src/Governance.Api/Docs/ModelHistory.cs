@@ -24,6 +24,34 @@ public static class ModelHistory
         return await AuditEvent.ReadAsync(cmd, ct);
     }
 
+    /// <summary>
+    /// The dataset streams behind the model's training data, and their ancestors (a few generations), up to the
+    /// same instant: the lineage section draws where the data came from and marks flagged versions.
+    /// </summary>
+    public static async Task<IReadOnlyList<AuditEvent>> LoadDatasetsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, IEnumerable<string> datasetRefs, Instant? asOf, CancellationToken ct)
+    {
+        var all = new List<AuditEvent>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = datasetRefs.Select(r => r.Split('@')[0]).Where(seen.Add).ToList();
+        for (var generation = 0; generation < 5 && pending.Count > 0; generation++)
+        {
+            await using var cmd = new NpgsqlCommand(
+                $"SELECT {AuditEvent.Columns} FROM governance.events WHERE stream_id = ANY($1) " +
+                "AND ($2::timestamptz IS NULL OR recorded_at <= $2) ORDER BY recorded_at, seq", connection, tx);
+            cmd.Parameters.Add(new() { Value = pending.Select(n => "dataset-" + n).ToArray() });
+            cmd.Parameters.Add(new() { Value = asOf is { } at ? at.ToDateTimeUtc() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            var events = await AuditEvent.ReadAsync(cmd, ct);
+            all.AddRange(events);
+            pending = [.. events
+                .Where(e => e.Type == "dataset_version_registered" && e.Data.TryGetProperty("parents", out var p) && p.ValueKind == JsonValueKind.Array)
+                .SelectMany(e => e.Data.GetProperty("parents").EnumerateArray().Select(x => (x.GetString() ?? "").Split('@')[0]))
+                .Where(n => n.Length > 0 && seen.Add(n))];
+        }
+
+        return all;
+    }
+
     /// <summary>The model a stored event concerns, if any.</summary>
     public static string? ModelOf(string streamId, JsonElement data)
     {

@@ -26,13 +26,17 @@ public sealed record KnowledgeNoteAdded(string Key, string NoteId, string Title,
 /// <summary>The model is no longer in service.</summary>
 public sealed record ModelRetired(string Key, string Reason, string RetiredBy, Instant RetiredAt);
 
+/// <summary>A policy revision was published: how promotions into each stage are judged from now on (every stage spelt out).</summary>
+public sealed record ModelPolicyPublished(string Key, int Revision, IReadOnlyDictionary<string, StagePolicy> Stages, string PublishedBy, Instant PublishedAt);
+
 /// <summary>A knowledge note as kept in the model's state.</summary>
 public sealed record KnowledgeNote(string Id, string Title, string Body, IReadOnlyList<string> Tags, string AddedBy, Instant AddedAt);
 
 /// <summary>The state of a model stream.</summary>
 public sealed record Model(
     string Key, string Name, string Description, string Team, string TaskType, IReadOnlyList<string> Stages,
-    IReadOnlyList<Kpi> Kpis, IReadOnlyList<KnowledgeNote> Notes, bool Retired, string RegisteredBy, Instant RegisteredAt) : IStreamState<Model>
+    IReadOnlyList<Kpi> Kpis, IReadOnlyList<KnowledgeNote> Notes, bool Retired, string RegisteredBy, Instant RegisteredAt,
+    IReadOnlyList<ModelPolicy> Policies) : IStreamState<Model>
 {
     /// <summary>The stream type.</summary>
     public const string StreamType = "model";
@@ -44,23 +48,31 @@ public sealed record Model(
     public static string StreamId(string key) => $"model-{key}";
 
     /// <inheritdoc />
-    public static Model Initial { get; } = new("", "", "", "", "", [], [], [], false, "", default);
+    public static Model Initial { get; } = new("", "", "", "", "", [], [], [], false, "", default, []);
+
+    /// <summary>The policy in force: the latest published revision, or the defaults (revision 0) when none was published.</summary>
+    public ModelPolicy Policy => Policies.Count > 0 ? Policies[^1] : ModelPolicy.Defaults(Stages);
+
+    /// <summary>A policy revision by number (0 is the defaults), if it exists.</summary>
+    public ModelPolicy? PolicyRevision(int revision) =>
+        revision == 0 ? ModelPolicy.Defaults(Stages) : Policies.FirstOrDefault(p => p.Revision == revision);
 
     /// <inheritdoc />
     public Model Evolve(StoredEvent @event) => @event.Data switch
     {
-        ModelRegistered r => new Model(r.Key, r.Name, r.Description, r.Team, r.TaskType, r.Stages, r.Kpis, [], false, r.RegisteredBy, r.RegisteredAt),
+        ModelRegistered r => new Model(r.Key, r.Name, r.Description, r.Team, r.TaskType, r.Stages, r.Kpis, [], false, r.RegisteredBy, r.RegisteredAt, []),
         ModelDescribed d => this with { Description = d.Description },
         ModelStagesConfigured s => this with { Stages = s.Stages },
         KnowledgeNoteAdded n => this with { Notes = [.. Notes, new KnowledgeNote(n.NoteId, n.Title, n.Body, n.Tags, n.AddedBy, n.AddedAt)] },
         ModelRetired => this with { Retired = true },
+        ModelPolicyPublished p => this with { Policies = [.. Policies, new ModelPolicy(p.Revision, p.Stages, p.PublishedBy, p.PublishedAt)] },
         _ => this,
     };
 
     /// <summary>Registers the stream's events.</summary>
     public static void RegisterEvents(EventTypeRegistry registry) => registry
         .Register<ModelRegistered>().Register<ModelDescribed>().Register<ModelStagesConfigured>()
-        .Register<KnowledgeNoteAdded>().Register<ModelRetired>();
+        .Register<KnowledgeNoteAdded>().Register<ModelRetired>().Register<ModelPolicyPublished>();
 }
 
 /// <summary>Reads a KPI from a string or an object.</summary>

@@ -77,6 +77,10 @@ public sealed class HostileRequestTests(GovernanceApp app) : IClassFixture<Gover
             new("delete on a collection", HttpMethod.Delete, Principals, null, json, Admin, 405),
             new("put on a query", HttpMethod.Put, "/api/v1/audit/verify", "{}", json, Admin, 405),
             new("an unknown principal", get, "/api/v1/principals/nobody-at-all", null, json, Admin, 404),
+            new("a browser without a key", get, "/api/v1/models", null, json, null, 401, ("Accept", "text/html")),
+            new("a browser on an unknown route", get, "/api/v1/nowhere", null, json, Admin, 404, ("Accept", "text/html")),
+            new("a browser posting bad json", post, Principals, "{", json, Admin, 400, ("Accept", "text/html")),
+            new("a client that accepts only xml", post, Principals, """{"name":"","roles":[]}""", json, Admin, 400, ("Accept", "application/xml")),
         };
         return data;
     }

@@ -24,6 +24,11 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string? header = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(header) && IsReadingHumanPages() && Request.Cookies[PageCookie] is { Length: > 0 and < 200 } fromCookie)
+        {
+            header = "Bearer " + fromCookie;
+        }
+
         if (string.IsNullOrEmpty(header))
         {
             return AuthenticateResult.NoResult();
@@ -58,9 +63,23 @@ public sealed class ApiKeyAuthenticationHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
+    /// <summary>The cookie the human pages sign in with (HttpOnly, SameSite=Strict).</summary>
+    public const string PageCookie = "governance_key";
+
+    // The cookie only opens the read-only pages: a command always needs the Authorization header, so a
+    // forged cross-site request cannot act with a person's cookie.
+    private bool IsReadingHumanPages() =>
+        HttpMethods.IsGet(Request.Method) && Request.Path.StartsWithSegments("/docs", StringComparison.Ordinal);
+
     /// <inheritdoc />
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (IsReadingHumanPages() && Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+        {
+            Response.Redirect("/docs/sign-in?returnUrl=" + Uri.EscapeDataString(Request.Path + Request.QueryString));
+            return;
+        }
+
         var failure = (await HandleAuthenticateOnceSafeAsync()).Failure;
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";

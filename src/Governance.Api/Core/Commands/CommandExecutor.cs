@@ -22,12 +22,13 @@ public sealed record CommandOutcome(DomainError? Error, AppendResult? Appended, 
 /// </summary>
 public sealed class CommandExecutor(IEventStore store, IClock clock)
 {
-    private const int Attempts = 3;
+    /// <summary>How often a lost race is retried unless the command asks for more.</summary>
+    public const int DefaultAttempts = 3;
 
     /// <summary>Decides and appends.</summary>
     public async Task<CommandOutcome> ExecuteAsync<TState>(
         HttpContext http, string command, string streamId, string streamType,
-        Func<TState?, Instant, Actor, Decision> decide, CancellationToken ct)
+        Func<TState?, Instant, Actor, Decision> decide, CancellationToken ct, int attempts = DefaultAttempts)
         where TState : class, IStreamState<TState>
     {
         using var activity = GovernanceTelemetry.ActivitySource.StartActivity(command);
@@ -75,9 +76,14 @@ public sealed class CommandExecutor(IEventStore store, IClock clock)
                 GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", command));
                 return new CommandOutcome(null, appended, newVersion);
             }
-            catch (ConcurrencyException) when (pinned is null && attempt < Attempts)
+            catch (ConcurrencyException) when (pinned is null && attempt < attempts)
             {
-                // Someone else wrote first; decide again on what they wrote.
+                // Someone else wrote first; decide again on what they wrote. Under heavy contention (many approvers of
+                // one promotion at once) a short random pause keeps the losers from colliding again in lockstep.
+                if (attempt >= DefaultAttempts)
+                {
+                    await Task.Delay(Random.Shared.Next(1, Math.Min(20, attempt) + 1), ct);
+                }
             }
             catch (ConcurrencyException ex) when (pinned is not null)
             {

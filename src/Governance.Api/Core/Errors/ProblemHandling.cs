@@ -30,6 +30,7 @@ public static class ProblemHandling
             };
         });
         builder.Services.AddExceptionHandler<GovernanceExceptionHandler>();
+        builder.Services.AddSingleton<IProblemDetailsWriter, AlwaysProblemJsonWriter>();
 
         // Malformed bodies throw BadHttpRequestException, which the handler turns into a 4xx problem.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

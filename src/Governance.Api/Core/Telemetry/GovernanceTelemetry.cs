@@ -17,4 +17,7 @@ public static class GovernanceTelemetry
 
     /// <summary>Commands accepted, by command.</summary>
     public static Counter<long> Commands { get; } = Meter.CreateCounter<long>("governance.commands", "{command}", "Commands accepted.");
+
+    /// <summary>Promotions, by outcome (requested, blocked, approved, rejected, withdrawn, deployed, rolled_back).</summary>
+    public static Counter<long> Promotions { get; } = Meter.CreateCounter<long>("governance.promotions", "{promotion}", "Promotion outcomes.");
 }

@@ -1,0 +1,138 @@
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Errors;
+using Governance.Api.Models;
+using NodaTime;
+using NodaTime.Text;
+using Npgsql;
+
+namespace Governance.Api.Deployments;
+
+/// <summary>What ran in every stage of a model at one instant.</summary>
+public sealed record DeploymentsAt(string Model, Instant At, IReadOnlyList<StageDeployment> Stages);
+
+/// <summary>One version's time as the current one of a stage: [from, to), to null while it still runs.</summary>
+public sealed record DeploymentInterval(
+    string Version, DateTime From, DateTime? To, string? PromotionId, bool RolledBack, IReadOnlyList<string> ApprovedBy, string? Fallback,
+    string? RollbackReason, string? IncidentId);
+
+/// <summary>Deployment history, answered from the interval table (never by replaying events).</summary>
+public sealed class DeploymentQueries(NpgsqlDataSource db)
+{
+    /// <summary>What ran in each stage at <paramref name="at"/>; null when the model does not exist.</summary>
+    public async Task<DeploymentsAt?> AtAsync(string model, Instant at, CancellationToken ct)
+    {
+        // One index probe per stage: the latest interval that started at or before T, kept only if it had not ended by T.
+        await using var cmd = db.CreateCommand("""
+            SELECT s.stage, i.version, i."from", i.promotion_id, i.approved_by, i.fallback
+            FROM governance.models m
+            CROSS JOIN LATERAL unnest(m.stages) WITH ORDINALITY AS s(stage, n)
+            LEFT JOIN LATERAL (
+                SELECT d.version, d."from", d."to", d.promotion_id, d.approved_by, d.fallback
+                FROM governance.deployment_intervals d
+                WHERE d.model = m.key AND d.stage = s.stage AND d."from" <= $2
+                ORDER BY d."from" DESC, d.id DESC
+                LIMIT 1) i ON i."to" IS NULL OR i."to" > $2
+            WHERE m.key = $1
+            ORDER BY s.n
+            """);
+        cmd.Parameters.Add(new() { Value = model });
+        cmd.Parameters.Add(new() { Value = at.ToDateTimeUtc() });
+        var stages = new List<StageDeployment>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            stages.Add(reader.IsDBNull(1)
+                ? new StageDeployment(reader.GetString(0), null, null, null, [], null)
+                : new StageDeployment(reader.GetString(0), reader.GetString(1), Utc(reader.GetDateTime(2)), reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.GetFieldValue<string[]>(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+        }
+
+        return stages.Count == 0 ? null : new DeploymentsAt(model, at, stages);
+    }
+
+    /// <summary>Every interval of a stage, oldest first.</summary>
+    public async Task<IReadOnlyList<DeploymentInterval>> HistoryAsync(string model, string stage, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT version, "from", "to", promotion_id, rolled_back, approved_by, fallback, rollback_reason, incident_id
+            FROM governance.deployment_intervals WHERE model = $1 AND stage = $2 ORDER BY "from", id
+            """);
+        cmd.Parameters.Add(new() { Value = model });
+        cmd.Parameters.Add(new() { Value = stage });
+        var result = new List<DeploymentInterval>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add(new DeploymentInterval(reader.GetString(0), Utc(reader.GetDateTime(1)), reader.IsDBNull(2) ? null : Utc(reader.GetDateTime(2)),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetBoolean(4), reader.GetFieldValue<string[]>(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+        }
+
+        return result;
+    }
+
+    /// <summary>404 when the model or its stage does not exist, else null.</summary>
+    public static async Task<DomainError?> StageErrorAsync(ModelQueries models, string model, string stage, CancellationToken ct) =>
+        await models.StagesAsync(model, ct) switch
+        {
+            null => DomainError.NotFound($"No model '{model}'."),
+            var stages when !stages.Contains(stage) => DomainError.NotFound($"Model '{model}' has no stage '{stage}'; its stages are {string.Join(", ", stages)}."),
+            _ => null,
+        };
+
+    /// <summary>Parses an ISO-8601 instant (UTC or with an offset).</summary>
+    public static Instant? ParseInstant(string text)
+    {
+        var utc = InstantPattern.ExtendedIso.Parse(text);
+        if (utc.Success)
+        {
+            return utc.Value;
+        }
+
+        var offset = OffsetDateTimePattern.ExtendedIso.Parse(text);
+        return offset.Success ? offset.Value.ToInstant() : null;
+    }
+
+    private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
+    /// <summary>GET /models/{key}/deployments?at= and GET /models/{key}/stages/{stage}/history.</summary>
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/models/{key}/deployments", async (string key, DeploymentQueries queries, IClock clock, CancellationToken ct, string? at = null) =>
+            {
+                Instant instant;
+                if (at is null)
+                {
+                    instant = clock.GetCurrentInstant();
+                }
+                else if (ParseInstant(at) is { } parsed)
+                {
+                    instant = parsed;
+                }
+                else
+                {
+                    return DomainError.Invalid("at", $"'{at}' is not an ISO-8601 instant such as 2026-11-22T10:00:00Z.").ToResult();
+                }
+
+                return await queries.AtAsync(key, instant, ct) is { } deployments
+                    ? Results.Ok(deployments)
+                    : DomainError.NotFound($"No model '{key}'.").ToResult();
+            })
+            .RequireRole(Roles.Viewer)
+            .WithTags("Deployments").WithName("GetDeployments")
+            .WithSummary("What ran in each stage of a model now, or at any past instant (at=), with who approved it and its fallback.")
+            .Produces<DeploymentsAt>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/models/{key}/stages/{stage}/history", async (string key, string stage, DeploymentQueries queries, ModelQueries models, CancellationToken ct) =>
+                await StageErrorAsync(models, key, stage, ct) is { } missing
+                    ? missing.ToResult()
+                    : Results.Ok(await queries.HistoryAsync(key, stage, ct)))
+            .RequireRole(Roles.Viewer)
+            .WithTags("Deployments").WithName("GetStageHistory")
+            .WithSummary("Every version that ran in a stage, oldest first, as intervals [from, to) with the promotion and whether it was rolled back.")
+            .Produces<IReadOnlyList<DeploymentInterval>>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+}

@@ -1,0 +1,97 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Telemetry;
+using Governance.Api.Core.Validation;
+using Governance.Api.Models;
+using NodaTime;
+
+namespace Governance.Api.Deployments;
+
+/// <summary>Put a stage back on an earlier version: the named one, else the designated fallback, else the previous one.</summary>
+public sealed record RollBackStage(string? ToVersion, string Reason, string? IncidentId)
+{
+    /// <summary>Shape rules.</summary>
+    public sealed class Validator : AbstractValidator<RollBackStage>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.ToVersion!).IsLabel().When(c => c.ToVersion is not null);
+            RuleFor(c => c.Reason).NotEmpty().IsText(5000);
+            RuleFor(c => c.IncidentId).IsText(100);
+        }
+    }
+
+    /// <summary>The response.</summary>
+    public sealed record RolledBack(string Model, string Stage, string FromVersion, string ToVersion, string? Fallback);
+
+    /// <summary>
+    /// Pure decision: on-call engineers and approvers roll back; something must run in the stage and something must be there to
+    /// fall back to. A named version must have run in the stage before or be its designated fallback.
+    /// </summary>
+    public static Decision Decide(RollBackStage command, string model, string stage, Deployment? state, Instant now, Actor actor)
+    {
+        if (!actor.Has(Roles.OnCall) && !actor.Has(Roles.Approver))
+        {
+            return DomainError.Forbidden("Rolling back needs the oncall or approver role.");
+        }
+
+        if (state?.Current is not { } current)
+        {
+            return DomainError.Conflict($"Nothing runs in '{stage}' of model '{model}', so there is nothing to roll back.");
+        }
+
+        var target = command.ToVersion ?? state.Fallback ?? state.Previous;
+        if (target is null)
+        {
+            return DomainError.Conflict($"'{stage}' of model '{model}' has no fallback and no previous version to return to.");
+        }
+
+        if (target == current.Version)
+        {
+            return DomainError.Conflict($"{model}@{target} already runs in '{stage}'.");
+        }
+
+        var entry = state.LastEntryOf(target);
+        if (entry is null && target != state.Fallback)
+        {
+            return DomainError.Unprocessable($"{model}@{target} never ran in '{stage}' and is not its fallback.", "toVersion");
+        }
+
+        var fallback = state.History.LastOrDefault(e => e.Version != target && e.Version != current.Version)?.Version;
+        return Decision.Accept(new VersionRolledBack(model, stage, current.Version, target, entry?.PromotionId, entry?.ApprovedBy ?? [], fallback,
+            command.Reason, command.IncidentId, actor.Name, now));
+    }
+
+    /// <summary>POST /api/v1/models/{key}/stages/{stage}/rollback.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/models/{key}/stages/{stage}/rollback", async (string key, string stage, RollBackStage command, HttpContext http,
+                CommandExecutor executor, ModelQueries models, CancellationToken ct) =>
+            {
+                if (await DeploymentQueries.StageErrorAsync(models, key, stage, ct) is { } missing)
+                {
+                    return missing.ToResult();
+                }
+
+                var outcome = await executor.ExecuteAsync<Deployment>(http, nameof(RollBackStage), Deployment.StreamId(key, stage), Deployment.StreamType,
+                    (state, now, actor) => Decide(command, key, stage, state, now, actor), ct);
+                if (!outcome.Succeeded)
+                {
+                    return outcome.Error!.ToResult();
+                }
+
+                GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "rolled_back"));
+                var rolledBack = outcome.Appended!.Events.Select(e => e.Data).OfType<VersionRolledBack>().Single();
+                return Results.Ok(new RolledBack(key, stage, rolledBack.FromVersion, rolledBack.ToVersion, rolledBack.Fallback));
+            })
+            .Validate<RollBackStage>()
+            .RequireRole(Roles.Contributor)
+            .WithTags("Deployments").WithName(nameof(RollBackStage))
+            .WithSummary("Roll a stage back to the named version, its designated fallback or the previous version, optionally naming the incident.")
+            .Produces<RolledBack>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+}

@@ -1,0 +1,151 @@
+using System.IO.Compression;
+using System.Text;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Errors;
+using Markdig;
+using NodaTime.Text;
+using Npgsql;
+
+namespace Governance.Api.Docs;
+
+/// <summary>
+/// GET /docs/models/{key} (Markdown by default, HTML for Accept: text/html; ?at= for the document as it read then),
+/// GET /docs/models (the index) and GET /docs/export (a zip of the whole site in Markdown).
+/// </summary>
+public static class GetModelDoc
+{
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseEmphasisExtras().Build();
+
+    /// <summary>Maps the endpoints.</summary>
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/docs/models/{key}", async (string key, HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? at = null) =>
+            {
+                string? markdown;
+                if (at is not null)
+                {
+                    var parsed = InstantPattern.ExtendedIso.Parse(at);
+                    if (!parsed.Success)
+                    {
+                        return DomainError.Invalid("at", "'at' must be an ISO-8601 UTC instant such as 2026-11-22T10:00:00Z.").ToResult();
+                    }
+
+                    markdown = await RenderAsync(db, key, parsed.Value, ct);
+                }
+                else
+                {
+                    markdown = await StoredAsync(db, key, ct) ?? await RenderAsync(db, key, null, ct);
+                }
+
+                if (markdown is null)
+                {
+                    return DomainError.NotFound(at is null ? $"No model '{key}'." : $"Model '{key}' did not exist at {at}.").ToResult();
+                }
+
+                return WantsHtml(http)
+                    ? Results.Content(HtmlPage.Wrap(key, Markdown.ToHtml(LineageSvg.ReplaceMermaid(markdown), Pipeline)), "text/html; charset=utf-8")
+                    : Results.Content(markdown, "text/markdown; charset=utf-8");
+            })
+            .RequireRole(Roles.Viewer).WithTags("Docs").WithName("GetModelDoc")
+            .WithSummary("The generated document of a model: Markdown (default) or HTML; at= for any past instant.")
+            .Produces<string>(contentType: "text/markdown").ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/docs/models", async (HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                var index = await IndexAsync(db, ct);
+                return WantsHtml(http)
+                    ? Results.Content(HtmlPage.Wrap("Models", Markdown.ToHtml(index, Pipeline)), "text/html; charset=utf-8")
+                    : Results.Content(index, "text/markdown; charset=utf-8");
+            })
+            .RequireRole(Roles.Viewer).WithTags("Docs").WithName("GetDocsIndex")
+            .WithSummary("The index of all models with their production version.")
+            .Produces<string>(contentType: "text/markdown");
+
+        api.MapGet("/docs/export", async (NpgsqlDataSource db, CancellationToken ct) =>
+            {
+                using var buffer = new MemoryStream();
+                using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+                {
+                    await WriteEntryAsync(zip, "index.md", await IndexAsync(db, ct), ct);
+                    foreach (var key in await KeysAsync(db, ct))
+                    {
+                        var markdown = await StoredAsync(db, key, ct) ?? await RenderAsync(db, key, null, ct);
+                        if (markdown is not null)
+                        {
+                            await WriteEntryAsync(zip, $"models/{key}.md", markdown, ct);
+                        }
+                    }
+                }
+
+                return Results.File(buffer.ToArray(), "application/zip", "governance-docs.zip");
+            })
+            .RequireRole(Roles.Viewer).WithTags("Docs").WithName("ExportDocs")
+            .WithSummary("A zip of the whole documentation site in Markdown.")
+            .Produces<byte[]>(contentType: "application/zip");
+    }
+
+    /// <summary>The document built from the events up to <paramref name="asOf"/> (all when null); null when the model did not exist.</summary>
+    public static async Task<string?> RenderAsync(NpgsqlDataSource db, string key, NodaTime.Instant? asOf, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var history = await ModelHistory.LoadAsync(connection, null, key, asOf, ct);
+        var document = ModelDocument.From(history);
+        document = ModelDocument.From(history, await ModelHistory.LoadDatasetsAsync(connection, null, document.TrainingData, asOf, ct));
+        return document.Exists ? MarkdownRenderer.Render(document, asOf is { } at ? InstantPattern.ExtendedIso.Format(at) : null) : null;
+    }
+
+    private static async Task<string?> StoredAsync(NpgsqlDataSource db, string key, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("SELECT markdown FROM governance.model_docs WHERE key = $1");
+        cmd.Parameters.Add(new() { Value = key });
+        return await cmd.ExecuteScalarAsync(ct) as string;
+    }
+
+    private static async Task<List<string>> KeysAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("SELECT key FROM governance.models ORDER BY key");
+        var keys = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return keys;
+    }
+
+    /// <summary>The index of all models, Markdown.</summary>
+    public static Task<string> IndexMarkdownAsync(NpgsqlDataSource db, CancellationToken ct) => IndexAsync(db, ct);
+
+    private static async Task<string> IndexAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            SELECT m.key, m.name, m.team, m.stages[array_upper(m.stages, 1)],
+                   (SELECT d.version FROM governance.current_deployments d WHERE d.model = m.key AND d.stage = m.stages[array_upper(m.stages, 1)]),
+                   m.retired_at IS NOT NULL
+            FROM governance.models m ORDER BY m.key
+            """);
+        var md = new StringBuilder("# Models\n\n| Model | Team | In production | Health |\n|---|---|---|---|\n");
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var key = reader.GetString(0);
+            var production = reader.IsDBNull(4) ? "—" : $"{reader.GetString(4)} ({reader.GetString(3)})";
+            var health = reader.GetBoolean(5) ? "retired" : "ok";
+            md.Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"| [{MarkdownRenderer.Escape(reader.GetString(1))}](models/{key}.md) (`{key}`) | {MarkdownRenderer.Escape(reader.GetString(2))} | {production} | {health} |\n");
+        }
+
+        return md.ToString();
+    }
+
+    private static async Task WriteEntryAsync(ZipArchive zip, string name, string text, CancellationToken ct)
+    {
+        var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
+        await using var stream = await entry.OpenAsync(ct);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(text), ct);
+    }
+
+    private static bool WantsHtml(HttpContext http) =>
+        http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+}

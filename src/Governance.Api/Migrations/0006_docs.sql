@@ -1,0 +1,7 @@
+-- Generated model documents, kept current by the model_docs async projection.
+CREATE TABLE governance.model_docs (
+    key          text        PRIMARY KEY,
+    markdown     text        NOT NULL,
+    events       int         NOT NULL,
+    generated_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);

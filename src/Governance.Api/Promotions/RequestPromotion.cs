@@ -1,0 +1,131 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Telemetry;
+using Governance.Api.Core.Validation;
+using NodaTime;
+
+namespace Governance.Api.Promotions;
+
+/// <summary>Ask to move a model version into a stage, with a justification and the evaluations that back it.</summary>
+public sealed record RequestPromotion(
+    string Model, string Version, string TargetStage, int? TrafficPercent, string Justification, IReadOnlyList<string>? Evidence, string? SkipReason)
+{
+    /// <summary>Shape rules.</summary>
+    public sealed class Validator : AbstractValidator<RequestPromotion>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.Model).IsSlug();
+            RuleFor(c => c.Version).IsLabel();
+            RuleFor(c => c.TargetStage).IsSlug();
+            RuleFor(c => c.TrafficPercent).InclusiveBetween(1, 100).When(c => c.TrafficPercent is not null);
+            RuleFor(c => c.Justification).NotEmpty().IsText(10_000);
+            RuleFor(c => c.Evidence).Must(e => e is null || e.Count <= 50).WithMessage("At most 50 evaluations as evidence.");
+            RuleForEach(c => c.Evidence).NotEmpty().IsText(100);
+            RuleFor(c => c.SkipReason).IsText(2000);
+        }
+    }
+
+    /// <summary>The response: the id, whether the gates let it wait for approvals, the gates and how many approvals it needs.</summary>
+    public sealed record Requested(string Id, string Status, IReadOnlyList<Gate> Gates, int RequiredApprovals, int PolicyRevision, string FromStage, string TargetStage);
+
+    /// <summary>The stage move the request asks for, given what the endpoint read (null with the refusal when the graph forbids it).</summary>
+    public static (StageMove? Move, DomainError? Error) Move(RequestPromotion command, RequestFacts facts, Actor actor)
+    {
+        if (facts.Model is not { } model)
+        {
+            return (null, DomainError.NotFound($"No model '{command.Model}'."));
+        }
+
+        if (facts.Version is null)
+        {
+            return (null, DomainError.NotFound($"Model '{command.Model}' has no version '{command.Version}'."));
+        }
+
+        return StageGraph.Resolve(model.Stages, StageGraph.FurthestIndex(model.Stages, facts.DeployedIn), command.TargetStage, actor.Has(Roles.Admin), command.SkipReason);
+    }
+
+    /// <summary>
+    /// Pure decision: the version exists, the move follows the stage graph, the evidence is this version's, no other
+    /// promotion to the stage is open; then the gates are evaluated and recorded with the request.
+    /// </summary>
+    public static Decision Decide(RequestPromotion command, string id, RequestFacts facts, GateFacts? gateFacts, Promotion? state, Instant now, Actor actor)
+    {
+        if (state is not null)
+        {
+            return DomainError.Conflict($"Promotion '{id}' already exists.");
+        }
+
+        var (move, error) = Move(command, facts, actor);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (facts.Model!.Retired)
+        {
+            return DomainError.Conflict($"Model '{command.Model}' is retired.");
+        }
+
+        if (facts.MissingEvidence.Count > 0)
+        {
+            return DomainError.Unprocessable(
+                $"Not evaluations of {command.Model}@{command.Version}: {string.Join(", ", facts.MissingEvidence)}.", "evidence");
+        }
+
+        if (facts.OpenPromotionId is { } open)
+        {
+            return DomainError.Conflict($"Promotion '{open}' of {command.Model}@{command.Version} to '{command.TargetStage}' is still open.");
+        }
+
+        if (gateFacts is null)
+        {
+            throw new ArgumentNullException(nameof(gateFacts), "Gates are read once the move is known.");
+        }
+
+        var policy = facts.Model.Policy;
+        var stagePolicy = policy.For(move!.Target, facts.Model.Stages);
+        var gates = Gates.Evaluate(stagePolicy, gateFacts, now);
+        var version = facts.Version!;
+        return Decision.Accept(
+            new PromotionRequested(id, command.Model, command.Version, move.From, move.Target, move.Skipped, move.Skipped.Count > 0 ? command.SkipReason : null,
+                command.TrafficPercent, command.Justification, [.. (command.Evidence ?? []).Distinct()], version.Digest, version.RegisteredBy,
+                policy.Revision, stagePolicy, actor.Name, now),
+            new PromotionGatesEvaluated(id, GatePhase.Request, Gates.Passed(gates), gates, now));
+    }
+
+    /// <summary>POST /api/v1/promotions.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/promotions", async (RequestPromotion command, HttpContext http, CommandExecutor executor, PromotionLookups lookups, IClock clock, CancellationToken ct) =>
+            {
+                var id = Promotion.NewId(clock.GetCurrentInstant());
+                var facts = await lookups.RequestAsync(command.Model, command.Version, command.TargetStage, command.Evidence ?? [], ct);
+                var (move, _) = Move(command, facts, Actor.From(http.User));
+                var gateFacts = move is null ? null : await lookups.GatesAsync(command.Model, command.Version, move.From, move.Target,
+                    facts.Model!.Policy.For(move.Target, facts.Model.Stages).RequiredSuites, ct);
+                var outcome = await executor.ExecuteAsync<Promotion>(http, nameof(RequestPromotion), Promotion.StreamId(id), Promotion.StreamType,
+                    (state, now, actor) => Decide(command, id, facts, gateFacts, state, now, actor), ct);
+                if (!outcome.Succeeded)
+                {
+                    return outcome.Error!.ToResult();
+                }
+
+                var request = outcome.Appended!.Events.Select(e => e.Data).OfType<PromotionRequested>().Single();
+                var gates = outcome.Appended.Events.Select(e => e.Data).OfType<PromotionGatesEvaluated>().Single();
+                var status = gates.Passed ? PromotionStatus.Pending : PromotionStatus.Blocked;
+                GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", status == PromotionStatus.Pending ? "requested" : "blocked"));
+                return Results.Created($"/api/v1/promotions/{id}",
+                    new Requested(id, status, gates.Gates, request.Policy.RequiredApprovals, request.PolicyRevision, request.FromStage, request.TargetStage));
+            })
+            .Validate<RequestPromotion>()
+            .RequireRole(Roles.Contributor)
+            .WithTags("Promotions").WithName(nameof(RequestPromotion))
+            .WithSummary("Request a promotion of a model version to the next stage; gates are evaluated and recorded at once.")
+            .Produces<Requested>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+}

@@ -1,0 +1,64 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Telemetry;
+using Governance.Api.Core.Validation;
+using Governance.EventStore;
+using NodaTime;
+
+namespace Governance.Api.Promotions;
+
+/// <summary>The requester takes a promotion back, with a reason.</summary>
+public sealed record WithdrawPromotion(string Reason)
+{
+    /// <summary>Shape rules.</summary>
+    public sealed class Validator : AbstractValidator<WithdrawPromotion>
+    {
+        public Validator() => RuleFor(c => c.Reason).NotEmpty().IsText(5000);
+    }
+
+    /// <summary>Pure decision: only the requester (or an admin) withdraws, and only a promotion not yet deployed, rejected or withdrawn.</summary>
+    public static Decision Decide(WithdrawPromotion command, string id, Promotion? state, Instant now, Actor actor)
+    {
+        if (state is null)
+        {
+            return DomainError.NotFound($"No promotion '{id}'.");
+        }
+
+        if (actor.Name != state.Request.RequestedBy && !actor.Has(Roles.Admin))
+        {
+            return DomainError.Forbidden($"Only the requester, {state.Request.RequestedBy}, may withdraw promotion '{id}'.");
+        }
+
+        if (state.Status is not (PromotionStatus.Pending or PromotionStatus.Blocked or PromotionStatus.Approved))
+        {
+            return DomainError.Conflict($"Promotion '{id}' is {state.Status}; it can no longer be withdrawn.");
+        }
+
+        return Decision.Accept(new PromotionWithdrawn(id, actor.Name, command.Reason, now));
+    }
+
+    /// <summary>POST /api/v1/promotions/{id}/withdrawal.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/promotions/{id}/withdrawal", async (string id, WithdrawPromotion command, HttpContext http, CommandExecutor executor, IEventStore store, CancellationToken ct) =>
+            {
+                var outcome = await executor.ExecuteAsync<Promotion>(http, nameof(WithdrawPromotion), Promotion.StreamId(id), Promotion.StreamType,
+                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
+                if (!outcome.Succeeded)
+                {
+                    return outcome.Error!.ToResult();
+                }
+
+                GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "withdrawn"));
+                return Results.Ok(PromotionOutcome.Of((await store.AggregateStreamAsync<Promotion>(Promotion.StreamId(id), ct: ct))!.State));
+            })
+            .Validate<WithdrawPromotion>()
+            .RequireRole(Roles.Contributor)
+            .WithTags("Promotions").WithName(nameof(WithdrawPromotion))
+            .WithSummary("Withdraw your own promotion, with a reason.")
+            .Produces<PromotionOutcome>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+}
