@@ -1,4 +1,5 @@
 using FluentValidation;
+using Governance.Api.Alerts;
 using Governance.Api.Audit;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
@@ -7,10 +8,14 @@ using Governance.Api.Deployments;
 using Governance.Api.Docs;
 using Governance.Api.Evaluations;
 using Governance.Api.Experiments;
+using Governance.Api.Incidents;
 using Governance.Api.Lineage;
 using Governance.Api.Models;
 using Governance.Api.ModelVersions;
 using Governance.Api.Principals;
+using Governance.Api.Rotations;
+using Governance.Api.Slos;
+using Governance.Api.Teams;
 using Governance.Api.Promotions;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
@@ -32,6 +37,11 @@ public static class Features
         builder.Services.AddSingleton<ModelQueries>();
         builder.Services.AddSingleton<RegistryLookups>();
         builder.Services.AddSingleton<DatasetQueries>();
+        builder.Services.AddSingleton<IncidentRouting>();
+        builder.Services.AddSingleton<IncidentEscalation>();
+        builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<IncidentEscalation>());
+        builder.Services.AddSingleton<SloBreachDetector>();
+        builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<SloBreachDetector>());
         builder.Services.AddSingleton<PromotionLookups>();
         builder.Services.AddSingleton<PromotionQueries>();
         builder.Services.AddSingleton<DeploymentQueries>();
@@ -41,6 +51,9 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, DatasetsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ExperimentsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelVersionsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, IncidentsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, AlertsProjection>();
+        builder.Services.AddSingleton<IInlineProjection, SlosProjection>();
         builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
         builder.Services.AddSingleton<IInlineProjection, PromotionsProjection>();
         builder.Services.AddSingleton<IInlineProjection, DeploymentsProjection>();
@@ -48,6 +61,9 @@ public static class Features
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
         await builder.AddGovernanceStorageAsync(RegisterEvents);
+
+        // After storage, so migrations have run before the first tick.
+        builder.Services.AddHostedService<OperationsMonitor>();
         return builder;
     }
 
@@ -59,6 +75,10 @@ public static class Features
         Dataset.RegisterEvents(options.Registry);
         Experiment.RegisterEvents(options.Registry);
         ModelVersion.RegisterEvents(options.Registry);
+        Rotation.RegisterEvents(options.Registry);
+        Incident.RegisterEvents(options.Registry);
+        Alert.RegisterEvents(options.Registry);
+        Slo.RegisterEvents(options.Registry);
         Suite.RegisterEvents(options.Registry);
         Evaluation.RegisterEvents(options.Registry);
         Promotion.RegisterEvents(options.Registry);
@@ -86,6 +106,27 @@ public static class Features
         AttachGuardrail.Map(api);
         GetModelVersion.Map(api);
         GetLineage.Map(api);
+        DefineRotation.Map(api);
+        AddOverride.Map(api);
+        GetOnCall.Map(api);
+        Incidents.OpenIncident.Map(api);
+        AcknowledgeIncident.Map(api);
+        AssignIncident.Map(api);
+        MitigateIncident.Map(api);
+        ResolveIncident.Map(api);
+        ReopenIncident.Map(api);
+        PublishPostmortem.Map(api);
+        GetIncidents.Map(api);
+        GetQueue.Map(api);
+        GetShiftReport.Map(api);
+        FireAlert.Map(api);
+        AcknowledgeAlert.Map(api);
+        EscalateAlert.Map(api);
+        ResolveAlert.Map(api);
+        GetAlerts.Map(api);
+        DefineSlo.Map(api);
+        IngestMeasurements.Map(api);
+        GetSlo.Map(api);
         GetModelDoc.Map(api);
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);

@@ -1,0 +1,57 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Validation;
+using NodaTime;
+
+namespace Governance.Api.Alerts;
+
+/// <summary>Acknowledge an alert and say whether it was actionable: the raw material of the noise report.</summary>
+public sealed record AcknowledgeAlert(bool? Actionable, string? Note)
+{
+    /// <summary>Shape rules.</summary>
+    public sealed class Validator : AbstractValidator<AcknowledgeAlert>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.Actionable).NotNull().WithMessage("Say whether the alert was actionable (true or false).");
+            RuleFor(c => c.Note).IsText(5000);
+        }
+    }
+
+    /// <summary>The response.</summary>
+    public sealed record Acknowledged(string Id, bool Actionable);
+
+    /// <summary>Pure decision: an alert is acknowledged once, and not after it is resolved.</summary>
+    public static Decision Decide(AcknowledgeAlert command, string id, Alert? state, Instant now, Actor actor)
+    {
+        if (state is null)
+        {
+            return DomainError.NotFound($"No alert '{id}'.");
+        }
+
+        if (state.AcknowledgedAt is not null || state.Status == AlertStatus.Resolved)
+        {
+            return DomainError.Conflict($"Alert '{id}' is already {(state.AcknowledgedAt is not null ? "acknowledged" : "resolved")}.");
+        }
+
+        return Decision.Accept(new AlertAcknowledged(id, state.Rule, state.Model, command.Actionable!.Value, command.Note, actor.Name, now));
+    }
+
+    /// <summary>POST /api/v1/alerts/{id}/acknowledgement.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/alerts/{id}/acknowledgement", async (string id, AcknowledgeAlert command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
+            {
+                var outcome = await executor.ExecuteAsync<Alert>(http, nameof(AcknowledgeAlert), Alert.StreamId(id), Alert.StreamType,
+                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
+                return outcome.Succeeded ? Results.Ok(new Acknowledged(id, command.Actionable!.Value)) : outcome.Error!.ToResult();
+            })
+            .Validate<AcknowledgeAlert>()
+            .RequireRole(Roles.OnCall)
+            .WithTags("Alerts").WithName(nameof(AcknowledgeAlert))
+            .WithSummary("Acknowledge an alert, saying whether it was actionable.")
+            .Produces<Acknowledged>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+}

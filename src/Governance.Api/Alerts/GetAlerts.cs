@@ -1,0 +1,71 @@
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Errors;
+using Governance.Api.Incidents;
+using Governance.Api.Rotations;
+using Governance.EventStore;
+using NodaTime;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Governance.Api.Alerts;
+
+/// <summary>GET /alerts/{id} and GET /alerts/noise: which rules are worth waking up for.</summary>
+public static class GetAlerts
+{
+    /// <summary>The noise figures of one rule.</summary>
+    public sealed record RuleNoise(string Rule, long Fired, long Acknowledged, double IgnoredPercent, double ActionablePercent, Duration? MedianTimeToAck, bool Noisy);
+
+    /// <summary>A rule is noisy when more than this share of its alerts were ignored.</summary>
+    public const double NoisyAbovePercent = 40;
+
+    /// <summary>
+    /// The figures from counts: an alert is ignored when never acknowledged or acknowledged as not actionable. Repeats of a
+    /// deduplicated alert are one alert.
+    /// </summary>
+    public static RuleNoise Noise(string rule, long fired, long acknowledged, long actionable, Duration? medianTimeToAck)
+    {
+        var ignored = fired - actionable;
+        var ignoredPercent = fired == 0 ? 0 : Math.Round(100.0 * ignored / fired, 1);
+        var actionablePercent = fired == 0 ? 0 : Math.Round(100.0 * actionable / fired, 1);
+        return new RuleNoise(rule, fired, acknowledged, ignoredPercent, actionablePercent, medianTimeToAck, ignoredPercent > NoisyAbovePercent);
+    }
+
+    /// <summary>Maps the endpoints.</summary>
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/alerts/noise", async (NpgsqlDataSource db, CancellationToken ct, string? since = null) =>
+            {
+                var (from, error) = GetOnCall.ParseAt(since, Instant.MinValue);
+                if (error is not null)
+                {
+                    return DomainError.Invalid("since", "'since' must be an ISO-8601 instant such as 2026-11-22T10:00:00Z.").ToResult();
+                }
+
+                await using var cmd = db.CreateCommand(
+                    "SELECT rule, count(*), count(acknowledged_at), count(*) FILTER (WHERE actionable), " +
+                    "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - fired_at)) FILTER (WHERE acknowledged_at IS NOT NULL) " +
+                    "FROM governance.alerts WHERE fired_at >= $1 GROUP BY rule ORDER BY rule");
+                cmd.Parameters.Add(new() { Value = from == Instant.MinValue ? DateTime.MinValue.ToUniversalTime() : from!.Value.ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+                var rules = new List<RuleNoise>();
+                await using var reader = await cmd.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    Duration? median = reader.IsDBNull(4) ? null : Duration.FromMilliseconds(Math.Round(reader.GetDouble(4) * 1000));
+                    rules.Add(Noise(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), median));
+                }
+
+                return Results.Ok(rules);
+            })
+            .RequireRole(Roles.Viewer).WithTags("Alerts").WithName("GetAlertNoise")
+            .WithSummary("Per rule: fired, acknowledged, ignored and actionable percentages, median time to acknowledge, and whether it is noisy.")
+            .Produces<IReadOnlyList<RuleNoise>>();
+
+        api.MapGet("/alerts/{id}", async (string id, IEventStore store, CancellationToken ct) =>
+                await store.AggregateStreamAsync<Alert>(Alert.StreamId(id), ct: ct) is { } found
+                    ? Results.Ok(found.State)
+                    : DomainError.NotFound($"No alert '{id}'.").ToResult())
+            .RequireRole(Roles.Viewer).WithTags("Alerts").WithName("GetAlert")
+            .WithSummary("An alert with its repeats, acknowledgement and incident.")
+            .Produces<Alert>().ProducesProblem(StatusCodes.Status404NotFound);
+    }
+}

@@ -1,0 +1,53 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Validation;
+using NodaTime;
+
+namespace Governance.Api.Incidents;
+
+/// <summary>Reopen a resolved incident: it came back. It needs acknowledging again.</summary>
+public sealed record ReopenIncident(string Reason)
+{
+    /// <summary>Shape rules.</summary>
+    public sealed class Validator : AbstractValidator<ReopenIncident>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.Reason).NotEmpty().IsText(5000);
+        }
+    }
+
+    /// <summary>Pure decision.</summary>
+    public static Decision Decide(ReopenIncident command, string id, Incident? state, Instant now, Actor actor)
+    {
+        if (state is null)
+        {
+            return DomainError.NotFound($"No incident '{id}'.");
+        }
+
+        if (state.Status != IncidentStatus.Resolved)
+        {
+            return DomainError.Conflict($"Incident '{id}' is {state.Status.Text()}; only a resolved incident can be reopened.");
+        }
+
+        return Decision.Accept(new IncidentReopened(id, state.Model, command.Reason, Incident.AckDeadlineFor(state.Severity) is { } d ? now + d : null, actor.Name, now));
+    }
+
+    /// <summary>POST /api/v1/incidents/{id}/reopening.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/incidents/{id}/reopening", async (string id, ReopenIncident command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
+            {
+                var outcome = await executor.ExecuteAsync<Incident>(http, nameof(ReopenIncident), Incident.StreamId(id), Incident.StreamType,
+                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
+                return outcome.Succeeded ? Results.Ok(IncidentView.Of(outcome)) : outcome.Error!.ToResult();
+            })
+            .Validate<ReopenIncident>()
+            .RequireRole(Roles.OnCall)
+            .WithTags("Incidents").WithName(nameof(ReopenIncident))
+            .WithSummary("Reopen a resolved incident.")
+            .Produces<IncidentView.Changed>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+}

@@ -1,0 +1,94 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Validation;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Governance.Api.Rotations;
+
+/// <summary>Define a team's rotation: time zone, handoff day and local time, shift length, ordered members, shadows, first day.</summary>
+public sealed record DefineRotation(string TimeZone, string HandoffDay, string HandoffTime, string ShiftLength,
+    IReadOnlyList<string>? Members, IReadOnlyList<string>? Shadows, string StartsOn)
+{
+    private static readonly LocalTimePattern TimePattern = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
+
+    /// <summary>Shape rules: every text field must parse, so a bad one is a 400 on that field.</summary>
+    public sealed class Validator : AbstractValidator<DefineRotation>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.TimeZone).NotEmpty().Must(z => DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) is not null)
+                .WithMessage("'Time Zone' must be a TZDB id such as Europe/Berlin.");
+            RuleFor(c => c.HandoffDay).NotEmpty().Must(d => ParseDay(d) is not null).WithMessage("'Handoff Day' is a day of the week such as Monday.");
+            RuleFor(c => c.HandoffTime).NotEmpty().Must(t => TimePattern.Parse(t).Success).WithMessage("'Handoff Time' is a local time such as 10:00.");
+            RuleFor(c => c.ShiftLength).NotEmpty().Must(s => ParseShiftDays(s) is not null)
+                .WithMessage("'Shift Length' is a whole number of days from P1D to P28D, such as P7D or P14D.");
+            RuleFor(c => c.StartsOn).NotEmpty().Must(d => LocalDatePattern.Iso.Parse(d).Success).WithMessage("'Starts On' is a date such as 2026-11-23.");
+            RuleFor(c => c.Members).NotEmpty().WithMessage("'Members' needs at least one person.")
+                .Must(m => m is null || m.Distinct(StringComparer.Ordinal).Count() == m.Count).WithMessage("'Members' must not repeat a person.");
+            RuleForEach(c => c.Members).IsSlug();
+            RuleForEach(c => c.Shadows).IsSlug();
+        }
+    }
+
+    /// <summary>The response.</summary>
+    public sealed record Defined(string Team, string TimeZone, string HandoffDay, LocalTime HandoffTime, string ShiftLength,
+        IReadOnlyList<string> Members, IReadOnlyList<string> Shadows, LocalDate StartsOn, Instant FirstShiftStart);
+
+    /// <summary>Pure decision: a rotation can always be (re)defined; overrides are kept.</summary>
+    public static Decision Decide(DefineRotation command, string team, Rotation? state, Instant now, Actor actor)
+    {
+        _ = state;
+        return Decision.Accept(new RotationDefined(team, command.TimeZone, ParseDay(command.HandoffDay)!.Value,
+            TimePattern.Parse(command.HandoffTime).Value, ParseShiftDays(command.ShiftLength)!.Value,
+            command.Members ?? [], command.Shadows ?? [], LocalDatePattern.Iso.Parse(command.StartsOn).Value, actor.Name, now));
+    }
+
+    /// <summary>"Monday" (any case) as an ISO day.</summary>
+    public static IsoDayOfWeek? ParseDay(string? text) =>
+        Enum.TryParse<IsoDayOfWeek>(text, ignoreCase: true, out var day) && day != IsoDayOfWeek.None && !int.TryParse(text, out _) ? day : null;
+
+    /// <summary>P7D → 7; only whole days, 1 to 28.</summary>
+    public static int? ParseShiftDays(string? text)
+    {
+        var parsed = PeriodPattern.NormalizingIso.Parse(text ?? "");
+        if (!parsed.Success)
+        {
+            return null;
+        }
+
+        var p = parsed.Value;
+        var wholeDays = p.Years == 0 && p.Months == 0 && p.Hours == 0 && p.Minutes == 0 && p.Seconds == 0 && p.Milliseconds == 0 && p.Nanoseconds == 0 && p.Ticks == 0;
+        var days = p.Weeks * 7 + p.Days;
+        return wholeDays && days is >= 1 and <= 28 ? days : null;
+    }
+
+    /// <summary>PUT /api/v1/teams/{team}/rotation.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPut("/teams/{team}/rotation", async (string team, DefineRotation command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
+            {
+                if (!Rules.Slug().IsMatch(team))
+                {
+                    return DomainError.Invalid("team", "'Team' must be a slug.").ToResult();
+                }
+
+                var outcome = await executor.ExecuteAsync<Rotation>(http, nameof(DefineRotation), Rotation.StreamId(team), Rotation.StreamType,
+                    (state, now, actor) => Decide(command, team, state, now, actor), ct);
+                if (!outcome.Succeeded)
+                {
+                    return outcome.Error!.ToResult();
+                }
+
+                var defined = (RotationDefined)outcome.Appended!.Events[0].Data;
+                var rotation = Rotation.Initial.Evolve(outcome.Appended.Events[0]);
+                return Results.Ok(new Defined(team, defined.TimeZone, defined.HandoffDay.ToString(), defined.HandoffTime, $"P{defined.ShiftDays}D",
+                    defined.Members, defined.Shadows, defined.StartsOn, rotation.FirstShiftStart));
+            })
+            .Validate<DefineRotation>()
+            .RequireRole(Roles.OnCall)
+            .WithTags("Teams").WithName(nameof(DefineRotation))
+            .WithSummary("Define the team's on-call rotation.")
+            .Produces<Defined>();
+}

@@ -1,0 +1,98 @@
+using Governance.EventStore;
+using Governance.EventStore.Serialization;
+using NodaTime;
+
+namespace Governance.Api.Rotations;
+
+/// <summary>A team's on-call rotation was defined (or redefined): shifts hand off at a local day and time in a real time zone.</summary>
+public sealed record RotationDefined(
+    string Team, string TimeZone, IsoDayOfWeek HandoffDay, LocalTime HandoffTime, int ShiftDays,
+    IReadOnlyList<string> Members, IReadOnlyList<string> Shadows, LocalDate StartsOn, string DefinedBy, Instant DefinedAt);
+
+/// <summary>Someone covers the primary's pager for a span (a swap, a holiday).</summary>
+public sealed record RotationOverrideAdded(string Team, string Member, Instant From, Instant To, string AddedBy, Instant AddedAt);
+
+/// <summary>An override as kept in the rotation's state.</summary>
+public sealed record RotationOverride(string Member, Instant From, Instant To);
+
+/// <summary>Who is on call at an instant, and the shift that instant falls in.</summary>
+public sealed record OnCall(string Primary, string? Secondary, string? Shadow, Instant ShiftStart, Instant ShiftEnd, RotationOverride? Override);
+
+/// <summary>The state of a rotation stream.</summary>
+public sealed record Rotation(
+    string Team, string TimeZone, IsoDayOfWeek HandoffDay, LocalTime HandoffTime, int ShiftDays,
+    IReadOnlyList<string> Members, IReadOnlyList<string> Shadows, LocalDate StartsOn, IReadOnlyList<RotationOverride> Overrides) : IStreamState<Rotation>
+{
+    /// <summary>The stream type.</summary>
+    public const string StreamType = "rotation";
+
+    /// <summary>The stream id of a team's rotation.</summary>
+    public static string StreamId(string team) => $"rotation-{team}";
+
+    /// <inheritdoc />
+    public static Rotation Initial { get; } = new("", "UTC", IsoDayOfWeek.Monday, LocalTime.Midnight, 7, [], [], default, []);
+
+    /// <inheritdoc />
+    public Rotation Evolve(StoredEvent @event) => @event.Data switch
+    {
+        RotationDefined d => new Rotation(d.Team, d.TimeZone, d.HandoffDay, d.HandoffTime, d.ShiftDays, d.Members, d.Shadows, d.StartsOn, Overrides),
+        RotationOverrideAdded o => this with { Overrides = [.. Overrides, new RotationOverride(o.Member, o.From, o.To)] },
+        _ => this,
+    };
+
+    /// <summary>Registers the stream's events.</summary>
+    public static void RegisterEvents(EventTypeRegistry registry) =>
+        registry.Register<RotationDefined>().Register<RotationOverrideAdded>();
+
+    /// <summary>The instant the first shift starts: the first handoff day on or after <see cref="StartsOn"/>, at the handoff time.</summary>
+    public Instant FirstShiftStart => ShiftStart(0);
+
+    /// <summary>
+    /// Who is on call at <paramref name="at"/>; null before the first shift. Shift boundaries are local wall-clock
+    /// times, so a week that contains a daylight-saving change is an hour shorter or longer in real time.
+    /// </summary>
+    public OnCall? At(Instant at)
+    {
+        if (Members.Count == 0 || at < FirstShiftStart)
+        {
+            return null;
+        }
+
+        var zone = Zone;
+        var local = at.InZone(zone).LocalDateTime;
+        var days = Period.Between(FirstShiftDate, local.Date, PeriodUnits.Days).Days;
+        var index = days / ShiftDays;
+
+        // The local date alone can put us one shift too far on the handoff day itself (before the handoff time).
+        while (index > 0 && at < ShiftStart(index))
+        {
+            index--;
+        }
+
+        while (at >= ShiftStart(index + 1))
+        {
+            index++;
+        }
+
+        var primary = Members[index % Members.Count];
+        var secondary = Members.Count > 1 ? Members[(index + 1) % Members.Count] : null;
+        var shadow = Shadows.Count > 0 ? Shadows[index % Shadows.Count] : null;
+
+        // The most recently added override covering the instant wins.
+        var cover = Overrides.LastOrDefault(o => o.From <= at && at < o.To);
+        if (cover is not null && cover.Member != primary)
+        {
+            secondary = secondary == cover.Member || secondary is null ? primary : secondary;
+            primary = cover.Member;
+        }
+
+        return new OnCall(primary, secondary, shadow, ShiftStart(index), ShiftStart(index + 1), cover);
+    }
+
+    private DateTimeZone Zone => DateTimeZoneProviders.Tzdb.GetZoneOrNull(TimeZone) ?? DateTimeZone.Utc;
+
+    private LocalDate FirstShiftDate => StartsOn.With(DateAdjusters.NextOrSame(HandoffDay));
+
+    // A handoff time that falls in a spring-forward gap moves forward by the gap; in an autumn overlap it is the earlier one.
+    private Instant ShiftStart(int index) => FirstShiftDate.PlusDays(index * ShiftDays).At(HandoffTime).InZoneLeniently(Zone).ToInstant();
+}

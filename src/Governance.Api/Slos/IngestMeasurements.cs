@@ -1,0 +1,80 @@
+using FluentValidation;
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Errors;
+using NodaTime;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Governance.Api.Slos;
+
+/// <summary>One bucket of an SLI: good and total events whose predictions fell in [from, to).</summary>
+public sealed record MeasurementBucket(Instant? From, Instant? To, long? Good, long? Total);
+
+/// <summary>
+/// POST /slos/{id}/measurements: bucketed counts, late and corrected ones welcome. They go to a plain append-only table (the
+/// newest row for a bucket wins), not to the event log: they are data, not decisions. Breaches are checked right after.
+/// </summary>
+public static class IngestMeasurements
+{
+    /// <summary>The most buckets one request may carry.</summary>
+    public const int MaxBuckets = 10_000;
+
+    /// <summary>Shape rules for the array body.</summary>
+    public sealed class Validator : AbstractValidator<MeasurementBucket[]>
+    {
+        public Validator()
+        {
+            RuleFor(b => b).NotEmpty().WithMessage("Send at least one bucket.").Must(b => b.Length <= MaxBuckets)
+                .WithMessage($"At most {MaxBuckets} buckets per request.").OverridePropertyName("buckets");
+            RuleForEach(b => b).ChildRules(bucket =>
+            {
+                bucket.RuleFor(x => x.From).NotNull();
+                bucket.RuleFor(x => x.To).NotNull().GreaterThan(x => x.From).When(x => x.From is not null).WithMessage("'To' must be after 'From'.");
+                bucket.RuleFor(x => x.To).Must((x, to) => to!.Value - x.From!.Value <= Duration.FromDays(1))
+                    .When(x => x.From is not null && x.To is not null && x.To > x.From).WithMessage("A bucket spans at most a day.");
+                bucket.RuleFor(x => x.Total).NotNull().GreaterThanOrEqualTo(0);
+                bucket.RuleFor(x => x.Good).NotNull().GreaterThanOrEqualTo(0).LessThanOrEqualTo(x => x.Total ?? long.MaxValue)
+                    .WithMessage("'Good' is between 0 and 'Total'.");
+            }).OverridePropertyName("buckets");
+        }
+    }
+
+    /// <summary>The response.</summary>
+    public sealed record Accepted(string Id, int Buckets, bool Breaching);
+
+    /// <summary>Maps the endpoint.</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapPost("/slos/{id}/measurements", async (string id, MeasurementBucket[] buckets, NpgsqlDataSource db, SloBreachDetector detector, IClock clock, CancellationToken ct) =>
+            {
+                await using (var exists = db.CreateCommand("SELECT 1 FROM governance.slos WHERE id = $1"))
+                {
+                    exists.Parameters.Add(new() { Value = id });
+                    if (await exists.ExecuteScalarAsync(ct) is null)
+                    {
+                        return DomainError.NotFound($"No SLO '{id}'.").ToResult();
+                    }
+                }
+
+                await using (var insert = db.CreateCommand(
+                    "INSERT INTO governance.slo_measurements (slo_id, bucket_from, bucket_to, good, total, received_at) " +
+                    "SELECT $1, f, t, g, n, $6 FROM unnest($2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::bigint[]) AS u(f, t, g, n)"))
+                {
+                    insert.Parameters.Add(new() { Value = id });
+                    insert.Parameters.Add(new() { Value = buckets.Select(b => b.From!.Value.ToDateTimeUtc()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+                    insert.Parameters.Add(new() { Value = buckets.Select(b => b.To!.Value.ToDateTimeUtc()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+                    insert.Parameters.Add(new() { Value = buckets.Select(b => b.Good!.Value).ToArray() });
+                    insert.Parameters.Add(new() { Value = buckets.Select(b => b.Total!.Value).ToArray() });
+                    insert.Parameters.Add(new() { Value = clock.GetCurrentInstant().ToDateTimeUtc() });
+                    await insert.ExecuteNonQueryAsync(ct);
+                }
+
+                var breaching = await detector.EvaluateAsync([id], ct);
+                return Results.Accepted($"/api/v1/slos/{id}", new Accepted(id, buckets.Length, breaching.Contains(id)));
+            })
+            .AddEndpointFilter<Core.Validation.ValidationFilter<MeasurementBucket[]>>().ProducesValidationProblem()
+            .RequireRole(Roles.Contributor)
+            .WithTags("SLOs").WithName(nameof(IngestMeasurements))
+            .WithSummary("Ingest bucketed good/total counts; late and corrected buckets are accepted.")
+            .Produces<Accepted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+}

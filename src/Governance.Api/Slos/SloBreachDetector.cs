@@ -1,0 +1,125 @@
+using System.Text;
+using Governance.Api.Incidents;
+using Governance.EventStore;
+using NodaTime;
+using Npgsql;
+
+namespace Governance.Api.Slos;
+
+/// <summary>
+/// Judges SLOs on their measurements and appends breaches and recoveries. One SQL statement counts every window of every SLO;
+/// only SLOs whose verdict changed are folded and written. Runs on ingestion and on the operations timer.
+/// </summary>
+public sealed class SloBreachDetector(NpgsqlDataSource db, IEventStore store, IncidentRouting routing, IClock clock, ILogger<SloBreachDetector> logger) : IOperationsCheck
+{
+    private static readonly string CountsSql = BuildCountsSql();
+
+    /// <summary>An SLO's row and its counts, as read for judging.</summary>
+    public sealed record SloRow(string Id, double Objective, string? ActiveBreach, SloCounts Counts);
+
+    /// <inheritdoc />
+    public async Task RunOnceAsync(CancellationToken ct) => await EvaluateAsync(null, ct);
+
+    /// <summary>Judges the given SLOs (all when null); returns the ids breaching after the pass.</summary>
+    public async Task<IReadOnlySet<string>> EvaluateAsync(IReadOnlyList<string>? ids, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        var breaching = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var row in await CountsAsync(ids, now, ct))
+        {
+            var judgement = BurnRates.Judge(row.Objective, row.Counts);
+            if ((row.ActiveBreach is null) == (judgement.Breach is null))
+            {
+                if (row.ActiveBreach is not null)
+                {
+                    breaching.Add(row.Id);
+                }
+
+                continue;
+            }
+
+            if (await ApplyAsync(row.Id, judgement, now, ct))
+            {
+                breaching.Add(row.Id);
+            }
+        }
+
+        return breaching;
+    }
+
+    /// <summary>The counts of the given SLOs (all when null), each judged up to now minus its label delay.</summary>
+    public async Task<IReadOnlyList<SloRow>> CountsAsync(IReadOnlyList<string>? ids, Instant now, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand(CountsSql);
+        cmd.Parameters.Add(new() { Value = now.ToDateTimeUtc() });
+        cmd.Parameters.Add(new() { Value = (object?)ids?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        var rows = new List<SloRow>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            WindowCounts W(int i) => new(reader.GetInt64(i), reader.GetInt64(i + 1));
+            rows.Add(new SloRow(reader.GetString(0), reader.GetDouble(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                new SloCounts(W(3), W(5), W(7), W(9), W(11), W(13))));
+        }
+
+        return rows;
+    }
+
+    private async Task<bool> ApplyAsync(string id, SloJudgement judgement, Instant now, CancellationToken ct)
+    {
+        var aggregate = await store.AggregateStreamAsync<Slo>(Slo.StreamId(id), ct: ct);
+        if (aggregate is null)
+        {
+            return false;
+        }
+
+        var route = await routing.RouteAsync(aggregate.State.Model, ct);
+        var incidentId = Incident.NewId();
+        var (sloEvents, incident) = BurnRates.Decide(aggregate.State, judgement, incidentId, route, now);
+        if (sloEvents.Count == 0)
+        {
+            return aggregate.State.Breach is not null;
+        }
+
+        var appends = new List<StreamAppend> { new(Slo.StreamId(id), Slo.StreamType, ExpectedVersion.Exactly(aggregate.Version), sloEvents) };
+        if (incident is not null)
+        {
+            appends.Add(new StreamAppend(Incident.StreamId(incidentId), Incident.StreamType, ExpectedVersion.NoStream, [incident]));
+        }
+
+        try
+        {
+            await store.AppendAsync(appends, new EventMetadata(Incident.System, "slo-check-" + id, null, null, null), ct);
+            logger.LogInformation("SLO {Slo}: {Event}", id, sloEvents[0].GetType().Name);
+            return judgement.Breach is not null;
+        }
+        catch (ConcurrencyException)
+        {
+            // Another pass (another node, or ingestion racing the timer) wrote first; it saw the same data.
+            return judgement.Breach is not null;
+        }
+    }
+
+    private static string BuildCountsSql()
+    {
+        var windows = BurnRates.Windows.Select(w => $"interval '{(long)w.Length.TotalSeconds} seconds'").Append("s.slo_window").ToList();
+        var sums = new StringBuilder();
+        foreach (var w in windows)
+        {
+            sums.Append($", coalesce(sum(l.good) FILTER (WHERE l.bucket_from >= s.t - {w}), 0)::bigint, coalesce(sum(l.total) FILTER (WHERE l.bucket_from >= s.t - {w}), 0)::bigint");
+        }
+
+        // Late and corrected buckets: the newest row for each bucket wins. Buckets not yet past the label delay are not judged.
+        return $"""
+            SELECT s.id, s.objective, s.breach_kind{sums}
+            FROM (SELECT id, objective, breach_kind, slo_window, $1::timestamptz - label_delay AS t FROM governance.slos
+                  WHERE $2::text[] IS NULL OR id = ANY($2)) s
+            LEFT JOIN LATERAL (
+                SELECT DISTINCT ON (m.bucket_from, m.bucket_to) m.bucket_from, m.good, m.total
+                FROM governance.slo_measurements m
+                WHERE m.slo_id = s.id AND m.bucket_from >= s.t - greatest(s.slo_window, interval '3 days') AND m.bucket_to <= s.t
+                ORDER BY m.bucket_from, m.bucket_to, m.seq DESC) l ON true
+            GROUP BY s.id, s.objective, s.breach_kind, s.slo_window, s.t
+            """;
+    }
+}

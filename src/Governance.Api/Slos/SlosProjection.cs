@@ -1,0 +1,39 @@
+using Governance.EventStore;
+using Governance.EventStore.Projections;
+
+namespace Governance.Api.Slos;
+
+/// <summary>governance.slos (with the active breach) and governance.slo_breaches, in the append transaction.</summary>
+public sealed class SlosProjection : IInlineProjection
+{
+    /// <inheritdoc />
+    public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        foreach (var @event in events)
+        {
+            switch (@event.Data)
+            {
+                case SloDefined d:
+                    await context.ExecuteAsync(
+                        "INSERT INTO governance.slos (id, name, model, team, stage, objective, slo_window, label_delay, defined_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        ct, d.Id, d.Name, d.Model, d.Team, d.Stage, d.Objective, d.Window.ToTimeSpan(), d.LabelDelay.ToTimeSpan(), d.DefinedAt.ToDateTimeUtc());
+                    break;
+                case SloBreached b:
+                    await context.ExecuteAsync("UPDATE governance.slos SET breach_kind = $2, breach_since = $3, incident_id = $4 WHERE id = $1",
+                        ct, b.Id, Kind(b.Kind), b.DetectedAt.ToDateTimeUtc(), b.IncidentId);
+                    await context.ExecuteAsync(
+                        "INSERT INTO governance.slo_breaches (slo_id, kind, model, team, breached_at, incident_id, long_burn_rate, short_burn_rate) " +
+                        "SELECT $1, $2, model, team, $3, $4, $5, $6 FROM governance.slos WHERE id = $1",
+                        ct, b.Id, Kind(b.Kind), b.DetectedAt.ToDateTimeUtc(), b.IncidentId, b.LongBurnRate, b.ShortBurnRate);
+                    break;
+                case SloRecovered r:
+                    await context.ExecuteAsync("UPDATE governance.slos SET breach_kind = NULL, breach_since = NULL, incident_id = NULL WHERE id = $1", ct, r.Id);
+                    await context.ExecuteAsync("UPDATE governance.slo_breaches SET recovered_at = $3 WHERE slo_id = $1 AND breached_at = $2",
+                        ct, r.Id, r.BreachedAt.ToDateTimeUtc(), r.RecoveredAt.ToDateTimeUtc());
+                    break;
+            }
+        }
+    }
+
+    private static string Kind(BreachKind kind) => kind.ToString().ToLowerInvariant();
+}
