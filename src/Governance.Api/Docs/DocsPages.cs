@@ -23,7 +23,7 @@ public static class DocsPages
                 Page("Models", Markdown.ToHtml((await GetModelDoc.IndexMarkdownAsync(db, ct)).Replace("(models/", "(/docs/models/", StringComparison.Ordinal).Replace(".md)", ")", StringComparison.Ordinal), Pipeline)))
             .RequireRole(Roles.Viewer).ExcludeFromDescription();
 
-        app.MapGet("/docs/models/{key}", async (string key, NpgsqlDataSource db, CancellationToken ct, string? at = null) =>
+        app.MapGet("/docs/models/{key}", async (string key, NpgsqlDataSource db, NodaTime.IClock clock, CancellationToken ct, string? at = null) =>
             {
                 NodaTime.Instant? asOf = null;
                 if (at is { Length: > 0 })
@@ -37,7 +37,7 @@ public static class DocsPages
                     asOf = parsed.Value;
                 }
 
-                var markdown = await GetModelDoc.RenderAsync(db, key, asOf, ct);
+                var markdown = await GetModelDoc.RenderAsync(db, key, asOf, ct, clock.GetCurrentInstant());
                 if (markdown is null)
                 {
                     return Page("Not found", $"<p>No model '{WebUtility.HtmlEncode(key)}'{(asOf is null ? "" : " at that time")}. <a href=\"/docs\">All models</a></p>", StatusCodes.Status404NotFound);

@@ -19,7 +19,7 @@ public static class GetModelDoc
     /// <summary>Maps the endpoints.</summary>
     public static void Map(IEndpointRouteBuilder api)
     {
-        api.MapGet("/docs/models/{key}", async (string key, HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? at = null) =>
+        api.MapGet("/docs/models/{key}", async (string key, HttpContext http, NpgsqlDataSource db, NodaTime.IClock clock, CancellationToken ct, string? at = null) =>
             {
                 string? markdown;
                 if (at is not null)
@@ -34,7 +34,7 @@ public static class GetModelDoc
                 }
                 else
                 {
-                    markdown = await StoredAsync(db, key, ct) ?? await RenderAsync(db, key, null, ct);
+                    markdown = await StoredAsync(db, key, ct) ?? await RenderAsync(db, key, null, ct, clock.GetCurrentInstant());
                 }
 
                 if (markdown is null)
@@ -61,7 +61,7 @@ public static class GetModelDoc
             .WithSummary("The index of all models with their production version.")
             .Produces<string>(contentType: "text/markdown");
 
-        api.MapGet("/docs/export", async (NpgsqlDataSource db, CancellationToken ct) =>
+        api.MapGet("/docs/export", async (NpgsqlDataSource db, NodaTime.IClock clock, CancellationToken ct) =>
             {
                 using var buffer = new MemoryStream();
                 using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
@@ -69,7 +69,7 @@ public static class GetModelDoc
                     await WriteEntryAsync(zip, "index.md", await IndexAsync(db, ct), ct);
                     foreach (var key in await KeysAsync(db, ct))
                     {
-                        var markdown = await StoredAsync(db, key, ct) ?? await RenderAsync(db, key, null, ct);
+                        var markdown = await StoredAsync(db, key, ct) ?? await RenderAsync(db, key, null, ct, clock.GetCurrentInstant());
                         if (markdown is not null)
                         {
                             await WriteEntryAsync(zip, $"models/{key}.md", markdown, ct);
@@ -85,12 +85,17 @@ public static class GetModelDoc
     }
 
     /// <summary>The document built from the events up to <paramref name="asOf"/> (all when null); null when the model did not exist.</summary>
-    public static async Task<string?> RenderAsync(NpgsqlDataSource db, string key, NodaTime.Instant? asOf, CancellationToken ct)
+    public static async Task<string?> RenderAsync(NpgsqlDataSource db, string key, NodaTime.Instant? asOf, CancellationToken ct, NodaTime.Instant? now = null)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var history = await ModelHistory.LoadAsync(connection, null, key, asOf, ct);
         var document = ModelDocument.From(history);
         document = ModelDocument.From(history, await ModelHistory.LoadDatasetsAsync(connection, null, document.TrainingData, asOf, ct));
+        if (document.Exists)
+        {
+            await ModelHistory.FillAttainmentAsync(connection, null, document, asOf ?? now ?? NodaTime.SystemClock.Instance.GetCurrentInstant(), ct);
+        }
+
         return document.Exists ? MarkdownRenderer.Render(document, asOf is { } at ? InstantPattern.ExtendedIso.Format(at) : null) : null;
     }
 

@@ -6,7 +6,7 @@ using Governance.EventStore.Serialization;
 namespace Governance.Api.Docs;
 
 /// <summary>Regenerates the document of every model a batch of events touches, after commit, off the request path.</summary>
-public sealed class ModelDocsProjection(EventSerializer serializer) : IAsyncProjection
+public sealed class ModelDocsProjection(EventSerializer serializer, NodaTime.IClock clock) : IAsyncProjection
 {
     /// <inheritdoc />
     public string Name => "model_docs";
@@ -33,6 +33,8 @@ public sealed class ModelDocsProjection(EventSerializer serializer) : IAsyncProj
             {
                 continue;
             }
+
+            await ModelHistory.FillAttainmentAsync(context.Connection, context.Transaction, document, clock.GetCurrentInstant(), ct);
 
             await context.ExecuteAsync(
                 "INSERT INTO governance.model_docs (key, markdown, events) VALUES ($1, $2, $3) " +

@@ -143,7 +143,7 @@ public sealed class ModelDocument
     {
         var d = e.Data;
         var actor = e.Metadata.TryGetProperty("actor", out var a) ? a.GetString() ?? "?" : "?";
-        var at = e.RecordedAt.ToString();
+        var at = NodaTime.Text.InstantPattern.ExtendedIso.Format(e.RecordedAt);
         Changes.Add(new Change(at, actor, e.Type, e.StreamId, Summarize(e.Type, d)));
         switch (e.Type)
         {

@@ -52,6 +52,33 @@ public static class ModelHistory
         return all;
     }
 
+    /// <summary>
+    /// Fills each SLO's attainment over its window ending at <paramref name="at"/>, from the measurements known
+    /// by then (the newest correction of each bucket wins). Measurements are not events; they live in their own table.
+    /// </summary>
+    public static async Task FillAttainmentAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, ModelDocument document, Instant at, CancellationToken ct)
+    {
+        foreach (var slo in document.Slos.Values)
+        {
+            var window = NodaTime.Text.PeriodPattern.NormalizingIso.Parse(slo.Window);
+            if (!window.Success || window.Value.Months != 0 || window.Value.Years != 0)
+            {
+                continue;
+            }
+
+            await using var cmd = new NpgsqlCommand("""
+                SELECT sum(good)::float8 / nullif(sum(total), 0) FROM (
+                    SELECT DISTINCT ON (bucket_from, bucket_to) good, total FROM governance.slo_measurements
+                    WHERE slo_id = $1 AND received_at <= $2 AND bucket_to > $3 AND bucket_from < $2
+                    ORDER BY bucket_from, bucket_to, seq DESC) latest
+                """, connection, tx);
+            cmd.Parameters.Add(new() { Value = slo.Id });
+            cmd.Parameters.Add(new() { Value = at.ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            cmd.Parameters.Add(new() { Value = at.Minus(window.Value.ToDuration()).ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            slo.Attainment = await cmd.ExecuteScalarAsync(ct) is double attainment ? attainment : null;
+        }
+    }
+
     /// <summary>The model a stored event concerns, if any.</summary>
     public static string? ModelOf(string streamId, JsonElement data)
     {

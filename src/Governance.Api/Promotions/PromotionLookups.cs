@@ -87,12 +87,12 @@ public sealed class PromotionLookups(NpgsqlDataSource db, IEventStore store)
             LEFT JOIN LATERAL (
                 SELECT e.* FROM governance.evaluations e
                 WHERE e.model = $1 AND e.version = $2 AND e.suite = s.suite
-                ORDER BY e.recorded_at DESC, e.id DESC LIMIT 1) l ON true
+                ORDER BY e.recorded_at DESC, e.seq DESC LIMIT 1) l ON true
             LEFT JOIN LATERAL (
                 SELECT e.* FROM governance.current_deployments d
                 JOIN governance.evaluations e ON e.model = d.model AND e.version = d.version AND e.suite = s.suite AND e.suite_revision = l.suite_revision
                 WHERE d.model = $1 AND d.stage = $4
-                ORDER BY e.recorded_at DESC, e.id DESC LIMIT 1) b ON true
+                ORDER BY e.recorded_at DESC, e.seq DESC LIMIT 1) b ON true
             ORDER BY s.n
             """, model, version, requiredSuites.ToArray(), targetStage));
         batch.BatchCommands.Add(Command(

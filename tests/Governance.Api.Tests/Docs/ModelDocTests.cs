@@ -47,6 +47,48 @@ public sealed partial class ModelDocTests(GovernanceApp app) : IClassFixture<Gov
         await app.Scenario(s => s.Post.Json(new { title = "Intended use", body = "Scores card-present transactions for manual review.", tags = new[] { "intended-use" } }).ToUrl("/api/v1/models/doc-fraud/notes").StatusCodeShouldBe(201));
         Tick();
         await app.Scenario(s => s.Post.Json(new { title = "December drift", body = "Holiday traffic shifts amounts | expect alerts.", tags = new[] { "drift" } }).ToUrl("/api/v1/models/doc-fraud/notes").StatusCodeShouldBe(201));
+        Tick();
+        await app.Scenario(s => s.Post.Json(new
+        {
+            name = "doc-suite", description = "Core metrics",
+            metrics = new object[] { new { name = "auc", threshold = 0.9, direction = "higher" } },
+            slices = new object[] { new { name = "new-users", metric = "auc", threshold = 0.85 } },
+        }).ToUrl("/api/v1/evaluation-suites").StatusCodeShouldBe(201));
+        Tick();
+        var evaluation = await app.Scenario(s => s.Post.Json(new
+        {
+            model = "doc-fraud", version = "1.0", suite = "doc-suite", stage = "offline", datasets = new[] { "doc-features@v1" },
+            metrics = new { auc = 0.93 }, slices = new Dictionary<string, object> { ["new-users"] = new { auc = 0.8 } },
+        }).ToUrl("/api/v1/evaluations").StatusCodeShouldBe(201));
+        Tick();
+        var approver = await app.CreatePrincipalAsync("doc-approver", "approver");
+        var promotion = await app.Scenario(s => s.Post.Json(new
+        {
+            model = "doc-fraud", version = "1.0", targetStage = "shadow", justification = "Holds up offline", evidence = new[] { evaluation.Json.GetProperty("id").GetString() },
+        }).ToUrl("/api/v1/promotions").StatusCodeShouldBe(201));
+        var promotionId = promotion.Json.GetProperty("id").GetString();
+        Tick();
+        await app.Scenario(s => s.Post.Json(new { comment = "fine" }).ToUrl($"/api/v1/promotions/{promotionId}/approvals").As(approver).StatusCodeShouldBe(200));
+        Tick();
+        await app.Scenario(s => s.Post.Json(new { }).ToUrl($"/api/v1/promotions/{promotionId}/deployment").StatusCodeShouldBe(200));
+        Tick();
+        var incident = await app.Scenario(s => s.Post.Json(new
+        {
+            model = "doc-fraud", stage = "shadow", version = "1.0", severity = "SEV3", title = "Scores drift on weekends", description = "d",
+            source = "user-report", category = "data-drift-natural",
+        }).ToUrl("/api/v1/incidents").StatusCodeShouldBe(201));
+        var incidentId = incident.Json.GetProperty("id").GetString();
+        Tick();
+        await app.Scenario(s => s.Post.Json(new { resolution = "Weekend traffic is different; expected." }).ToUrl($"/api/v1/incidents/{incidentId}/resolution").StatusCodeShouldBe(200));
+        Tick();
+        await app.Scenario(s => s.Post.Json(new
+        {
+            summary = "Weekend mix", impact = "none", rootCause = "natural drift", trigger = "weekend", lessons = "Know your traffic",
+            actionItems = new[] { new { description = "Add a weekend slice", type = "detect", owner = "admin" } },
+        }).ToUrl($"/api/v1/incidents/{incidentId}/postmortem").StatusCodeShouldBe(200));
+        Tick();
+        await app.Scenario(s => s.Post.Json(new { name = "precision", model = "doc-fraud", stage = "shadow", objective = 0.95, window = "P7D", description = "Review precision" })
+            .ToUrl("/api/v1/slos").StatusCodeShouldBe(201));
         app.Clock.Reset(T0.Plus(Duration.FromDays(1)));
         await app.WaitForNonStaleProjectionsAsync();
     }
@@ -57,6 +99,11 @@ public sealed partial class ModelDocTests(GovernanceApp app) : IClassFixture<Gov
     public async Task the_document_has_every_section_in_order()
     {
         var doc = await Markdown("/api/v1/docs/models/doc-fraud");
+        doc.ShouldContain("**1.0**");
+        doc.ShouldContain("Scores drift on weekends");
+        doc.ShouldContain("Add a weekend slice");
+        doc.ShouldContain("| precision | shadow | 0.95 |");
+        doc.ShouldContain("slice:new-users:auc");
         string[] sections = ["## Overview", "### Model card", "## Deployments", "## Lineage", "## Evaluation history", "## SLOs",
             "## Incidents and known failure modes", "## Guardrails", "## Experiments", "## Knowledge notes", "## Change log"];
         var positions = sections.Select(s => doc.IndexOf(s, StringComparison.Ordinal)).ToList();
@@ -149,10 +196,13 @@ public sealed partial class ModelDocTests(GovernanceApp app) : IClassFixture<Gov
     }
 
     /// <summary>Ids made by the server are random; everything else in the document is deterministic.</summary>
-    private static string Normalize(string markdown) => ExperimentId().Replace(markdown, "exp-<id>");
+    private static string Normalize(string markdown) => ServerId().Replace(ExperimentId().Replace(markdown, "exp-<id>"), "<id>");
 
     private static string SourceDir([System.Runtime.CompilerServices.CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 
     [GeneratedRegex("exp-[0-9a-f]{20}")]
     private static partial Regex ExperimentId();
+
+    [GeneratedRegex("(?<![0-9a-z])(?:[a-z]+-)?[0-9a-f]{16,32}(?![0-9a-z])")]
+    private static partial Regex ServerId();
 }
