@@ -21,6 +21,8 @@ public static class HtmlPage
           code, pre { font-family: ui-monospace, monospace; background: #f6f8fa; }
           pre { padding: .75rem; overflow-x: auto; }
           h1 { border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; }
+          figure.lineage { margin: 1rem 0; overflow-x: auto; }
+          form.asof { margin: 0 0 1rem; font-size: .9rem; }
           @media print { body { max-width: none; } a { color: inherit; } }
         </style>
         </head>
