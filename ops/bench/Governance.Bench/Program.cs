@@ -10,6 +10,7 @@ IBenchmark[] benchmarks =
     new EvaluationsBenchmark(),
     new DeploymentsBenchmark(),
     new DocsBenchmark(),
+    new SloBenchmark(),
 ];
 
 return await BenchRunner.RunAsync(args, benchmarks);
