@@ -83,30 +83,48 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         var metadataJson = serializer.SerializeMetadata(metadata);
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+
+        // When every expectation names a version (exact, or no stream yet) the check travels with the inserts:
+        // lock_stream() raises on a mismatch before any insert runs. Without inline projections the whole
+        // append is then one round trip, committed by PostgreSQL's implicit transaction around the batch.
+        var versionsKnown = ordered.All(a => a.Expected.Value >= 0);
+        var oneRoundTrip = versionsKnown && inlineProjections.Count == 0;
+        await using var tx = oneRoundTrip ? null : await connection.BeginTransactionAsync(ct);
         try
         {
-            var current = await LockStreamsAsync(connection, tx, ordered, ct);
-            foreach (var append in ordered)
+            Dictionary<string, long> current;
+            if (versionsKnown)
             {
-                var version = current[append.StreamId];
-                if (!append.Expected.IsSatisfiedBy(version))
+                current = ordered.ToDictionary(a => a.StreamId, a => a.Expected.Value, StringComparer.Ordinal);
+            }
+            else
+            {
+                current = await LockStreamsAsync(connection, tx!, ordered, ct);
+                foreach (var append in ordered)
                 {
-                    throw new ConcurrencyException(append.StreamId, append.Expected, version);
+                    var version = current[append.StreamId];
+                    if (!append.Expected.IsSatisfiedBy(version))
+                    {
+                        throw new ConcurrencyException(append.StreamId, append.Expected, version);
+                    }
                 }
             }
 
-            var stored = await InsertAsync(connection, tx, ordered, current, metadata, metadataJson, ct);
-            if (inlineProjections.Count > 0)
+            var stored = await InsertAsync(connection, tx, ordered, current, versionsKnown, metadata, metadataJson, ct);
+            if (tx is not null)
             {
-                var context = new ProjectionContext(connection, tx);
-                foreach (var projection in inlineProjections)
+                if (inlineProjections.Count > 0)
                 {
-                    await projection.ApplyAsync(context, stored, ct);
+                    var context = new ProjectionContext(connection, tx);
+                    foreach (var projection in inlineProjections)
+                    {
+                        await projection.ApplyAsync(context, stored, ct);
+                    }
                 }
+
+                await tx.CommitAsync(ct);
             }
 
-            await tx.CommitAsync(ct);
             notifier.Signal();
 
             foreach (var group in stored.GroupBy(e => e.StreamType))
@@ -116,6 +134,14 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
 
             EventStoreTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return new AppendResult(stored);
+        }
+        catch (PostgresException ex) when (ex.SqlState == "GV409")
+        {
+            // The message names the stream and its version (DETAIL is redacted by Npgsql unless configured otherwise).
+            var stream = ordered.FirstOrDefault(a => ex.MessageText.StartsWith($"stream {a.StreamId} is at version ", StringComparison.Ordinal)) ?? ordered[0];
+            var rest = ex.MessageText.Length > $"stream {stream.StreamId} is at version ".Length ? ex.MessageText[$"stream {stream.StreamId} is at version ".Length..] : "";
+            var digits = new string([.. rest.TakeWhile(char.IsDigit)]);
+            throw new ConcurrencyException(stream.StreamId, stream.Expected, long.TryParse(digits, out var actual) ? actual : -1, ex);
         }
         catch (PostgresException ex) when (IsConflict(ex))
         {
@@ -181,12 +207,23 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     }
 
     private async Task<List<StoredEvent>> InsertAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, List<StreamAppend> ordered,
-        Dictionary<string, long> current, EventMetadata metadata, string metadataJson, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction? tx, List<StreamAppend> ordered,
+        Dictionary<string, long> current, bool checkInBatch, EventMetadata metadata, string metadataJson, CancellationToken ct)
     {
         var pending = new List<(StreamAppend Append, object Event, Guid Id, int Version, string Type)>();
         DateTime? recordedAt = clock?.GetCurrentInstant().ToDateTimeUtc();
         await using var batch = new NpgsqlBatch(connection, tx);
+        if (checkInBatch)
+        {
+            foreach (var append in ordered)
+            {
+                var check = new NpgsqlBatchCommand("SELECT governance.lock_stream($1, $2)");
+                check.Parameters.Add(new() { Value = append.StreamId });
+                check.Parameters.Add(new() { Value = (int)append.Expected.Value });
+                batch.BatchCommands.Add(check);
+            }
+        }
+
         foreach (var append in ordered)
         {
             var version = (int)current[append.StreamId];
@@ -222,6 +259,15 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
 
         var stored = new List<StoredEvent>(pending.Count);
         await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (checkInBatch)
+        {
+            // One row per lock_stream() call; an expectation that failed has already thrown.
+            foreach (var _ in ordered)
+            {
+                await reader.NextResultAsync(ct);
+            }
+        }
+
         var index = 0;
         foreach (var append in ordered)
         {

@@ -4,6 +4,10 @@ namespace Governance.EventStore.Tests;
 
 public sealed class MigrationTests
 {
+    // Every embedded migration of the store, applied once each.
+    private static readonly long StoreMigrationCount = typeof(SchemaMigrator).Assembly.GetManifestResourceNames()
+        .LongCount(n => n.StartsWith("Governance.EventStore.Migrations.", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal));
+
     [Fact]
     public async Task two_concurrent_migrations_of_a_fresh_database_both_succeed_and_apply_each_migration_once()
     {
@@ -20,7 +24,7 @@ public sealed class MigrationTests
                 Task.Run(() => SchemaMigrator.MigrateAsync(second, [])));
 
             (await SchemaMigrator.IsCurrentAsync(first, [])).ShouldBeTrue();
-            (await StoreFixture.ScalarAsync<long>(database, "SELECT count(*) FROM governance.schema_migrations")).ShouldBe(1);
+            (await StoreFixture.ScalarAsync<long>(database, "SELECT count(*) FROM governance.schema_migrations")).ShouldBe(StoreMigrationCount);
             (await StoreFixture.ScalarAsync<long>(database, "SELECT count(*) FROM governance.events")).ShouldBe(0);
         }
         finally
@@ -41,7 +45,7 @@ public sealed class MigrationTests
             await SchemaMigrator.MigrateAsync(dataSource, []);
             await SchemaMigrator.MigrateAsync(dataSource, []);
 
-            (await StoreFixture.ScalarAsync<long>(database, "SELECT count(*) FROM governance.schema_migrations")).ShouldBe(1);
+            (await StoreFixture.ScalarAsync<long>(database, "SELECT count(*) FROM governance.schema_migrations")).ShouldBe(StoreMigrationCount);
             (await StoreFixture.ScalarAsync<DateTime>(database, "SELECT max(applied_at) FROM governance.schema_migrations")).ShouldBe(appliedAt);
             (await SchemaMigrator.IsCurrentAsync(dataSource, [])).ShouldBeTrue();
         }
