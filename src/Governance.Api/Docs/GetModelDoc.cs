@@ -101,7 +101,7 @@ public static class GetModelDoc
 
     private static async Task<string?> StoredAsync(NpgsqlDataSource db, string key, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("SELECT markdown FROM governance.model_docs WHERE key = $1");
+        await using var cmd = db.CreateCommand("SELECT markdown FROM governance.model_docs WHERE key = $1 AND NOT stale");
         cmd.Parameters.Add(new() { Value = key });
         return await cmd.ExecuteScalarAsync(ct) as string;
     }

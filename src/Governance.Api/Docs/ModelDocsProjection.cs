@@ -5,9 +5,16 @@ using Governance.EventStore.Serialization;
 
 namespace Governance.Api.Docs;
 
-/// <summary>Regenerates the document of every model a batch of events touches, after commit, off the request path.</summary>
+/// <summary>
+/// Regenerates the document of every model a batch of events touches, after commit, off the request path.
+/// A model written to many times a second (a pipeline posting evaluations) is regenerated at most every
+/// <see cref="MinInterval"/>: in between its document is only marked stale, and readers render it from the log.
+/// </summary>
 public sealed class ModelDocsProjection(EventSerializer serializer, NodaTime.IClock clock) : IAsyncProjection
 {
+    /// <summary>The shortest time between two regenerations of one model's document.</summary>
+    public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(2);
+
     /// <inheritdoc />
     public string Name => "model_docs";
 
@@ -26,6 +33,14 @@ public sealed class ModelDocsProjection(EventSerializer serializer, NodaTime.ICl
 
         foreach (var key in models)
         {
+            var recent = await context.ScalarAsync(
+                "UPDATE governance.model_docs SET stale = true WHERE key = $1 AND generated_at > clock_timestamp() - $2 RETURNING key",
+                ct, key, MinInterval);
+            if (recent is not null)
+            {
+                continue;
+            }
+
             var history = await ModelHistory.LoadAsync(context.Connection, context.Transaction, key, null, ct);
             var document = ModelDocument.From(history);
             document = ModelDocument.From(history, await ModelHistory.LoadDatasetsAsync(context.Connection, context.Transaction, document.TrainingData, null, ct));
@@ -38,7 +53,7 @@ public sealed class ModelDocsProjection(EventSerializer serializer, NodaTime.ICl
 
             await context.ExecuteAsync(
                 "INSERT INTO governance.model_docs (key, markdown, events) VALUES ($1, $2, $3) " +
-                "ON CONFLICT (key) DO UPDATE SET markdown = excluded.markdown, events = excluded.events, generated_at = clock_timestamp()",
+                "ON CONFLICT (key) DO UPDATE SET markdown = excluded.markdown, events = excluded.events, generated_at = clock_timestamp(), stale = false",
                 ct, key, MarkdownRenderer.Render(document), history.Count);
         }
     }

@@ -250,7 +250,7 @@ public sealed record RecordEvaluation(
                 var references = await LoadReferencesAsync(command, store, db, ct);
                 var outcome = await executor.ExecuteAsync<Evaluation>(http, nameof(RecordEvaluation),
                     Evaluation.StreamId(id), Evaluation.StreamType,
-                    (state, now, actor) => Decide(command, id, references, state, now, actor), ct);
+                    (state, now, actor) => Decide(command, id, references, state, now, actor), ct, freshStream: true);
                 if (!outcome.Succeeded)
                 {
                     return outcome.Error!.ToResult();

@@ -28,7 +28,7 @@ public sealed class CommandExecutor(IEventStore store, IClock clock)
     /// <summary>Decides and appends.</summary>
     public async Task<CommandOutcome> ExecuteAsync<TState>(
         HttpContext http, string command, string streamId, string streamType,
-        Func<TState?, Instant, Actor, Decision> decide, CancellationToken ct, int attempts = DefaultAttempts)
+        Func<TState?, Instant, Actor, Decision> decide, CancellationToken ct, int attempts = DefaultAttempts, bool freshStream = false)
         where TState : class, IStreamState<TState>
     {
         using var activity = GovernanceTelemetry.ActivitySource.StartActivity(command);
@@ -43,7 +43,9 @@ public sealed class CommandExecutor(IEventStore store, IClock clock)
 
         for (var attempt = 1; ; attempt++)
         {
-            var aggregate = await store.AggregateStreamAsync<TState>(streamId, ct: ct);
+            // A stream whose id the server just generated cannot exist yet: skip the read (the append still
+            // expects "no stream", so a collision would surface as a conflict and be retried with a read).
+            var aggregate = freshStream && attempt == 1 ? null : await store.AggregateStreamAsync<TState>(streamId, ct: ct);
             var version = aggregate?.Version ?? 0;
             if (pinned?.Version is { } expectedVersion && expectedVersion != version)
             {
