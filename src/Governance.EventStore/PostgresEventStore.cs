@@ -55,6 +55,14 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
             connection.MaxAutoPrepare = 64;
             connection.AutoPrepareMinUsages = 2;
         }
+
+        // The service sets no session state on pooled connections (advisory locks and LISTEN live on dedicated
+        // connections that undo them before returning), so the reset statement sent on every reuse is pure cost.
+        if (!options.ConnectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+        {
+            connection.NoResetOnClose = true;
+        }
+
         var builder = new NpgsqlDataSourceBuilder(connection.ConnectionString);
         configure?.Invoke(builder);
         return builder.Build();

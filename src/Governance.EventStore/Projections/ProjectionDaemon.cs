@@ -136,14 +136,34 @@ public sealed class ProjectionDaemon : BackgroundService
             {
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
                 connection.Notification += (_, _) => WakeUp();
-                await using (var listen = new NpgsqlCommand($"LISTEN {EventNotifier.Channel}", connection))
+                try
                 {
-                    await listen.ExecuteNonQueryAsync(ct);
-                }
+                    await using (var listen = new NpgsqlCommand($"LISTEN {EventNotifier.Channel}", connection))
+                    {
+                        await listen.ExecuteNonQueryAsync(ct);
+                    }
 
-                while (!ct.IsCancellationRequested)
+                    while (!ct.IsCancellationRequested)
+                    {
+                        await connection.WaitAsync(ct);
+                    }
+                }
+                finally
                 {
-                    await connection.WaitAsync(ct);
+                    // Pooled sessions are not reset on return (see CreateDataSource): stop listening before this
+                    // one goes back, or a later borrower would collect notifications nobody reads.
+                    if (connection.State == System.Data.ConnectionState.Open)
+                    {
+                        try
+                        {
+                            await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+                            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+                        }
+                        catch (NpgsqlException)
+                        {
+                            // A broken connection is not returned to the pool.
+                        }
+                    }
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
