@@ -19,6 +19,15 @@ public static class DocsPages
     /// <summary>Maps the pages.</summary>
     public static void Map(WebApplication app)
     {
+        // Defence in depth for the HTML pages: no scripts, no framing, forms only to ourselves.
+        app.Use(async (context, next) =>
+        {
+            context.Response.Headers.ContentSecurityPolicy =
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            await next(context);
+        });
+
         app.MapGet("/docs", async (NpgsqlDataSource db, CancellationToken ct) =>
                 Page("Models", Markdown.ToHtml((await GetModelDoc.IndexMarkdownAsync(db, ct)).Replace("(models/", "(/docs/models/", StringComparison.Ordinal).Replace(".md)", ")", StringComparison.Ordinal), Pipeline)))
             .RequireRole(Roles.Viewer).ExcludeFromDescription();

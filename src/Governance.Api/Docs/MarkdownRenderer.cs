@@ -389,9 +389,10 @@ public static class MarkdownRenderer
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
-    /// <summary>User text must not break tables or inject markup.</summary>
+    /// <summary>User text must not break tables or inject markup: no HTML, and no links or images (a javascript: link in a note would run in the HTML page).</summary>
     public static string Escape(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal)
+            .Replace("[", "\\[", StringComparison.Ordinal).Replace("]", "\\]", StringComparison.Ordinal)
             .Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal)
             .Replace("\r", "", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 }

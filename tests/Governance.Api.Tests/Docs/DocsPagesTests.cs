@@ -65,6 +65,23 @@ public sealed partial class DocsPagesTests(GovernanceApp app) : IClassFixture<Go
         signIn.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task text_written_by_people_cannot_put_scripts_or_links_into_the_page()
+    {
+        await app.RegisterModelAsync("pages-xss");
+        await app.Scenario(s => s.Post.Json(new
+        {
+            title = "<script>alert(1)</script>",
+            body = "[click me](javascript:alert(1)) ![x](https://evil.example/x.png) <img src=x onerror=alert(1)>",
+        }).ToUrl("/api/v1/models/pages-xss/notes").StatusCodeShouldBe(201));
+        var page = await app.Scenario(s => s.Get.Url("/api/v1/docs/models/pages-xss").WithHeader("Accept", "text/html").StatusCodeShouldBe(200));
+        page.Body.ShouldNotContain("<script>");
+        page.Body.ShouldNotContain("javascript:alert(1)\"");
+        page.Body.ShouldNotContain("href=\"javascript");
+        page.Body.ShouldNotContain("<img");
+        page.Header("Content-Security-Policy")!.ShouldContain("default-src 'none'");
+    }
+
     private HttpClient Browser()
     {
         var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
