@@ -56,8 +56,16 @@ public static class IngestMeasurements
                 }
 
                 await using (var insert = db.CreateCommand(
+                    "WITH received AS (" +
                     "INSERT INTO governance.slo_measurements (slo_id, bucket_from, bucket_to, good, total, received_at) " +
-                    "SELECT $1, f, t, g, n, $6 FROM unnest($2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::bigint[]) AS u(f, t, g, n)"))
+                    "SELECT $1, f, t, g, n, $6 FROM unnest($2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::bigint[]) AS u(f, t, g, n) " +
+                    "RETURNING slo_id, bucket_from, bucket_to, good, total, seq) " +
+                    // The newest row of each bucket wins, also against a correction sent in the same request.
+                    "INSERT INTO governance.slo_buckets (slo_id, bucket_from, bucket_to, good, total, seq) " +
+                    "SELECT DISTINCT ON (slo_id, bucket_from, bucket_to) slo_id, bucket_from, bucket_to, good, total, seq FROM received " +
+                    "ORDER BY slo_id, bucket_from, bucket_to, seq DESC " +
+                    "ON CONFLICT (slo_id, bucket_from, bucket_to) DO UPDATE SET good = excluded.good, total = excluded.total, seq = excluded.seq " +
+                    "WHERE governance.slo_buckets.seq < excluded.seq"))
                 {
                     insert.Parameters.Add(new() { Value = id });
                     insert.Parameters.Add(new() { Value = buckets.Select(b => b.From!.Value.ToDateTimeUtc()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });

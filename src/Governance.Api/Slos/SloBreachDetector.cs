@@ -109,16 +109,13 @@ public sealed class SloBreachDetector(NpgsqlDataSource db, IEventStore store, In
             sums.Append($", coalesce(sum(l.good) FILTER (WHERE l.bucket_from >= s.t - {w}), 0)::bigint, coalesce(sum(l.total) FILTER (WHERE l.bucket_from >= s.t - {w}), 0)::bigint");
         }
 
-        // Late and corrected buckets: the newest row for each bucket wins. Buckets not yet past the label delay are not judged.
+        // Late and corrected buckets: slo_buckets holds the newest row of each bucket. Buckets not yet past the label delay are not judged.
         return $"""
             SELECT s.id, s.objective, s.breach_kind{sums}
             FROM (SELECT id, objective, breach_kind, slo_window, $1::timestamptz - label_delay AS t FROM governance.slos
                   WHERE $2::text[] IS NULL OR id = ANY($2)) s
-            LEFT JOIN LATERAL (
-                SELECT DISTINCT ON (m.bucket_from, m.bucket_to) m.bucket_from, m.good, m.total
-                FROM governance.slo_measurements m
-                WHERE m.slo_id = s.id AND m.bucket_from >= s.t - greatest(s.slo_window, interval '3 days') AND m.bucket_to <= s.t
-                ORDER BY m.bucket_from, m.bucket_to, m.seq DESC) l ON true
+            LEFT JOIN governance.slo_buckets l
+                ON l.slo_id = s.id AND l.bucket_from >= s.t - greatest(s.slo_window, interval '3 days') AND l.bucket_to <= s.t
             GROUP BY s.id, s.objective, s.breach_kind, s.slo_window, s.t
             """;
     }

@@ -100,15 +100,17 @@ public sealed class SloBenchmark : IBenchmark
         }
 
         await using (var seed = db.CreateCommand(
-            "INSERT INTO governance.slo_measurements (slo_id, bucket_from, bucket_to, good, total, received_at) " +
+            "WITH received AS (INSERT INTO governance.slo_measurements (slo_id, bucket_from, bucket_to, good, total, received_at) " +
             "SELECT 'bench-' || lpad(s::text, 4, '0'), f, f + interval '5 minutes', 995, 1000, now() " +
-            "FROM generate_series(0, $1 - 1) s, generate_series(now() - interval '1 day', now() - interval '5 minutes', interval '5 minutes') f"))
+            "FROM generate_series(0, $1 - 1) s, generate_series(now() - interval '1 day', now() - interval '5 minutes', interval '5 minutes') f " +
+            "RETURNING slo_id, bucket_from, bucket_to, good, total, seq) " +
+            "INSERT INTO governance.slo_buckets SELECT slo_id, bucket_from, bucket_to, good, total, seq FROM received"))
         {
             seed.Parameters.Add(new() { Value = Slos });
             await seed.ExecuteNonQueryAsync(ct);
         }
 
-        await using (var analyze = db.CreateCommand("ANALYZE governance.slo_measurements"))
+        await using (var analyze = db.CreateCommand("ANALYZE governance.slo_measurements; ANALYZE governance.slo_buckets"))
         {
             await analyze.ExecuteNonQueryAsync(ct);
         }
