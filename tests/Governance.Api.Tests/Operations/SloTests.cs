@@ -134,6 +134,19 @@ public sealed class SloTests(GovernanceApp app) : IClassFixture<GovernanceApp>
         status.Json.GetProperty("attainment").GetDouble().ShouldBe(0.99);
     }
 
+    [Fact]
+    public async Task a_correction_in_the_same_request_wins_over_the_first_count()
+    {
+        app.Clock.Reset(GovernanceApp.Start);
+        var now = GovernanceApp.Start;
+        var id = await DefineAsync("same-request-model", "same-request-team", objective: 0.95);
+        var from = Text(now - Duration.FromHours(2));
+        var to = Text(now - Duration.FromHours(1));
+        await IngestAsync(id, [new { from, to, good = 50, total = 100 }, new { from, to, good = 98, total = 100 }]);
+        var status = await app.Scenario(s => s.Get.Url($"/api/v1/slos/{id}").StatusCodeShouldBe(200));
+        status.Json.GetProperty("attainment").GetDouble().ShouldBe(0.98);
+    }
+
     [Theory]
     [InlineData("objective", 1.5)]
     [InlineData("objective", 0.0)]
