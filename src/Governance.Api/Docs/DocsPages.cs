@@ -46,7 +46,7 @@ public static class DocsPages
                     asOf = parsed.Value;
                 }
 
-                var markdown = await GetModelDoc.RenderAsync(db, key, asOf, ct, clock.GetCurrentInstant());
+                var markdown = await GetModelDoc.RenderAsync(db, key, asOf, clock.GetCurrentInstant(), ct);
                 if (markdown is null)
                 {
                     return Page("Not found", $"<p>No model '{WebUtility.HtmlEncode(key)}'{(asOf is null ? "" : " at that time")}. <a href=\"/docs\">All models</a></p>", StatusCodes.Status404NotFound);

@@ -30,11 +30,11 @@ public static class GetModelDoc
                         return DomainError.Invalid("at", "'at' must be an ISO-8601 UTC instant such as 2026-11-22T10:00:00Z.").ToResult();
                     }
 
-                    markdown = await RenderAsync(db, key, parsed.Value, ct);
+                    markdown = await RenderAsync(db, key, parsed.Value, clock.GetCurrentInstant(), ct);
                 }
                 else
                 {
-                    markdown = await StoredAsync(db, key, ct) ?? await RenderAsync(db, key, null, ct, clock.GetCurrentInstant());
+                    markdown = await StoredAsync(db, key, ct) ?? await RenderAsync(db, key, null, clock.GetCurrentInstant(), ct);
                 }
 
                 if (markdown is null)
@@ -69,7 +69,7 @@ public static class GetModelDoc
                     await WriteEntryAsync(zip, "index.md", await IndexAsync(db, ct), ct);
                     foreach (var key in await KeysAsync(db, ct))
                     {
-                        var markdown = await StoredAsync(db, key, ct) ?? await RenderAsync(db, key, null, ct, clock.GetCurrentInstant());
+                        var markdown = await StoredAsync(db, key, ct) ?? await RenderAsync(db, key, null, clock.GetCurrentInstant(), ct);
                         if (markdown is not null)
                         {
                             await WriteEntryAsync(zip, $"models/{key}.md", markdown, ct);
@@ -85,17 +85,10 @@ public static class GetModelDoc
     }
 
     /// <summary>The document built from the events up to <paramref name="asOf"/> (all when null); null when the model did not exist.</summary>
-    public static async Task<string?> RenderAsync(NpgsqlDataSource db, string key, NodaTime.Instant? asOf, CancellationToken ct, NodaTime.Instant? now = null)
+    public static async Task<string?> RenderAsync(NpgsqlDataSource db, string key, NodaTime.Instant? asOf, NodaTime.Instant now, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var history = await ModelHistory.LoadAsync(connection, null, key, asOf, ct);
-        var document = ModelDocument.From(history);
-        document = ModelDocument.From(history, await ModelHistory.LoadDatasetsAsync(connection, null, document.TrainingData, asOf, ct));
-        if (document.Exists)
-        {
-            await ModelHistory.FillAttainmentAsync(connection, null, document, asOf ?? now ?? NodaTime.SystemClock.Instance.GetCurrentInstant(), ct);
-        }
-
+        var (document, _) = await ModelHistory.BuildAsync(connection, null, key, asOf, now, ct);
         return document.Exists ? MarkdownRenderer.Render(document, asOf is { } at ? InstantPattern.ExtendedIso.Format(at) : null) : null;
     }
 

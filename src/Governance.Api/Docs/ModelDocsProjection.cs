@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
-using Governance.EventStore.Serialization;
 
 namespace Governance.Api.Docs;
 
@@ -10,7 +8,7 @@ namespace Governance.Api.Docs;
 /// A model written to many times a second (a pipeline posting evaluations) is regenerated at most every
 /// <see cref="MinInterval"/>: in between its document is only marked stale, and readers render it from the log.
 /// </summary>
-public sealed class ModelDocsProjection(EventSerializer serializer, NodaTime.IClock clock) : IAsyncProjection
+public sealed class ModelDocsProjection(NodaTime.IClock clock) : IAsyncProjection
 {
     /// <summary>The shortest time between two regenerations of one model's document.</summary>
     public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(2);
@@ -24,8 +22,7 @@ public sealed class ModelDocsProjection(EventSerializer serializer, NodaTime.ICl
         var models = new HashSet<string>(StringComparer.Ordinal);
         foreach (var @event in events)
         {
-            var data = JsonSerializer.SerializeToElement(@event.Data, @event.Data.GetType(), serializer.Options);
-            if (ModelHistory.ModelOf(@event.StreamId, data) is { } key)
+            if (ModelHistory.ModelOf(@event) is { } key)
             {
                 models.Add(key);
             }
@@ -41,20 +38,16 @@ public sealed class ModelDocsProjection(EventSerializer serializer, NodaTime.ICl
                 continue;
             }
 
-            var history = await ModelHistory.LoadAsync(context.Connection, context.Transaction, key, null, ct);
-            var document = ModelDocument.From(history);
-            document = ModelDocument.From(history, await ModelHistory.LoadDatasetsAsync(context.Connection, context.Transaction, document.TrainingData, null, ct));
+            var (document, count) = await ModelHistory.BuildAsync(context.Connection, context.Transaction, key, null, clock.GetCurrentInstant(), ct);
             if (!document.Exists)
             {
                 continue;
             }
 
-            await ModelHistory.FillAttainmentAsync(context.Connection, context.Transaction, document, clock.GetCurrentInstant(), ct);
-
             await context.ExecuteAsync(
                 "INSERT INTO governance.model_docs (key, markdown, events) VALUES ($1, $2, $3) " +
                 "ON CONFLICT (key) DO UPDATE SET markdown = excluded.markdown, events = excluded.events, generated_at = clock_timestamp(), stale = false",
-                ct, key, MarkdownRenderer.Render(document), history.Count);
+                ct, key, MarkdownRenderer.Render(document), count);
         }
     }
 

@@ -114,8 +114,8 @@ public sealed class ModelDocument
     public IEnumerable<string> TrainingData =>
         Versions.Values.SelectMany(v => v.Datasets).Concat(Experiments.Values.SelectMany(e => e.Runs.SelectMany(r => r.Datasets))).Distinct();
 
-    /// <summary>Folds the model's events, oldest first, then the events of the data behind it.</summary>
-    public static ModelDocument From(IReadOnlyList<AuditEvent> events, IReadOnlyList<AuditEvent>? datasets = null)
+    /// <summary>Folds the model's events, oldest first.</summary>
+    public static ModelDocument From(IReadOnlyList<AuditEvent> events)
     {
         var doc = new ModelDocument();
         foreach (var e in events)
@@ -123,20 +123,24 @@ public sealed class ModelDocument
             doc.Apply(e);
         }
 
-        foreach (var e in datasets ?? [])
+        return doc;
+    }
+
+    /// <summary>Adds what the data behind the model says: derivations and flags, oldest first.</summary>
+    public void AddDatasets(IReadOnlyList<AuditEvent> datasets)
+    {
+        foreach (var e in datasets)
         {
             var reference = $"{Str(e.Data, "name")}@{Str(e.Data, "version")}";
             if (e.Type == "dataset_version_registered")
             {
-                doc.Datasets[reference] = (Strings(e.Data, "parents"), null);
+                Datasets[reference] = (Strings(e.Data, "parents"), null);
             }
-            else if (e.Type == "dataset_version_flagged" && doc.Datasets.TryGetValue(reference, out var known))
+            else if (e.Type == "dataset_version_flagged" && Datasets.TryGetValue(reference, out var known))
             {
-                doc.Datasets[reference] = (known.Parents, $"{Str(e.Data, "reason")} ({Str(e.Data, "flaggedBy")}, {Str(e.Data, "flaggedAt")})");
+                Datasets[reference] = (known.Parents, $"{Str(e.Data, "reason")} ({Str(e.Data, "flaggedBy")}, {Str(e.Data, "flaggedAt")})");
             }
         }
-
-        return doc;
     }
 
     private void Apply(AuditEvent e)

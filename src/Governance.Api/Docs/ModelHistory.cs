@@ -1,5 +1,9 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Governance.Api.Audit;
+using Governance.EventStore;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
@@ -79,16 +83,42 @@ public static class ModelHistory
         }
     }
 
-    /// <summary>The model a stored event concerns, if any.</summary>
-    public static string? ModelOf(string streamId, JsonElement data)
+    /// <summary>
+    /// The document of a model as of <paramref name="asOf"/> (now when null): its events folded once, the data behind
+    /// it, and SLO attainment at that instant. The projection and the on-demand readers both build it here.
+    /// </summary>
+    public static async Task<(ModelDocument Document, int Events)> BuildAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? tx, string key, Instant? asOf, Instant now, CancellationToken ct)
     {
-        if (streamId.StartsWith("model-", StringComparison.Ordinal))
+        var history = await LoadAsync(connection, tx, key, asOf, ct);
+        var document = ModelDocument.From(history);
+        if (document.Exists)
         {
-            return streamId["model-".Length..];
+            document.AddDatasets(await LoadDatasetsAsync(connection, tx, document.TrainingData, asOf, ct));
+            await FillAttainmentAsync(connection, tx, document, asOf ?? now, ct);
         }
 
-        return data.ValueKind == JsonValueKind.Object && data.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String
-            ? model.GetString()
-            : null;
+        return (document, history.Count);
     }
+
+    /// <summary>The model a stored event concerns, if any: its own stream, or the <c>model</c> its body names.</summary>
+    public static string? ModelOf(StoredEvent @event)
+    {
+        if (@event.StreamId.StartsWith("model-", StringComparison.Ordinal))
+        {
+            return @event.StreamId["model-".Length..];
+        }
+
+        if (@event.Data is JsonObject unknown)
+        {
+            return unknown["model"] is JsonValue value && value.TryGetValue<string>(out var named) ? named : null;
+        }
+
+        return ModelProperties.GetOrAdd(@event.Data.GetType(), static type =>
+                type.GetProperty("Model") is { PropertyType: var t } property && t == typeof(string) ? property : null)
+            ?.GetValue(@event.Data) as string;
+    }
+
+    // Events are records; reading their Model property beats serialising every event again to look for it.
+    private static readonly ConcurrentDictionary<Type, PropertyInfo?> ModelProperties = new();
 }

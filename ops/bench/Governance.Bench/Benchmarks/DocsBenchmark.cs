@@ -65,12 +65,12 @@ public sealed class DocsBenchmark : IBenchmark
         var lateInstant = clock.Now.Minus(Duration.FromMinutes(5));
         for (var i = 0; i < 3; i++)
         {
-            await GetModelDoc.RenderAsync(db, "big-model", null, ct);
+            await GetModelDoc.RenderAsync(db, "big-model", null, clock.Now, ct);
         }
 
-        var now = await TimeAsync(() => GetModelDoc.RenderAsync(db, "big-model", null, ct));
-        var at = await TimeAsync(() => GetModelDoc.RenderAsync(db, "big-model", lateInstant, ct));
-        var markdown = await GetModelDoc.RenderAsync(db, "big-model", null, ct);
+        var now = await TimeAsync(() => GetModelDoc.RenderAsync(db, "big-model", null, clock.Now, ct));
+        var at = await TimeAsync(() => GetModelDoc.RenderAsync(db, "big-model", lateInstant, clock.Now, ct));
+        var markdown = await GetModelDoc.RenderAsync(db, "big-model", null, clock.Now, ct);
         await using (var store2 = db.CreateCommand("INSERT INTO governance.model_docs (key, markdown, events) VALUES ('big-model', $1, $2)"))
         {
             store2.Parameters.Add(new() { Value = markdown! });
