@@ -23,25 +23,9 @@ public sealed class DatasetQueries(NpgsqlDataSource db)
     private const string Columns = "name, version, uri, digest, rows, parents, registered_at, registered_by, flagged_reason, flagged_at, flagged_by";
 
     /// <summary>Which of the given name@version references exist.</summary>
-    public async Task<HashSet<string>> ExistingAsync(IEnumerable<string> references, CancellationToken ct)
-    {
-        var refs = references.Distinct(StringComparer.Ordinal).ToArray();
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        if (refs.Length == 0)
-        {
-            return found;
-        }
-
-        await using var cmd = db.CreateCommand("SELECT name || '@' || version FROM governance.dataset_versions WHERE name || '@' || version = ANY($1)");
-        cmd.Parameters.Add(new() { Value = refs });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            found.Add(reader.GetString(0));
-        }
-
-        return found;
-    }
+    public Task<HashSet<string>> ExistingAsync(IEnumerable<string> references, CancellationToken ct) =>
+        Models.RegistryLookups.ExistingReferencesAsync(db,
+            "SELECT name || '@' || version FROM governance.dataset_versions WHERE name || '@' || version = ANY($1)", references, ct);
 
     /// <summary>The versions of a dataset, newest first.</summary>
     public async Task<IReadOnlyList<DatasetVersionView>> VersionsAsync(string name, string? version, CancellationToken ct)

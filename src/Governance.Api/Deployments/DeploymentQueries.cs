@@ -81,17 +81,8 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
         };
 
     /// <summary>Parses an ISO-8601 instant (UTC or with an offset).</summary>
-    public static Instant? ParseInstant(string text)
-    {
-        var utc = InstantPattern.ExtendedIso.Parse(text);
-        if (utc.Success)
-        {
-            return utc.Value;
-        }
-
-        var offset = OffsetDateTimePattern.ExtendedIso.Parse(text);
-        return offset.Success ? offset.Value.ToInstant() : null;
-    }
+    public static Instant? ParseInstant(string text) =>
+        Governance.EventStore.Serialization.NodaTimeJsonConverters.TryParseInstant(text, out var instant) ? instant : null;
 
     private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
 

@@ -26,7 +26,11 @@ public sealed class RegistryLookups(NpgsqlDataSource db)
     }
 
     /// <summary>Which of the given model@version references exist.</summary>
-    public async Task<HashSet<string>> ExistingModelVersionsAsync(IEnumerable<string> references, CancellationToken ct)
+    public Task<HashSet<string>> ExistingModelVersionsAsync(IEnumerable<string> references, CancellationToken ct) =>
+        ExistingReferencesAsync(db, "SELECT model || '@' || version FROM governance.model_versions WHERE model || '@' || version = ANY($1)", references, ct);
+
+    /// <summary>Runs a query that returns which of the given name@version references (bound as $1) exist.</summary>
+    internal static async Task<HashSet<string>> ExistingReferencesAsync(NpgsqlDataSource db, string sql, IEnumerable<string> references, CancellationToken ct)
     {
         var refs = references.Distinct(StringComparer.Ordinal).ToArray();
         var found = new HashSet<string>(StringComparer.Ordinal);
@@ -35,7 +39,7 @@ public sealed class RegistryLookups(NpgsqlDataSource db)
             return found;
         }
 
-        await using var cmd = db.CreateCommand("SELECT model || '@' || version FROM governance.model_versions WHERE model || '@' || version = ANY($1)");
+        await using var cmd = db.CreateCommand(sql);
         cmd.Parameters.Add(new() { Value = refs });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -21,15 +21,8 @@ public static class GetOnCall
             return (now, null);
         }
 
-        var parsed = InstantPattern.ExtendedIso.Parse(at);
-        if (parsed.Success)
-        {
-            return (parsed.Value, null);
-        }
-
-        var offset = OffsetDateTimePattern.ExtendedIso.Parse(at);
-        return offset.Success
-            ? (offset.Value.ToInstant(), null)
+        return Governance.EventStore.Serialization.NodaTimeJsonConverters.TryParseInstant(at, out var instant)
+            ? (instant, null)
             : (null, DomainError.Invalid("at", "'at' must be an ISO-8601 instant such as 2026-11-22T10:00:00Z."));
     }
 

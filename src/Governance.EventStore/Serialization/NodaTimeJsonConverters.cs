@@ -19,6 +19,21 @@ public static class NodaTimeJsonConverters
         return options;
     }
 
+    /// <summary>An ISO-8601 instant in UTC (2026-11-22T10:00:00Z) or with an offset (2026-11-22T11:00:00+01:00).</summary>
+    public static bool TryParseInstant(string text, out Instant instant)
+    {
+        var utc = InstantPattern.ExtendedIso.Parse(text);
+        if (utc.Success)
+        {
+            instant = utc.Value;
+            return true;
+        }
+
+        var offset = OffsetDateTimePattern.ExtendedIso.Parse(text);
+        instant = offset.Success ? offset.Value.ToInstant() : default;
+        return offset.Success;
+    }
+
     private static string ReadString(ref Utf8JsonReader reader, string what) =>
         reader.TokenType == JsonTokenType.String
             ? reader.GetString()!
@@ -30,15 +45,8 @@ public static class NodaTimeJsonConverters
         public override Instant Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var text = ReadString(ref reader, "an ISO-8601 instant");
-            var utc = InstantPattern.ExtendedIso.Parse(text);
-            if (utc.Success)
-            {
-                return utc.Value;
-            }
-
-            var offset = OffsetDateTimePattern.ExtendedIso.Parse(text);
-            return offset.Success
-                ? offset.Value.ToInstant()
+            return TryParseInstant(text, out var instant)
+                ? instant
                 : throw new JsonException($"'{text}' is not an ISO-8601 instant such as 2026-11-22T10:00:00Z.");
         }
 
