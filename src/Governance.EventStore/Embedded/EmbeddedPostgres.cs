@@ -69,6 +69,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         var binaries = PostgresBinaries.Locate();
         var runner = CommandRunner.Create();
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        if (options.Ephemeral)
+        {
+            RemoveAbandonedEphemeralClusters(Path.GetDirectoryName(dataDirectory)!);
+            Directory.CreateDirectory(dataDirectory);
+            await File.WriteAllTextAsync(Path.Combine(dataDirectory, EphemeralMarker), string.Empty, ct);
+        }
 
         try
         {
@@ -523,6 +529,47 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             {
                 entry.Delete();
             }
+        }
+    }
+
+    /// <summary>Marks a folder made for an ephemeral cluster, so a later start may clean it up.</summary>
+    private const string EphemeralMarker = ".ephemeral";
+
+    /// <summary>
+    /// An ephemeral cluster is removed when its process exits, but a test host may be ended before that finishes
+    /// (or killed). Remove such folders of earlier runs next to a new one, once their server is gone.
+    /// </summary>
+    private static void RemoveAbandonedEphemeralClusters(string parent)
+    {
+        if (!Directory.Exists(parent))
+        {
+            return;
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(parent))
+        {
+            if (!File.Exists(Path.Combine(folder, EphemeralMarker)) || Directory.GetLastWriteTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-1)
+                || IsServerAlive(ClusterDirectoryOf(folder)))
+            {
+                continue;
+            }
+
+            TryDeleteDirectory(folder);
+        }
+    }
+
+    private static bool IsServerAlive(string clusterDirectory)
+    {
+        var pidFile = Path.Combine(clusterDirectory, "postmaster.pid");
+        try
+        {
+            return File.Exists(pidFile)
+                && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid)
+                && Directory.Exists($"/proc/{pid}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true; // unreadable: leave it alone
         }
     }
 

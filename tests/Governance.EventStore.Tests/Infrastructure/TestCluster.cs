@@ -57,7 +57,6 @@ public static class TestCluster
 
     private static async Task<EmbeddedPostgres> StartAsync()
     {
-        RemoveLeftovers();
         var folder = Path.Combine(Path.GetTempPath(), FolderPrefix + Guid.NewGuid().ToString("N"));
         var server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { DataDirectory = folder, Ephemeral = true });
 
@@ -71,30 +70,6 @@ public static class TestCluster
         // No pooled session may stay on the template, or cloning it fails.
         NpgsqlConnection.ClearAllPools();
         return server;
-    }
-
-    /// <summary>
-    /// The ephemeral folder is removed when the test host exits, but the host can be ended before that
-    /// finishes; remove folders of earlier runs whose server is no longer running (no postmaster.pid).
-    /// </summary>
-    private static void RemoveLeftovers()
-    {
-        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*"))
-        {
-            if (File.Exists(Path.Combine(folder, "pg", "postmaster.pid")) || Directory.GetLastWriteTimeUtc(folder) > DateTime.UtcNow.AddMinutes(-1))
-            {
-                continue;
-            }
-
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Someone else's, or in use: not ours to insist on.
-            }
-        }
     }
 
     // Durability of each commit is not what these tests are about; skipping the WAL flush keeps them fast
