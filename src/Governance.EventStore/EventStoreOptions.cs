@@ -16,6 +16,9 @@ public sealed class EventStoreOptions
     /// <summary>A transaction left open this long is ended by the server, so it cannot hold projections back for ever.</summary>
     public Duration IdleInTransactionTimeout { get; set; } = Duration.FromSeconds(60);
 
+    /// <summary>How appends that start new streams share transactions under load.</summary>
+    public GroupCommitOptions GroupCommit { get; set; } = new();
+
     /// <summary>The event types and upcasters.</summary>
     public EventTypeRegistry Registry { get; } = new();
 

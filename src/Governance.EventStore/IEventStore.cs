@@ -36,6 +36,13 @@ public interface IEventStore
     /// <summary>Appends to several streams atomically (a unit of work): all or nothing.</summary>
     Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct = default);
 
+    /// <summary>
+    /// Starts a stream whose id the caller has just made up, so that nobody else can be writing it (it must not exist:
+    /// a <see cref="ConcurrencyException"/> otherwise). Concurrent calls may share one transaction and one commit
+    /// (group commit); each still gets its own events back, or its own error.
+    /// </summary>
+    Task<AppendResult> StartStreamAsync(string streamId, string streamType, IReadOnlyList<object> events, EventMetadata metadata, CancellationToken ct = default);
+
     /// <summary>The events of a stream, oldest first.</summary>
     Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, StreamRead? read = null, CancellationToken ct = default);
 

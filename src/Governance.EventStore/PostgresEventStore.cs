@@ -19,6 +19,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     private readonly IReadOnlyList<IInlineProjection> inlineProjections;
     private readonly EventNotifier notifier;
     private readonly IClock? clock;
+    private readonly GroupCommit groupCommit;
 
     /// <param name="dataSource">The database.</param>
     /// <param name="serializer">Event names and JSON.</param>
@@ -27,8 +28,12 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     /// When given, <c>recorded_at</c> comes from this clock (the one deciders use), so "as of" reads agree with the
     /// times in event bodies; otherwise the database's <c>clock_timestamp()</c>.
     /// </param>
-    public PostgresEventStore(NpgsqlDataSource dataSource, EventSerializer serializer, IEnumerable<IInlineProjection> inlineProjections, IClock? clock = null)
+    /// <param name="groupCommit">How <see cref="StartStreamAsync"/> groups appends; the defaults when null.</param>
+    public PostgresEventStore(
+        NpgsqlDataSource dataSource, EventSerializer serializer, IEnumerable<IInlineProjection> inlineProjections, IClock? clock = null,
+        GroupCommitOptions? groupCommit = null)
     {
+        this.groupCommit = new GroupCommit(WriteAsync, groupCommit ?? new GroupCommitOptions());
         this.clock = clock;
         this.dataSource = dataSource;
         this.serializer = serializer;
@@ -76,26 +81,43 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     public async Task<AppendResult> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct = default)
     {
         Validate(appends);
-        var started = Stopwatch.GetTimestamp();
-        using var activity = EventStoreTelemetry.ActivitySource.StartActivity("governance.append");
-        activity?.SetTag("governance.stream.id", string.Join(",", appends.Select(a => a.StreamId)));
-        activity?.SetTag("governance.event.types", string.Join(",", appends.SelectMany(a => a.Events).Select(e => serializer.Registry.NameOf(e.GetType())).Distinct()));
+        metadata = WithAmbientTrace(metadata);
+        return new AppendResult(await WriteAsync([.. appends.Select(a => new Member(a, metadata))], ct));
+    }
 
-        if (metadata.TraceId is null && Activity.Current is { } ambient)
+    /// <inheritdoc />
+    public Task<AppendResult> StartStreamAsync(string streamId, string streamType, IReadOnlyList<object> events, EventMetadata metadata, CancellationToken ct = default)
+    {
+        var append = new StreamAppend(streamId, streamType, ExpectedVersion.NoStream, events);
+        Validate([append]);
+        return groupCommit.AppendAsync(new Member(append, WithAmbientTrace(metadata)), ct);
+    }
+
+    private static EventMetadata WithAmbientTrace(EventMetadata metadata) =>
+        metadata.TraceId is null && Activity.Current is { } ambient ? metadata with { TraceId = ambient.TraceId.ToString() } : metadata;
+
+    /// <summary>Writes the members' appends as one transaction (all or nothing) and returns the stored events.</summary>
+    private async Task<IReadOnlyList<StoredEvent>> WriteAsync(IReadOnlyList<Member> members, CancellationToken ct)
+    {
+        if (members.Count > 1)
         {
-            metadata = metadata with { TraceId = ambient.TraceId.ToString() };
+            Validate([.. members.Select(m => m.Append)]);
         }
 
+        var started = Stopwatch.GetTimestamp();
+        using var activity = EventStoreTelemetry.ActivitySource.StartActivity("governance.append");
+        activity?.SetTag("governance.stream.id", string.Join(",", members.Select(m => m.Append.StreamId)));
+        activity?.SetTag("governance.event.types", string.Join(",", members.SelectMany(m => m.Append.Events).Select(e => serializer.Registry.NameOf(e.GetType())).Distinct()));
+
         // A stable lock order, so two units of work over the same streams cannot deadlock.
-        var ordered = appends.OrderBy(a => a.StreamId, StringComparer.Ordinal).ToList();
-        var metadataJson = serializer.SerializeMetadata(metadata);
+        var ordered = members.OrderBy(m => m.Append.StreamId, StringComparer.Ordinal).ToList();
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
 
         // When every expectation names a version (exact, or no stream yet) the check travels with the inserts:
         // lock_stream() raises on a mismatch before any insert runs. Without inline projections the whole
         // append is then one round trip, committed by PostgreSQL's implicit transaction around the batch.
-        var versionsKnown = ordered.All(a => a.Expected.Value >= 0);
+        var versionsKnown = ordered.All(m => m.Append.Expected.Value >= 0);
         var oneRoundTrip = versionsKnown && inlineProjections.Count == 0;
         await using var tx = oneRoundTrip ? null : await connection.BeginTransactionAsync(ct);
         try
@@ -103,12 +125,12 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
             Dictionary<string, long> current;
             if (versionsKnown)
             {
-                current = ordered.ToDictionary(a => a.StreamId, a => a.Expected.Value, StringComparer.Ordinal);
+                current = ordered.ToDictionary(m => m.Append.StreamId, m => m.Append.Expected.Value, StringComparer.Ordinal);
             }
             else
             {
                 current = await LockStreamsAsync(connection, tx!, ordered, ct);
-                foreach (var append in ordered)
+                foreach (var append in ordered.Select(m => m.Append))
                 {
                     var version = current[append.StreamId];
                     if (!append.Expected.IsSatisfiedBy(version))
@@ -118,16 +140,19 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
                 }
             }
 
-            var stored = await InsertAsync(connection, tx, ordered, current, versionsKnown, metadata, metadataJson, ct);
+            var stored = await InsertAsync(connection, tx, ordered, current, versionsKnown, ct);
             if (tx is not null)
             {
                 if (inlineProjections.Count > 0)
                 {
-                    var context = new ProjectionContext(connection, tx);
+                    // Projections queue their writes; they reach the database in one batch before commit.
+                    await using var context = new ProjectionContext(connection, tx);
                     foreach (var projection in inlineProjections)
                     {
                         await projection.ApplyAsync(context, stored, ct);
                     }
+
+                    await context.FlushAsync(ct);
                 }
 
                 await tx.CommitAsync(ct);
@@ -141,19 +166,20 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
             }
 
             EventStoreTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return new AppendResult(stored);
+            return stored;
         }
         catch (PostgresException ex) when (ex.SqlState == "GV409")
         {
             // The message names the stream and its version (DETAIL is redacted by Npgsql unless configured otherwise).
-            var stream = ordered.FirstOrDefault(a => ex.MessageText.StartsWith($"stream {a.StreamId} is at version ", StringComparison.Ordinal)) ?? ordered[0];
+            var stream = ordered.Select(m => m.Append).FirstOrDefault(a => ex.MessageText.StartsWith($"stream {a.StreamId} is at version ", StringComparison.Ordinal))
+                         ?? ordered[0].Append;
             var rest = ex.MessageText.Length > $"stream {stream.StreamId} is at version ".Length ? ex.MessageText[$"stream {stream.StreamId} is at version ".Length..] : "";
             var digits = new string([.. rest.TakeWhile(char.IsDigit)]);
             throw new ConcurrencyException(stream.StreamId, stream.Expected, long.TryParse(digits, out var actual) ? actual : -1, ex);
         }
         catch (PostgresException ex) when (IsConflict(ex))
         {
-            var first = ordered[0];
+            var first = ordered[0].Append;
             throw new ConcurrencyException(first.StreamId, first.Expected, -1, ex);
         }
     }
@@ -193,21 +219,21 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         }
     }
 
-    private static async Task<Dictionary<string, long>> LockStreamsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<StreamAppend> ordered, CancellationToken ct)
+    private static async Task<Dictionary<string, long>> LockStreamsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<Member> ordered, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection, tx);
-        foreach (var append in ordered)
+        foreach (var member in ordered)
         {
             var command = new NpgsqlBatchCommand("SELECT version FROM governance.streams WHERE id = $1 FOR UPDATE");
-            command.Parameters.Add(new() { Value = append.StreamId });
+            command.Parameters.Add(new() { Value = member.Append.StreamId });
             batch.BatchCommands.Add(command);
         }
 
         var current = new Dictionary<string, long>(StringComparer.Ordinal);
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        foreach (var append in ordered)
+        foreach (var member in ordered)
         {
-            current[append.StreamId] = await reader.ReadAsync(ct) ? reader.GetInt32(0) : 0;
+            current[member.Append.StreamId] = await reader.ReadAsync(ct) ? reader.GetInt32(0) : 0;
             await reader.NextResultAsync(ct);
         }
 
@@ -215,15 +241,15 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     }
 
     private async Task<List<StoredEvent>> InsertAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, List<StreamAppend> ordered,
-        Dictionary<string, long> current, bool checkInBatch, EventMetadata metadata, string metadataJson, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction? tx, List<Member> ordered,
+        Dictionary<string, long> current, bool checkInBatch, CancellationToken ct)
     {
-        var pending = new List<(StreamAppend Append, object Event, Guid Id, int Version, string Type)>();
+        var pending = new List<(object Event, Guid Id, int Version, string Type)>();
         DateTime? recordedAt = clock?.GetCurrentInstant().ToDateTimeUtc();
         await using var batch = new NpgsqlBatch(connection, tx);
         if (checkInBatch)
         {
-            foreach (var append in ordered)
+            foreach (var append in ordered.Select(m => m.Append))
             {
                 var check = new NpgsqlBatchCommand("SELECT governance.lock_stream($1, $2)");
                 check.Parameters.Add(new() { Value = append.StreamId });
@@ -232,13 +258,15 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
             }
         }
 
-        foreach (var append in ordered)
+        foreach (var (append, metadata) in ordered)
         {
+            var json = serializer.SerializeMetadata(metadata);
+
             var version = (int)current[append.StreamId];
             foreach (var @event in append.Events)
             {
                 version++;
-                var (type, json) = serializer.Serialize(@event);
+                var (type, data) = serializer.Serialize(@event);
                 var id = Guid.CreateVersion7();
                 var insert = new NpgsqlBatchCommand(
                     "INSERT INTO governance.events (id, stream_id, stream_type, version, type, data, metadata, recorded_at) " +
@@ -248,11 +276,11 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
                 insert.Parameters.Add(new() { Value = append.StreamType });
                 insert.Parameters.Add(new() { Value = version });
                 insert.Parameters.Add(new() { Value = type });
+                insert.Parameters.Add(new() { Value = data, NpgsqlDbType = NpgsqlDbType.Jsonb });
                 insert.Parameters.Add(new() { Value = json, NpgsqlDbType = NpgsqlDbType.Jsonb });
-                insert.Parameters.Add(new() { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
                 insert.Parameters.Add(new() { Value = recordedAt is { } at ? at : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
                 batch.BatchCommands.Add(insert);
-                pending.Add((append, @event, id, version, type));
+                pending.Add((@event, id, version, type));
             }
 
             var upsert = new NpgsqlBatchCommand(
@@ -277,7 +305,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         }
 
         var index = 0;
-        foreach (var append in ordered)
+        foreach (var (append, metadata) in ordered)
         {
             for (var i = 0; i < append.Events.Count; i++, index++)
             {
@@ -420,5 +448,9 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => notifier.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await groupCommit.DisposeAsync();
+        await notifier.DisposeAsync();
+    }
 }

@@ -27,7 +27,8 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<EventSerializer>(),
             sp.GetServices<IInlineProjection>(),
-            sp.GetService<NodaTime.IClock>()));
+            sp.GetService<NodaTime.IClock>(),
+            sp.GetRequiredService<EventStoreOptions>().GroupCommit));
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>());
         services.AddSingleton(sp => new ProjectionMonitor(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<ProjectionDaemon>();

@@ -20,10 +20,10 @@ public sealed class DatasetsProjection : IInlineProjection
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                         ct, r.Name, r.Version, r.Uri, r.Digest, r.Rows, r.Parents.ToArray(), r.RegisteredAt.ToDateTimeUtc(), r.RegisteredBy);
                     var node = Dataset.NodeId(r.Name, r.Version);
-                    await LineageGraph.AddNodeAsync(context, node, "dataset", $"{r.Name}@{r.Version}", ct);
+                    LineageGraph.AddNode(context, node, "dataset", $"{r.Name}@{r.Version}");
                     foreach (var parent in r.Parents)
                     {
-                        await LineageGraph.AddEdgeAsync(context, $"dataset:{parent}", node, LineageGraph.DerivedFrom, ct);
+                        LineageGraph.AddEdge(context, $"dataset:{parent}", node, LineageGraph.DerivedFrom);
                     }
 
                     break;

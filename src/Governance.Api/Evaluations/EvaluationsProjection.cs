@@ -18,58 +18,60 @@ public sealed class EvaluationsProjection : IInlineProjection
     private static readonly JsonSerializerOptions Json = EventSerializer.CreateDefaultOptions();
 
     /// <inheritdoc />
-    public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)
         {
             switch (@event.Data)
             {
                 case SuiteDefined defined:
-                    await InsertRevisionAsync(context, defined.Name, defined.Revision, defined.Description, defined.Metrics, defined.Slices,
-                        "defined", defined.DefinedAt.ToDateTimeUtc(), defined.DefinedBy, ct);
+                    InsertRevision(context, defined.Name, defined.Revision, defined.Description, defined.Metrics, defined.Slices,
+                        "defined", defined.DefinedAt.ToDateTimeUtc(), defined.DefinedBy);
                     break;
                 case SuiteRevised revised:
-                    await InsertRevisionAsync(context, revised.Name, revised.Revision, revised.Description, revised.Metrics, revised.Slices,
-                        "revised", revised.RevisedAt.ToDateTimeUtc(), revised.RevisedBy, ct);
+                    InsertRevision(context, revised.Name, revised.Revision, revised.Description, revised.Metrics, revised.Slices,
+                        "revised", revised.RevisedAt.ToDateTimeUtc(), revised.RevisedBy);
                     break;
                 case SuiteSliceAdded added:
-                    await context.ExecuteAsync("""
+                    context.Enqueue("""
                         INSERT INTO governance.evaluation_suites (name, revision, description, definition, change, changed_at, changed_by, incident_id)
                         SELECT name, $2, description,
                                jsonb_set(definition, '{slices}', coalesce(definition -> 'slices', '[]'::jsonb) || jsonb_build_array($3::jsonb)),
                                'slice_added', $4, $5, $6
                         FROM governance.evaluation_suites WHERE name = $1 AND revision = $2 - 1
-                        """, ct, added.Name, added.Revision, Jsonb(added.Slice), added.AddedAt.ToDateTimeUtc(), added.AddedBy, added.IncidentId);
+                        """, added.Name, added.Revision, Jsonb(added.Slice), added.AddedAt.ToDateTimeUtc(), added.AddedBy, added.IncidentId);
                     break;
                 case EvaluationRecorded recorded:
-                    await InsertEvaluationAsync(context, recorded, @event.Seq, ct);
+                    InsertEvaluation(context, recorded, @event.Seq);
                     break;
             }
         }
+
+        return Task.CompletedTask;
     }
 
-    private static Task<int> InsertRevisionAsync(
+    private static void InsertRevision(
         ProjectionContext context, string name, int revision, string description, IReadOnlyList<SuiteMetric> metrics, IReadOnlyList<SuiteSlice> slices,
-        string change, DateTime at, string by, CancellationToken ct) =>
-        context.ExecuteAsync("""
+        string change, DateTime at, string by) =>
+        context.Enqueue("""
             INSERT INTO governance.evaluation_suites (name, revision, description, definition, change, changed_at, changed_by)
             VALUES ($1, $2, $3, $4, $5, $6, $7)
-            """, ct, name, revision, description, Jsonb(new SuiteDefinition(metrics, slices)), change, at, by);
+            """, name, revision, description, Jsonb(new SuiteDefinition(metrics, slices)), change, at, by);
 
-    private static async Task InsertEvaluationAsync(ProjectionContext context, EvaluationRecorded e, long seq, CancellationToken ct)
+    private static void InsertEvaluation(ProjectionContext context, EvaluationRecorded e, long seq)
     {
-        await context.ExecuteAsync("""
+        context.Enqueue("""
             INSERT INTO governance.evaluations (id, model, version, suite, suite_revision, stage, passed, metrics, slices, product_metrics,
                                                 checks, datasets, baseline_version, baseline_evaluation_id, recorded_at, recorded_by, seq)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-            """, ct, e.Id, e.Model, e.Version, e.Suite, e.SuiteRevision, e.Stage, e.Passed, Jsonb(e.Metrics), Jsonb(e.Slices), Jsonb(e.ProductMetrics),
+            """, e.Id, e.Model, e.Version, e.Suite, e.SuiteRevision, e.Stage, e.Passed, Jsonb(e.Metrics), Jsonb(e.Slices), Jsonb(e.ProductMetrics),
             Jsonb(e.Checks), e.Datasets.ToArray(), e.BaselineVersion, e.BaselineEvaluationId, e.RecordedAt.ToDateTimeUtc(), e.RecordedBy, seq);
 
         // Nodes exist once the dataset and version are registered (checked before recording); an edge is only drawn from one that does.
         var node = ModelVersion.NodeId(e.Model, e.Version);
         foreach (var dataset in e.Datasets)
         {
-            await LineageGraph.AddEdgeAsync(context, "dataset:" + dataset, node, LineageGraph.EvaluatedOn, ct);
+            LineageGraph.AddEdge(context, "dataset:" + dataset, node, LineageGraph.EvaluatedOn);
         }
     }
 

@@ -3,7 +3,8 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
-using Governance.EventStore;
+using System.Text.Json;
+using Governance.EventStore.Serialization;
 using NodaTime;
 using Npgsql;
 
@@ -179,75 +180,92 @@ public sealed record RecordEvaluation(
             references.Baseline?.Version, references.Baseline?.EvaluationId, actor.Name, now));
     }
 
-    /// <summary>Reads what the command refers to: one round trip for the registry, the suite's stream, then the baseline.</summary>
-    public static async Task<References> LoadReferencesAsync(RecordEvaluation command, IEventStore store, NpgsqlDataSource db, CancellationToken ct)
+    /// <summary>
+    /// Reads what the command refers to in one round trip: the registry, the suite revisions the decision can need
+    /// (the named one and the latest, from the suite table its stream keeps in step inside every append) and the
+    /// production baseline.
+    /// </summary>
+    public static async Task<References> LoadReferencesAsync(RecordEvaluation command, NpgsqlDataSource db, CancellationToken ct)
     {
         var datasets = (command.Datasets ?? []).Select(Rules.SplitRef).ToList();
-        IReadOnlyList<string>? stages;
-        bool versionExists;
-        HashSet<string> missing;
-        await using (var cmd = db.CreateCommand("""
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(Statement("""
             SELECT (SELECT stages FROM governance.models WHERE key = $1),
                    EXISTS (SELECT 1 FROM governance.model_versions WHERE model = $1 AND version = $2),
                    ARRAY(SELECT x.n || '@' || x.v FROM unnest($3::text[], $4::text[]) AS x(n, v)
                          WHERE NOT EXISTS (SELECT 1 FROM governance.dataset_versions d WHERE d.name = x.n AND d.version = x.v))
-            """))
-        {
-            cmd.Parameters.Add(new() { Value = command.Model });
-            cmd.Parameters.Add(new() { Value = command.Version });
-            cmd.Parameters.Add(new() { Value = datasets.Select(d => d.Name).ToArray() });
-            cmd.Parameters.Add(new() { Value = datasets.Select(d => d.Version).ToArray() });
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            stages = reader.IsDBNull(0) ? null : reader.GetFieldValue<string[]>(0);
-            versionExists = reader.GetBoolean(1);
-            missing = [.. reader.GetFieldValue<string[]>(2)];
-        }
+            """, command.Model, command.Version, datasets.Select(d => d.Name).ToArray(), datasets.Select(d => d.Version).ToArray()));
+        batch.BatchCommands.Add(Statement("""
+            SELECT revision, description, definition::text, changed_by, changed_at
+            FROM governance.evaluation_suites
+            WHERE name = $1 AND (revision = $2 OR revision = (SELECT max(revision) FROM governance.evaluation_suites WHERE name = $1))
+            ORDER BY revision
+            """, command.Suite, Revision(command.SuiteRevision)));
 
-        var suite = (await store.AggregateStreamAsync<Suite>(Evaluations.Suite.StreamId(command.Suite), ct: ct))?.State;
-        var revision = command.SuiteRevision ?? suite?.Current.Revision;
-        var baseline = stages is { Count: > 0 } && suite is not null && revision is { } r
-            ? await LoadBaselineAsync(db, command.Model, stages[^1], command.Suite, r, ct)
-            : null;
-        return new References(stages, versionExists, suite, missing, baseline);
-    }
-
-    /// <summary>
-    /// The latest evaluation, on this suite revision, of the version now deployed in the model's last stage
-    /// (production); null when nothing is deployed there or it was never evaluated on this revision.
-    /// </summary>
-    public static async Task<Baseline?> LoadBaselineAsync(NpgsqlDataSource db, string model, string lastStage, string suite, int revision, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand("""
+        // The latest evaluation, on the wanted suite revision, of the version now deployed in the model's last stage
+        // (production); no row when nothing is deployed there or it was never evaluated on that revision.
+        batch.BatchCommands.Add(Statement("""
             SELECT e.id, e.version, e.metrics::text
             FROM governance.current_deployments d
-            JOIN governance.evaluations e
-              ON e.model = d.model AND e.version = d.version AND e.suite = $3 AND e.suite_revision = $4
-            WHERE d.model = $1 AND d.stage = $2
-            ORDER BY e.recorded_at DESC, e.seq DESC
-            LIMIT 1
-            """);
-        cmd.Parameters.Add(new() { Value = model });
-        cmd.Parameters.Add(new() { Value = lastStage });
-        cmd.Parameters.Add(new() { Value = suite });
-        cmd.Parameters.Add(new() { Value = revision });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
+            CROSS JOIN LATERAL (
+                SELECT e.id, e.version, e.metrics
+                FROM governance.evaluations e
+                WHERE e.model = d.model AND e.version = d.version AND e.suite = $2
+                  AND e.suite_revision = coalesce($3, (SELECT max(revision) FROM governance.evaluation_suites WHERE name = $2))
+                ORDER BY e.recorded_at DESC, e.seq DESC
+                LIMIT 1) e
+            WHERE d.model = $1 AND d.stage = (SELECT stages[cardinality(stages)] FROM governance.models WHERE key = $1)
+            """, command.Model, command.Suite, Revision(command.SuiteRevision)));
+
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        IReadOnlyList<string>? stages = reader.IsDBNull(0) ? null : reader.GetFieldValue<string[]>(0);
+        var versionExists = reader.GetBoolean(1);
+        HashSet<string> missing = [.. reader.GetFieldValue<string[]>(2)];
+
+        await reader.NextResultAsync(ct);
+        var revisions = new List<SuiteRevision>(2);
+        while (await reader.ReadAsync(ct))
         {
-            return null;
+            var definition = JsonSerializer.Deserialize<EvaluationsProjection.SuiteDefinition>(reader.GetString(2), Json)!;
+            revisions.Add(new SuiteRevision(reader.GetInt32(0), reader.GetString(1), definition.Metrics, definition.Slices,
+                reader.GetString(3), Instant.FromDateTimeUtc(reader.GetDateTime(4))));
         }
 
-        var metrics = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(2)) ?? [];
-        return new Baseline(reader.GetString(0), reader.GetString(1), metrics);
+        await reader.NextResultAsync(ct);
+        Baseline? baseline = null;
+        if (await reader.ReadAsync(ct))
+        {
+            var metrics = JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(2)) ?? [];
+            baseline = new Baseline(reader.GetString(0), reader.GetString(1), metrics);
+        }
+
+        var suite = revisions.Count == 0 ? null : new Suite(command.Suite, revisions);
+        return new References(stages, versionExists, suite, missing, baseline);
+
+        static NpgsqlParameter Revision(int? revision) => new() { Value = revision is { } r ? r : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer };
+    }
+
+    private static readonly JsonSerializerOptions Json = EventSerializer.CreateDefaultOptions();
+
+    private static NpgsqlBatchCommand Statement(string sql, params object[] parameters)
+    {
+        var statement = new NpgsqlBatchCommand(sql);
+        foreach (var p in parameters)
+        {
+            statement.Parameters.Add(p as NpgsqlParameter ?? new NpgsqlParameter { Value = p });
+        }
+
+        return statement;
     }
 
     /// <summary>POST /api/v1/evaluations.</summary>
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapPost("/evaluations", async (
-                RecordEvaluation command, HttpContext http, CommandExecutor executor, IEventStore store, NpgsqlDataSource db, IClock clock, CancellationToken ct) =>
+                RecordEvaluation command, HttpContext http, CommandExecutor executor, NpgsqlDataSource db, IClock clock, CancellationToken ct) =>
             {
                 var id = Evaluation.NewId(clock.GetCurrentInstant());
-                var references = await LoadReferencesAsync(command, store, db, ct);
+                var references = await LoadReferencesAsync(command, db, ct);
                 var outcome = await executor.ExecuteAsync<Evaluation>(http, nameof(RecordEvaluation),
                     Evaluation.StreamId(id), Evaluation.StreamType,
                     (state, now, actor) => Decide(command, id, references, state, now, actor), ct, freshStream: true);

@@ -34,10 +34,10 @@ public sealed class ExperimentsProjection(EventSerializer serializer) : IInlineP
                         new NpgsqlParameter { Value = r.FinishedAt is { } finished ? finished.ToDateTimeUtc() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                         r.RecordedBy);
                     var node = Experiment.RunNodeId(r.ExperimentId, r.RunId);
-                    await LineageGraph.AddNodeAsync(context, node, "run", $"{r.RunId} ({r.ExperimentId})", ct);
+                    LineageGraph.AddNode(context, node, "run", $"{r.RunId} ({r.ExperimentId})");
                     foreach (var dataset in r.Datasets)
                     {
-                        await LineageGraph.AddEdgeAsync(context, "dataset:" + dataset, node, LineageGraph.TrainedOn, ct);
+                        LineageGraph.AddEdge(context, "dataset:" + dataset, node, LineageGraph.TrainedOn);
                     }
 
                     break;

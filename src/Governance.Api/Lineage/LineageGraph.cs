@@ -20,16 +20,16 @@ public static class LineageGraph
     /// <summary>A guardrail attached to a model version.</summary>
     public const string GuardedBy = "guarded_by";
 
-    /// <summary>Adds a node once.</summary>
-    public static Task AddNodeAsync(ProjectionContext context, string id, string kind, string label, CancellationToken ct) =>
-        context.ExecuteAsync("INSERT INTO governance.lineage_nodes (id, kind, label) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING", ct, id, kind, label);
+    /// <summary>Adds a node once (queued with the projection's other writes).</summary>
+    public static void AddNode(ProjectionContext context, string id, string kind, string label) =>
+        context.Enqueue("INSERT INTO governance.lineage_nodes (id, kind, label) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING", id, kind, label);
 
     /// <summary>
-    /// Adds an edge once. Edges only ever point at a node being created now from nodes that already exist, so
+    /// Adds an edge once (queued with the projection's other writes). Edges only ever point at a node being created now from nodes that already exist, so
     /// the graph cannot get a cycle; the query guards against one anyway.
     /// </summary>
-    public static Task AddEdgeAsync(ProjectionContext context, string from, string to, string kind, CancellationToken ct) =>
-        context.ExecuteAsync(
+    public static void AddEdge(ProjectionContext context, string from, string to, string kind) =>
+        context.Enqueue(
             "INSERT INTO governance.lineage_edges (from_id, to_id, kind) SELECT $1, $2, $3 " +
-            "WHERE EXISTS (SELECT 1 FROM governance.lineage_nodes WHERE id = $1) ON CONFLICT DO NOTHING", ct, from, to, kind);
+            "WHERE EXISTS (SELECT 1 FROM governance.lineage_nodes WHERE id = $1) ON CONFLICT DO NOTHING", from, to, kind);
 }

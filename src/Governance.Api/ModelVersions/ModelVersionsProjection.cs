@@ -21,27 +21,27 @@ public sealed class ModelVersionsProjection : IInlineProjection
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                         ct, r.Model, r.Version, r.ArtifactUri, r.Digest, r.ExperimentId, r.RunId, r.CodeCommit, r.RegisteredAt.ToDateTimeUtc(), r.RegisteredBy);
                     var node = ModelVersion.NodeId(r.Model, r.Version);
-                    await LineageGraph.AddNodeAsync(context, node, "model", $"{r.Model}@{r.Version}", ct);
+                    LineageGraph.AddNode(context, node, "model", $"{r.Model}@{r.Version}");
                     foreach (var dataset in r.TrainingDatasets)
                     {
-                        await LineageGraph.AddEdgeAsync(context, "dataset:" + dataset, node, LineageGraph.TrainedOn, ct);
+                        LineageGraph.AddEdge(context, "dataset:" + dataset, node, LineageGraph.TrainedOn);
                     }
 
                     foreach (var parent in r.Parents)
                     {
-                        await LineageGraph.AddEdgeAsync(context, "model:" + parent, node, LineageGraph.DerivedFrom, ct);
+                        LineageGraph.AddEdge(context, "model:" + parent, node, LineageGraph.DerivedFrom);
                     }
 
                     if (r.ExperimentId is not null && r.RunId is not null)
                     {
-                        await LineageGraph.AddEdgeAsync(context, Experiment.RunNodeId(r.ExperimentId, r.RunId), node, LineageGraph.ProducedBy, ct);
+                        LineageGraph.AddEdge(context, Experiment.RunNodeId(r.ExperimentId, r.RunId), node, LineageGraph.ProducedBy);
                     }
 
                     break;
                 case GuardrailAttached g:
                     var guardrail = $"guardrail:{g.Guardrail}@{g.GuardrailVersion}";
-                    await LineageGraph.AddNodeAsync(context, guardrail, "guardrail", $"{g.Guardrail}@{g.GuardrailVersion}", ct);
-                    await LineageGraph.AddEdgeAsync(context, guardrail, ModelVersion.NodeId(g.Model, g.Version), LineageGraph.GuardedBy, ct);
+                    LineageGraph.AddNode(context, guardrail, "guardrail", $"{g.Guardrail}@{g.GuardrailVersion}");
+                    LineageGraph.AddEdge(context, guardrail, ModelVersion.NodeId(g.Model, g.Version), LineageGraph.GuardedBy);
                     break;
                 case ModelVersionDeprecated d:
                     await context.ExecuteAsync("UPDATE governance.model_versions SET deprecated_at = $3 WHERE model = $1 AND version = $2",

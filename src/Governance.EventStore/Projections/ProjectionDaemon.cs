@@ -314,7 +314,12 @@ public sealed class ProjectionDaemon : BackgroundService
     private async Task ApplyAsync(NpgsqlConnection connection, IAsyncProjection projection, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await projection.ApplyAsync(new ProjectionContext(connection, tx), events, ct);
+        await using (var context = new ProjectionContext(connection, tx))
+        {
+            await projection.ApplyAsync(context, events, ct);
+            await context.FlushAsync(ct);
+        }
+
         await SaveCheckpointAsync(connection, tx, projection.Name, events[^1].Position, null, ct);
         await tx.CommitAsync(ct);
     }
@@ -361,7 +366,12 @@ public sealed class ProjectionDaemon : BackgroundService
     {
         logger.LogInformation("Rebuilding projection {Projection}", projection.Name);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await projection.ResetAsync(new ProjectionContext(connection, tx), ct);
+        await using (var context = new ProjectionContext(connection, tx))
+        {
+            await projection.ResetAsync(context, ct);
+            await context.FlushAsync(ct);
+        }
+
         await using (var dead = new NpgsqlCommand("DELETE FROM governance.dead_letter_events WHERE projection = $1", connection, tx))
         {
             dead.Parameters.Add(new() { Value = projection.Name });

@@ -22,6 +22,12 @@ public static class EventStoreTelemetry
     internal static Histogram<double> AppendDuration { get; } =
         Meter.CreateHistogram<double>("governance.append.duration", "ms", "Time to append one unit of work.");
 
+    internal static Histogram<int> GroupCommitSize { get; } =
+        Meter.CreateHistogram<int>("governance.append.group_size", "{append}", "New-stream appends written in one transaction.");
+
+    internal static Counter<long> GroupCommitSplits { get; } =
+        Meter.CreateCounter<long>("governance.append.group_splits", "{group}", "Groups that failed and were written one append at a time.");
+
     internal static Counter<long> EventsProjected { get; } =
         Meter.CreateCounter<long>("governance.projection.events", "{event}", "Events applied by async projections.");
 

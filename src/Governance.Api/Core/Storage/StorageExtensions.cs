@@ -28,11 +28,14 @@ public static class StorageExtensions
 
         var pollInterval = builder.Configuration.GetValue("Governance:DaemonPollIntervalMs", 500);
         var runDaemon = builder.Configuration.GetValue("Governance:RunDaemon", true);
+        var groupCommit = new GroupCommitOptions();
+        builder.Configuration.GetSection("Governance:GroupCommit").Bind(groupCommit);
         builder.Services.AddHostedService<StartupTasks>();
         builder.Services.AddGovernanceEventStore((_, options) =>
         {
             options.ConnectionString = connectionString;
             options.RunDaemon = runDaemon;
+            options.GroupCommit = groupCommit;
             options.DaemonPollInterval = TimeSpan.FromMilliseconds(pollInterval);
             options.Migrations.Add(ApiMigrations);
             configureStore(options);
