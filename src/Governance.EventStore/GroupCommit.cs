@@ -142,5 +142,5 @@ internal sealed class GroupCommit : IAsyncDisposable
     private sealed record Pending(Member Member, TaskCompletionSource<AppendResult> Result, CancellationToken CallerToken);
 }
 
-/// <summary>One stream's append with the metadata of whoever asked for it.</summary>
-internal sealed record Member(StreamAppend Append, EventMetadata Metadata);
+/// <summary>One stream's append with the metadata of whoever asked for it; a new stream is one the caller just named.</summary>
+internal sealed record Member(StreamAppend Append, EventMetadata Metadata, bool IsNewStream = false);

@@ -9,6 +9,7 @@ namespace Governance.EventStore;
 /// <summary>Registers the event store, its serializer, its monitor and (optionally) the projection daemon.</summary>
 public static class ServiceCollectionExtensions
 {
+
     /// <summary>
     /// Adds the store. Inline and async projections are taken from the container
     /// (<see cref="IInlineProjection"/>, <see cref="IAsyncProjection"/>), so features register their own.
@@ -22,6 +23,7 @@ public static class ServiceCollectionExtensions
             return options;
         });
         services.AddSingleton(sp => PostgresEventStore.CreateDataSource(sp.GetRequiredService<EventStoreOptions>()));
+        services.AddKeyedSingleton(DataSourceKeys.Queries, (sp, _) => PostgresEventStore.CreateQueryDataSource(sp.GetRequiredService<EventStoreOptions>()));
         services.AddSingleton(sp => new EventSerializer(sp.GetRequiredService<EventStoreOptions>().Registry));
         services.AddSingleton(sp => new PostgresEventStore(
             sp.GetRequiredService<NpgsqlDataSource>(),
@@ -45,4 +47,14 @@ public static class ServiceCollectionExtensions
         public Task StopAsync(CancellationToken cancellationToken) =>
             options.RunDaemon ? daemon.StopAsync(cancellationToken) : Task.CompletedTask;
     }
+}
+
+/// <summary>Keys of the data sources registered besides the store's own.</summary>
+public static class DataSourceKeys
+{
+    /// <summary>
+    /// The multiplexed <see cref="NpgsqlDataSource"/> for stateless reads on hot paths
+    /// (<see cref="PostgresEventStore.CreateQueryDataSource"/>); inject it with <c>[FromKeyedServices(DataSourceKeys.Queries)]</c>.
+    /// </summary>
+    public const string Queries = "queries";
 }

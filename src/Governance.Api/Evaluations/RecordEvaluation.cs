@@ -4,6 +4,7 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using System.Text.Json;
+using Governance.EventStore;
 using Governance.EventStore.Serialization;
 using NodaTime;
 using Npgsql;
@@ -262,10 +263,11 @@ public sealed record RecordEvaluation(
     /// <summary>POST /api/v1/evaluations.</summary>
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapPost("/evaluations", async (
-                RecordEvaluation command, HttpContext http, CommandExecutor executor, NpgsqlDataSource db, IClock clock, CancellationToken ct) =>
+                RecordEvaluation command, HttpContext http, CommandExecutor executor,
+                [FromKeyedServices(DataSourceKeys.Queries)] NpgsqlDataSource queries, IClock clock, CancellationToken ct) =>
             {
                 var id = Evaluation.NewId(clock.GetCurrentInstant());
-                var references = await LoadReferencesAsync(command, db, ct);
+                var references = await LoadReferencesAsync(command, queries, ct);
                 var outcome = await executor.ExecuteAsync<Evaluation>(http, nameof(RecordEvaluation),
                     Evaluation.StreamId(id), Evaluation.StreamType,
                     (state, now, actor) => Decide(command, id, references, state, now, actor), ct, freshStream: true);
