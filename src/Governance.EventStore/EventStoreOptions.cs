@@ -34,6 +34,12 @@ public sealed class EventStoreOptions
     /// <summary>How often a standby daemon tries to take over a projection another node runs.</summary>
     public TimeSpan DaemonStandbyInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a projection that has just caught up waits before reading again, so that a steady trickle of
+    /// commits is applied in batches rather than one transaction per commit. Adds at most this much lag.
+    /// </summary>
+    public TimeSpan DaemonBatchInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Events per projection batch.</summary>
     public int DaemonBatchSize { get; set; } = 1000;
 

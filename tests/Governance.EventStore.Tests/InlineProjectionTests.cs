@@ -60,4 +60,51 @@ public sealed class InlineProjectionTests(StoreFixture fixture) : IClassFixture<
         (await fixture.ScalarAsync<long>($"SELECT count(*) FROM {table}")).ShouldBe(1);
         (await s.Store.AppendAsync(stream, "thing", ExpectedVersion.Exactly(1), [new ThingRenamed("fine")], TestEvents.Meta)).VersionOf(stream).ShouldBe(2);
     }
+
+    [Fact]
+    public async Task queued_projection_writes_run_in_order_before_a_read_and_commit_with_the_events()
+    {
+        var table = $"inline_{Guid.NewGuid():N}";
+        await fixture.ExecuteAsync($"CREATE TABLE {table} (stream_id text, step int, seen bigint)");
+        var inline = new InlineCallback(async (context, events, ct) =>
+        {
+            var stream = events[0].StreamId;
+            context.Enqueue($"INSERT INTO {table} (stream_id, step) VALUES ($1, 1)", stream);
+            context.Enqueue($"UPDATE {table} SET step = 2 WHERE stream_id = $1", stream);
+            context.QueuedStatements.ShouldBe(2);
+
+            // A read flushes what is queued first, so the projection sees its own writes.
+            var step = await context.ScalarAsync($"SELECT step FROM {table} WHERE stream_id = $1", ct, stream);
+            context.QueuedStatements.ShouldBe(0);
+            context.Enqueue($"UPDATE {table} SET seen = $2 WHERE stream_id = $1", stream, (long)(int)step!);
+        });
+        await using var s = fixture.CreateStore(inline: [inline]);
+        var stream = TestEvents.NewStream();
+
+        await s.Store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new ThingCreated("queued")], TestEvents.Meta);
+
+        (await fixture.ScalarAsync<long>($"SELECT seen FROM {table} WHERE stream_id = '{stream}'")).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task a_queued_projection_write_that_fails_means_nothing_was_appended()
+    {
+        var table = $"inline_{Guid.NewGuid():N}";
+        await fixture.ExecuteAsync($"CREATE TABLE {table} (stream_id text PRIMARY KEY)");
+        var inline = new InlineCallback((context, events, _) =>
+        {
+            // The second insert violates the primary key: the error only surfaces when the batch is flushed.
+            context.Enqueue($"INSERT INTO {table} VALUES ($1)", events[0].StreamId);
+            context.Enqueue($"INSERT INTO {table} VALUES ($1)", events[0].StreamId);
+            return Task.CompletedTask;
+        });
+        await using var s = fixture.CreateStore(inline: [inline]);
+        var stream = TestEvents.NewStream();
+
+        await Should.ThrowAsync<Npgsql.PostgresException>(
+            () => s.Store.AppendAsync(stream, "thing", ExpectedVersion.NoStream, [new ThingCreated("twice")], TestEvents.Meta));
+
+        (await s.Store.ReadStreamAsync(stream)).ShouldBeEmpty();
+        (await fixture.ScalarAsync<long>($"SELECT count(*) FROM {table}")).ShouldBe(0);
+    }
 }

@@ -58,22 +58,22 @@ public sealed class EvaluationsProjection : IInlineProjection
             VALUES ($1, $2, $3, $4, $5, $6, $7)
             """, name, revision, description, Jsonb(new SuiteDefinition(metrics, slices)), change, at, by);
 
-    private static void InsertEvaluation(ProjectionContext context, EvaluationRecorded e, long seq)
-    {
+    private static void InsertEvaluation(ProjectionContext context, EvaluationRecorded e, long seq) =>
+        // One statement per evaluation, written many times a second: the row, and an evaluated_on lineage edge from each
+        // dataset version to the model version (nodes exist once both are registered, which was checked before
+        // recording; an edge is only drawn from one that does, as LineageGraph.AddEdge does).
         context.Enqueue("""
-            INSERT INTO governance.evaluations (id, model, version, suite, suite_revision, stage, passed, metrics, slices, product_metrics,
-                                                checks, datasets, baseline_version, baseline_evaluation_id, recorded_at, recorded_by, seq)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+            WITH evaluation AS (
+                INSERT INTO governance.evaluations (id, model, version, suite, suite_revision, stage, passed, metrics, slices, product_metrics,
+                                                    checks, datasets, baseline_version, baseline_evaluation_id, recorded_at, recorded_by, seq)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17))
+            INSERT INTO governance.lineage_edges (from_id, to_id, kind)
+            SELECT DISTINCT 'dataset:' || d, $18, $19 FROM unnest($12::text[]) AS d
+            WHERE EXISTS (SELECT 1 FROM governance.lineage_nodes WHERE id = 'dataset:' || d)
+            ON CONFLICT DO NOTHING
             """, e.Id, e.Model, e.Version, e.Suite, e.SuiteRevision, e.Stage, e.Passed, Jsonb(e.Metrics), Jsonb(e.Slices), Jsonb(e.ProductMetrics),
-            Jsonb(e.Checks), e.Datasets.ToArray(), e.BaselineVersion, e.BaselineEvaluationId, e.RecordedAt.ToDateTimeUtc(), e.RecordedBy, seq);
-
-        // Nodes exist once the dataset and version are registered (checked before recording); an edge is only drawn from one that does.
-        var node = ModelVersion.NodeId(e.Model, e.Version);
-        foreach (var dataset in e.Datasets)
-        {
-            LineageGraph.AddEdge(context, "dataset:" + dataset, node, LineageGraph.EvaluatedOn);
-        }
-    }
+            Jsonb(e.Checks), e.Datasets.ToArray(), e.BaselineVersion, e.BaselineEvaluationId, e.RecordedAt.ToDateTimeUtc(), e.RecordedBy, seq,
+            ModelVersion.NodeId(e.Model, e.Version), LineageGraph.EvaluatedOn);
 
     private static Npgsql.NpgsqlParameter Jsonb<T>(T value) =>
         new() { Value = JsonSerializer.Serialize(value, Json), NpgsqlDbType = NpgsqlDbType.Jsonb };

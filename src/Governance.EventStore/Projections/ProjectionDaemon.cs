@@ -248,6 +248,13 @@ public sealed class ProjectionDaemon : BackgroundService
             }
 
             await ProcessBatchAsync(connection, projection, batch, ct);
+            if (batch.Count < options.DaemonBatchSize && options.DaemonBatchInterval > TimeSpan.Zero)
+            {
+                // Caught up. Under a steady stream of commits every one of them would wake the projection for a
+                // batch of its own (a transaction, a checkpoint, the projection's own reads each time); pausing
+                // briefly lets the next ones gather into one batch. An idle projection still reacts at once.
+                await Task.Delay(options.DaemonBatchInterval, ct);
+            }
         }
     }
 

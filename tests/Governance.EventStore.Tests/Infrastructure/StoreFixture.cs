@@ -85,7 +85,7 @@ public sealed class TestStore : IAsyncDisposable
         Options = options;
         DataSource = PostgresEventStore.CreateDataSource(options);
         Serializer = new EventSerializer(options.Registry);
-        Store = new PostgresEventStore(DataSource, Serializer, inline);
+        Store = new PostgresEventStore(DataSource, Serializer, inline, groupCommit: options.GroupCommit);
         Monitor = new ProjectionMonitor(DataSource);
     }
 
