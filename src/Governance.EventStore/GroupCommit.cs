@@ -7,7 +7,7 @@ namespace Governance.EventStore;
 public sealed class GroupCommitOptions
 {
     /// <summary>Groups committing at once: while one waits for its commit to reach disk, the next is being written.</summary>
-    public int Writers { get; set; } = 4;
+    public int Writers { get; set; } = 2;
 
     /// <summary>The most appends one transaction carries.</summary>
     public int MaxAppends { get; set; } = 64;

@@ -262,6 +262,16 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
         return current;
     }
 
+    private const string InsertEvent =
+        "INSERT INTO governance.events (id, stream_id, stream_type, version, type, data, metadata, recorded_at) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, clock_timestamp())) RETURNING seq, tx_id, recorded_at, hash";
+
+    private const string InsertLastEvent =
+        "WITH inserted AS (" + InsertEvent + "), " +
+        "head AS (INSERT INTO governance.streams AS s (id, type, version, last_hash) SELECT $2, $3, $4, hash FROM inserted " +
+        "ON CONFLICT (id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash, updated_at = clock_timestamp()) " +
+        "SELECT seq, tx_id, recorded_at, hash FROM inserted";
+
     private async Task<List<StoredEvent>> InsertAsync(
         NpgsqlConnection connection, NpgsqlTransaction? tx, List<Member> ordered,
         Dictionary<string, long> current, bool checkInBatch, CancellationToken ct)
@@ -287,14 +297,15 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
             var json = serializer.SerializeMetadata(metadata);
 
             var version = (int)current[append.StreamId];
-            foreach (var @event in append.Events)
+            for (var i = 0; i < append.Events.Count; i++)
             {
+                var @event = append.Events[i];
                 version++;
                 var (type, data) = serializer.Serialize(@event);
                 var id = Guid.CreateVersion7();
-                var insert = new NpgsqlBatchCommand(
-                    "INSERT INTO governance.events (id, stream_id, stream_type, version, type, data, metadata, recorded_at) " +
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, clock_timestamp())) RETURNING seq, tx_id, recorded_at, hash");
+
+                // The stream's head moves with its last event, in the same statement: one statement per event.
+                var insert = new NpgsqlBatchCommand(i < append.Events.Count - 1 ? InsertEvent : InsertLastEvent);
                 insert.Parameters.Add(new() { Value = id });
                 insert.Parameters.Add(new() { Value = append.StreamId });
                 insert.Parameters.Add(new() { Value = append.StreamType });
@@ -306,15 +317,6 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
                 batch.BatchCommands.Add(insert);
                 pending.Add((@event, id, version, type));
             }
-
-            var upsert = new NpgsqlBatchCommand(
-                "INSERT INTO governance.streams AS s (id, type, version, last_hash) " +
-                "VALUES ($1, $2, $3, (SELECT hash FROM governance.events WHERE stream_id = $1 AND version = $3)) " +
-                "ON CONFLICT (id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash, updated_at = clock_timestamp()");
-            upsert.Parameters.Add(new() { Value = append.StreamId });
-            upsert.Parameters.Add(new() { Value = append.StreamType });
-            upsert.Parameters.Add(new() { Value = version });
-            batch.BatchCommands.Add(upsert);
         }
 
         var stored = new List<StoredEvent>(pending.Count);
@@ -339,7 +341,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
                     reader.GetInt64(0), reader.GetFieldValue<ulong>(1), p.Id, append.StreamId, append.StreamType,
                     p.Version, p.Type, p.Event, metadata, Instant.FromDateTimeUtc(reader.GetDateTime(2)),
                     reader.GetFieldValue<byte[]>(3)));
-                await reader.NextResultAsync(ct); // Npgsql skips the stream upsert: it returns no rows
+                await reader.NextResultAsync(ct);
             }
         }
 

@@ -344,8 +344,10 @@ public sealed class ProjectionDaemon : BackgroundService
             fail.Parameters.Add(new() { Value = projection.Name });
             fail.Parameters.Add(new() { Value = Describe(error, poison) });
             await fail.ExecuteNonQueryAsync(ct);
-            await tx.CommitAsync(ct);
+
+            // Before commit: whoever sees 'failed' in the database must also see it here (a failed commit reloads the state).
             states[projection.Name] = ProjectionRunState.Failed;
+            await tx.CommitAsync(ct);
             return false;
         }
 
