@@ -15,8 +15,8 @@ public sealed class ModelDocsProjection(NodaTime.IClock clock) : IAsyncProjectio
     /// <summary>The shortest time between two regenerations of one model's document.</summary>
     public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(2);
 
-    /// <summary>A regeneration that took t waits at least this many t before the next: at most 1/20 of the time.</summary>
-    public const int CostFactor = 20;
+    /// <summary>A regeneration that took t waits at least this many t before the next: at most 1/50 of the time.</summary>
+    public const int CostFactor = 50;
 
     /// <inheritdoc />
     public string Name => "model_docs";
