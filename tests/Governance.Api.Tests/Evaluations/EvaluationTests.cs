@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Governance.Api.Tests.Harness;
 using Governance.Api.Tests.Registry;
@@ -115,6 +116,45 @@ public sealed class EvaluationTests(GovernanceApp app) : IClassFixture<Governanc
         read.Json.GetProperty("checks").GetArrayLength().ShouldBe(4);
         read.Json.GetProperty("recordedBy").GetString().ShouldBe("admin");
         read.Json.GetProperty("recordedAt").GetString().ShouldBe("2026-11-23T09:00:00Z");
+    }
+
+    [Fact]
+    public async Task concurrent_evaluations_are_each_recorded_once_with_their_own_verdict()
+    {
+        // Under load evaluations share transactions (group commit); each must still come back with its own verdict.
+        await app.RegisterVersionAsync(Model, "4.0.0", ["transactions@2026-10"]);
+        var before = await app.EventCountAsync();
+        var bodies = Enumerable.Range(0, 48).Select(i =>
+        {
+            var body = Body(version: "4.0.0", auc: i % 2 == 0 ? 0.95 : 0.85, datasets: ["transactions@2026-10", "transactions@2026-11"]);
+            body["productMetrics"] = new Dictionary<string, double> { ["tag"] = i };
+            return body;
+        }).ToList();
+
+        var responses = await Task.WhenAll(bodies.Select(async body =>
+        {
+            using var client = app.Client();
+            using var response = await client.PostAsJsonAsync("/api/v1/evaluations", body);
+            response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        }));
+
+        (await app.EventCountAsync()).ShouldBe(before + 48);
+        responses.Select(r => r.GetProperty("id").GetString()).Distinct().Count().ShouldBe(48);
+        for (var i = 0; i < responses.Length; i++)
+        {
+            responses[i].GetProperty("passed").GetBoolean().ShouldBe(i % 2 == 0);
+            var stored = await app.Scenario(s => s.Get.Url($"/api/v1/evaluations/{responses[i].GetProperty("id").GetString()}").StatusCodeShouldBe(200));
+            stored.Json.GetProperty("productMetrics").GetProperty("tag").GetDouble().ShouldBe(i);
+            stored.Json.GetProperty("passed").GetBoolean().ShouldBe(i % 2 == 0);
+        }
+
+        // Both dataset versions are drawn into lineage as evaluated_on, once each however many evaluations name them.
+        var lineage = await app.Scenario(s => s.Get.Url("/api/v1/lineage?node=model:fraud@4.0.0&direction=upstream&depth=1").StatusCodeShouldBe(200));
+        var edges = lineage.Json.GetProperty("edges").EnumerateArray()
+            .Where(e => e.GetProperty("kind").GetString() == "evaluated_on")
+            .Select(e => e.GetProperty("from").GetString()).ToList();
+        edges.ShouldBe(["dataset:transactions@2026-10", "dataset:transactions@2026-11"], ignoreOrder: true);
     }
 
     [Fact]

@@ -31,30 +31,46 @@ public sealed class EvaluationsBenchmark : IBenchmark
              "metrics":{"auc":0.93,"latency_ms":41},"slices":{"new-users":{"auc":0.9}},"productMetrics":{"approval_rate":0.97}}
             """;
 
-        BenchContext.Log($"evaluations: baseline GET /health/live with {workers} clients");
-        var baseline = await LoadRunner.RunAsync(workers, context.Warmup, context.Duration, async (_, _, token) =>
+        // Rounds alternate baseline and measurement, so a burst of foreign load (or the docs projection regenerating a long
+        // history) lands on both sides; the figure is the median round.
+        var rounds = Environment.GetEnvironmentVariable("BENCH_ROUNDS") is { } r ? int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) : 3;
+        var baselineRounds = new List<LoadResult>();
+        var commandRounds = new List<LoadResult>();
+        for (var round = 1; round <= rounds; round++)
         {
-            using var response = await client.GetAsync("/health/live", token);
-            Ensure(response, HttpStatusCode.OK);
-        }, ct);
+            BenchContext.Log($"evaluations: round {round}/{rounds}: baseline GET /health/live with {workers} clients");
+            baselineRounds.Add(await LoadRunner.RunAsync(workers, context.Warmup, context.Duration, async (_, _, token) =>
+            {
+                using var response = await client.GetAsync("/health/live", token);
+                Ensure(response, HttpStatusCode.OK);
+            }, ct));
 
-        BenchContext.Log($"evaluations: POST /evaluations with {workers} clients");
-        var commands = await LoadRunner.RunAsync(workers, context.Warmup, context.Duration, async (_, _, token) =>
-        {
-            using var content = new StringContent(body, Encoding.UTF8, "application/json");
-            using var response = await client.PostAsync("/api/v1/evaluations", content, token);
-            Ensure(response, HttpStatusCode.Created);
-        }, ct);
+            BenchContext.Log($"evaluations: round {round}/{rounds}: POST /evaluations with {workers} clients");
+            commandRounds.Add(await LoadRunner.RunAsync(workers, context.Warmup, context.Duration, async (_, _, token) =>
+            {
+                using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                using var response = await client.PostAsync("/api/v1/evaluations", content, token);
+                Ensure(response, HttpStatusCode.Created);
+            }, ct));
+            BenchContext.Log($"evaluations: round {round}: {commandRounds[^1].PerSecond:F0}/s (health {baselineRounds[^1].PerSecond:F0}/s)");
+        }
+
+        var baseline = Median(baselineRounds);
+        var commands = Median(commandRounds);
+        var all = commandRounds.Aggregate(LoadResult.Empty, (sum, next) => sum.Add(next));
 
         BenchContext.Log("evaluations: open loop at 1,000/s");
         var fixedRate = await FixedRateAsync(client, body, 1_000, context.Duration, ct);
 
         context.Report("http_workers", workers);
+        context.Report("rounds", rounds);
         context.Report("health_rps", baseline.PerSecond);
         context.Report("evaluations_per_s", commands.PerSecond);
+        context.Report("evaluations_per_s_min", commandRounds.Min(c => c.PerSecond));
+        context.Report("evaluations_per_s_max", commandRounds.Max(c => c.PerSecond));
         context.Report("evaluations_vs_health_ratio", commands.PerSecond / baseline.PerSecond, 2);
-        context.Report("evaluations_p50_ms", commands.P50Milliseconds, 2);
-        context.Report("evaluations_p99_ms", commands.P99Milliseconds, 2);
+        context.Report("evaluations_p50_ms", all.P50Milliseconds, 2);
+        context.Report("evaluations_p99_ms", all.P99Milliseconds, 2);
         context.Report("evaluations_at_1000_sent", fixedRate.Count);
         context.Report("evaluations_at_1000_p50_ms", Percentile(fixedRate, 0.50), 2);
         context.Report("evaluations_at_1000_p99_ms", Percentile(fixedRate, 0.99), 2);
@@ -105,6 +121,8 @@ public sealed class EvaluationsBenchmark : IBenchmark
             return (clock.Elapsed - due).TotalMilliseconds;
         }
     }
+
+    private static LoadResult Median(List<LoadResult> rounds) => rounds.OrderBy(r => r.PerSecond).ElementAt(rounds.Count / 2);
 
     private static void Ensure(HttpResponseMessage response, HttpStatusCode expected)
     {
