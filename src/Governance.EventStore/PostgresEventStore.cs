@@ -68,11 +68,6 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
             connection.NoResetOnClose = true;
         }
 
-        if (Environment.GetEnvironmentVariable("GOVERNANCE_MULTIPLEX") == "1")
-        {
-            connection.Multiplexing = true;
-        }
-
         var builder = new NpgsqlDataSourceBuilder(connection.ConnectionString);
         configure?.Invoke(builder);
         return builder.Build();
@@ -81,7 +76,7 @@ public sealed class PostgresEventStore : IEventStore, IAsyncDisposable
     /// <summary>
     /// A data source for stateless queries on hot request paths: Npgsql multiplexing pipelines the statements of
     /// concurrent requests over a few connections, so many small reads share round trips and PostgreSQL backends
-    /// (measured in ops/bench: POST /evaluations 1,100 → 1,600/s on 2 cores). It must never carry session state: no
+    /// (ADR 0003). It must never carry session state: no
     /// advisory locks, no LISTEN, no SET; transactions and the store itself use <see cref="CreateDataSource"/>.
     /// </summary>
     public static NpgsqlDataSource CreateQueryDataSource(EventStoreOptions options)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
 
@@ -44,7 +45,7 @@ public sealed class ModelDocsProjection(NodaTime.IClock clock) : IAsyncProjectio
                 continue;
             }
 
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var started = Stopwatch.GetTimestamp();
             var (document, count) = await ModelHistory.BuildAsync(context.Connection, context.Transaction, key, null, clock.GetCurrentInstant(), ct);
             if (!document.Exists)
             {
@@ -52,7 +53,7 @@ public sealed class ModelDocsProjection(NodaTime.IClock clock) : IAsyncProjectio
             }
 
             var markdown = MarkdownRenderer.Render(document);
-            var took = (int)Math.Min(int.MaxValue, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var took = (int)Math.Min(int.MaxValue, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             await context.ExecuteAsync(
                 "INSERT INTO governance.model_docs (key, markdown, events, generation_ms) VALUES ($1, $2, $3, $4) " +
                 "ON CONFLICT (key) DO UPDATE SET markdown = excluded.markdown, events = excluded.events, generation_ms = excluded.generation_ms, " +
