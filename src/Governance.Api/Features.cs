@@ -125,6 +125,7 @@ public static class Features
         ResolveAlert.Map(api);
         GetAlerts.Map(api);
         DefineSlo.Map(api);
+        ReviseSlo.Map(api);
         IngestMeasurements.Map(api);
         GetSlo.Map(api);
         GetModelDoc.Map(api);

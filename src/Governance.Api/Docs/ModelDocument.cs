@@ -86,12 +86,12 @@ public sealed class ModelDocument
     public sealed class SloInfo(string id, string name, string stage, string objective, string window, string labelDelay, string description)
     {
         public string Id { get; } = id;
-        public string Name { get; } = name;
+        public string Name { get; set; } = name;
         public string Stage { get; } = stage;
-        public string Objective { get; } = objective;
-        public string Window { get; } = window;
-        public string LabelDelay { get; } = labelDelay;
-        public string Description { get; } = description;
+        public string Objective { get; set; } = objective;
+        public string Window { get; set; } = window;
+        public string LabelDelay { get; set; } = labelDelay;
+        public string Description { get; set; } = description;
         public List<string> Breaches { get; } = [];
         public bool Breaching { get; set; }
         public double? Attainment { get; set; }
@@ -256,6 +256,10 @@ public sealed class ModelDocument
             case "slo_defined":
                 Slos[Str(d, "id")] = new SloInfo(Str(d, "id"), Str(d, "name"), Str(d, "stage"), Str(d, "objective"), Str(d, "window"), Str(d, "labelDelay"), Str(d, "description"));
                 break;
+            case "slo_revised" when Slos.TryGetValue(Str(d, "id"), out var revised):
+                (revised.Name, revised.Objective, revised.Window, revised.LabelDelay, revised.Description) =
+                    (Str(d, "name"), Str(d, "objective"), Str(d, "window"), Str(d, "labelDelay"), Str(d, "description"));
+                break;
             case "slo_breached" when Slos.TryGetValue(Str(d, "id"), out var breached):
                 breached.Breaching = true;
                 breached.Breaches.Add($"{Str(d, "detectedAt")}: {Str(d, "kind")} breach, burn {Str(d, "longBurnRate")}× over {Str(d, "longWindow")} and {Str(d, "shortBurnRate")}× over {Str(d, "shortWindow")}" +
@@ -297,6 +301,7 @@ public sealed class ModelDocument
         "incident_opened" => $"{Str(d, "severity")} incident: {Str(d, "title")}",
         "postmortem_published" => $"postmortem: {Str(d, "summary")}",
         "slo_breached" => $"SLO {Str(d, "kind")} breach",
+        "slo_revised" => $"SLO {Str(d, "name")} revised: objective {Str(d, "previousObjective")} → {Str(d, "objective")}, window {Str(d, "previousWindow")} → {Str(d, "window")}",
         "version_deployed" => $"{Str(d, "version")} deployed to {Str(d, "stage")}",
         "version_rolled_back" => $"{Str(d, "stage")} rolled back to {Str(d, "toVersion")}: {Str(d, "reason")}",
         "evaluation_recorded" => $"{Str(d, "version")} on {Str(d, "suite")}: {(d.TryGetProperty("passed", out var p) && p.ValueKind == JsonValueKind.True ? "passed" : "failed")}",

@@ -17,6 +17,10 @@ public enum BreachKind
 public sealed record SloDefined(string Id, string Name, string Model, string? Team, string Stage, double Objective, Duration Window, Duration LabelDelay,
     string Description, string DefinedBy, Instant DefinedAt);
 
+/// <summary>An SLO's definition changed (its model and stage never do); the previous objective and window are kept for the record.</summary>
+public sealed record SloRevised(string Id, string Name, string Model, string Stage, double Objective, Duration Window, Duration LabelDelay,
+    string Description, double PreviousObjective, Duration PreviousWindow, string RevisedBy, Instant RevisedAt);
+
 /// <summary>The error budget burns too fast: the SRE Workbook's multiwindow, multi-burn-rate condition held.</summary>
 public sealed record SloBreached(string Id, string Model, string Stage, BreachKind Kind, string LongWindow, string ShortWindow,
     double LongBurnRate, double ShortBurnRate, string? IncidentId, string DetectedBy, Instant DetectedAt);
@@ -47,6 +51,7 @@ public sealed record Slo(string Id, string Name, string Model, string? Team, str
     public Slo Evolve(StoredEvent @event) => @event.Data switch
     {
         SloDefined d => new Slo(d.Id, d.Name, d.Model, d.Team, d.Stage, d.Objective, d.Window, d.LabelDelay, d.Description, null, null),
+        SloRevised r => this with { Name = r.Name, Objective = r.Objective, Window = r.Window, LabelDelay = r.LabelDelay, Description = r.Description },
         SloBreached b => this with { Breach = new ActiveBreach(b.Kind, b.DetectedAt, b.IncidentId), LastBreach = b },
         SloRecovered => this with { Breach = null },
         _ => this,
@@ -54,5 +59,5 @@ public sealed record Slo(string Id, string Name, string Model, string? Team, str
 
     /// <summary>Registers the stream's events.</summary>
     public static void RegisterEvents(EventTypeRegistry registry) =>
-        registry.Register<SloDefined>().Register<SloBreached>().Register<SloRecovered>();
+        registry.Register<SloDefined>().Register<SloRevised>().Register<SloBreached>().Register<SloRecovered>();
 }

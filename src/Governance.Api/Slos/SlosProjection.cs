@@ -18,6 +18,10 @@ public sealed class SlosProjection : IInlineProjection
                         "INSERT INTO governance.slos (id, name, model, team, stage, objective, slo_window, label_delay, defined_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                         ct, d.Id, d.Name, d.Model, d.Team, d.Stage, d.Objective, d.Window.ToTimeSpan(), d.LabelDelay.ToTimeSpan(), d.DefinedAt.ToDateTimeUtc());
                     break;
+                case SloRevised r:
+                    context.Enqueue("UPDATE governance.slos SET name = $2, objective = $3, slo_window = $4, label_delay = $5 WHERE id = $1",
+                        r.Id, r.Name, r.Objective, r.Window.ToTimeSpan(), r.LabelDelay.ToTimeSpan());
+                    break;
                 case SloBreached b:
                     await context.ExecuteAsync("UPDATE governance.slos SET breach_kind = $2, breach_since = $3, incident_id = $4 WHERE id = $1",
                         ct, b.Id, Kind(b.Kind), b.DetectedAt.ToDateTimeUtc(), b.IncidentId);

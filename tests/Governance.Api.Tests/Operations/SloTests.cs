@@ -194,4 +194,54 @@ public sealed class SloTests(GovernanceApp app) : IClassFixture<GovernanceApp>
         await app.Scenario(s => s.Post.Json(Buckets(GovernanceApp.Start, GovernanceApp.Start + Duration.FromMinutes(5), 0)).ToUrl($"/api/v1/slos/{id}/measurements").As(viewer).StatusCodeShouldBe(403));
         await app.Scenario(s => s.Get.Url($"/api/v1/slos/{id}").As(viewer).StatusCodeShouldBe(200));
     }
+
+    [Fact]
+    public async Task revising_an_slo_judges_it_by_the_new_objective_from_then_on_and_is_recorded()
+    {
+        var id = await DefineAsync("revise-model", "revise-team", objective: 0.99);
+        var revision = new { name = "Approval accuracy", objective = 0.95, window = "P7D", labelDelay = "P1D", description = "relaxed after the Q4 review" };
+
+        var revised = await app.Scenario(s =>
+        {
+            s.Put.Json(revision).ToUrl($"/api/v1/slos/{id}");
+            s.StatusCodeShouldBe(200);
+            s.HeaderShouldBe("ETag", "\"2\"");
+        });
+        revised.Json.GetProperty("objective").GetDouble().ShouldBe(0.95);
+
+        var status = await app.Scenario(s => s.Get.Url($"/api/v1/slos/{id}").StatusCodeShouldBe(200));
+        status.Json.GetProperty("objective").GetDouble().ShouldBe(0.95);
+        status.Json.GetProperty("description").GetString().ShouldBe("relaxed after the Q4 review");
+        (await SloEventTypesAsync(id)).ShouldBe(["slo_defined", "slo_revised"]);
+
+        // Re-applying the same definition (a pipeline on every deploy) records nothing.
+        await app.Scenario(s => s.Put.Json(revision).ToUrl($"/api/v1/slos/{id}").StatusCodeShouldBe(200).HeaderShouldBe("ETag", "\"2\""));
+        (await SloEventTypesAsync(id)).ShouldBe(["slo_defined", "slo_revised"]);
+
+        // The model's documentation tells the story.
+        await app.WaitForNonStaleProjectionsAsync();
+        var doc = await app.Scenario(s => s.Get.Url("/api/v1/docs/models/revise-model").StatusCodeShouldBe(200));
+        doc.Body.ShouldContain("objective 0.99 → 0.95");
+    }
+
+    [Fact]
+    public async Task revising_needs_a_known_slo_a_valid_definition_the_current_version_and_a_contributor()
+    {
+        var id = await DefineAsync("revise-check-model", "revise-check-team");
+        var valid = new { name = "n", objective = 0.9, window = "P28D" };
+        await app.Scenario(s => s.Put.Json(valid).ToUrl("/api/v1/slos/slo-none").StatusCodeShouldBe(404).ShouldBeProblem());
+        var before = await app.EventCountAsync();
+
+        var bad = await app.Scenario(s => s.Put.Json(new { name = "n", objective = 1.5, window = "P28D" }).ToUrl($"/api/v1/slos/{id}").StatusCodeShouldBe(400).ShouldBeProblem());
+        bad.Json.GetProperty("errors").TryGetProperty("objective", out _).ShouldBeTrue(bad.Body);
+        await app.Scenario(s => s.Put.Json(new { name = "n", objective = 0.9, window = "P1M" }).ToUrl($"/api/v1/slos/{id}").StatusCodeShouldBe(400));
+        await app.Scenario(s => s.Put.Json(valid).ToUrl($"/api/v1/slos/{id}").WithHeader("If-Match", "\"7\"").StatusCodeShouldBe(412).ShouldBeProblem());
+        var viewer = await app.CreatePrincipalAsync("slo-revise-viewer", "viewer");
+        var afterPrincipal = await app.EventCountAsync();
+        await app.Scenario(s => s.Put.Json(valid).ToUrl($"/api/v1/slos/{id}").As(viewer).StatusCodeShouldBe(403));
+
+        (await app.EventCountAsync()).ShouldBe(afterPrincipal);
+        afterPrincipal.ShouldBe(before + 1); // only the viewer's own principal
+        await app.Scenario(s => s.Put.Json(valid).ToUrl($"/api/v1/slos/{id}").WithHeader("If-Match", "\"1\"").StatusCodeShouldBe(200));
+    }
 }
