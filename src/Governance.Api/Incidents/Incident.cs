@@ -132,6 +132,9 @@ public sealed record Incident(
     /// <summary>The stream type.</summary>
     public const string StreamType = "incident";
 
+    /// <summary>How long it had to be acknowledged when it was opened (the team's policy then); a reopening gets as long again.</summary>
+    public Duration? AckWindow { get; init; }
+
     /// <summary>Who opens incidents on the service's own behalf (SLO breaches) and escalates them.</summary>
     public const string System = "system";
 
@@ -141,8 +144,11 @@ public sealed record Incident(
     /// <summary>A fresh incident id.</summary>
     public static string NewId() => "inc-" + Guid.CreateVersion7().ToString("N")[..20];
 
-    /// <summary>How long a severity may stay unacknowledged before it escalates; null when it never escalates.</summary>
-    public static Duration? AckDeadlineFor(Severity severity) => severity switch
+    /// <summary>
+    /// How long a severity may stay unacknowledged before it escalates: the team's escalation policy (set with its
+    /// rotation) when it names the severity, otherwise 15 minutes for SEV1, 30 for SEV2; null when it never escalates.
+    /// </summary>
+    public static Duration? AckDeadlineFor(Severity severity, Rotation? rotation = null) => rotation?.AckDeadline(severity.Text()) ?? severity switch
     {
         Severity.Sev1 => Duration.FromMinutes(15),
         Severity.Sev2 => Duration.FromMinutes(30),
@@ -163,14 +169,17 @@ public sealed record Incident(
     {
         var onCall = rotation?.At(now);
         return new IncidentOpened(id, model, team, stage, version, severity, title, description, source, category,
-            onCall?.Primary, onCall?.Secondary, AckDeadlineFor(severity) is { } d ? now + d : null, sloId, alertId, actor, now);
+            onCall?.Primary, onCall?.Secondary, AckDeadlineFor(severity, rotation) is { } d ? now + d : null, sloId, alertId, actor, now);
     }
 
     /// <inheritdoc />
     public Incident Evolve(StoredEvent @event) => @event.Data switch
     {
         IncidentOpened o => new Incident(o.Id, o.Model, o.Team, o.Stage, o.Version, o.Severity, o.Title, o.Description, o.Source, o.Category,
-            IncidentStatus.Open, o.Assignee, o.AckDeadline, false, o.OpenedBy, o.OpenedAt, null, null, null, null),
+            IncidentStatus.Open, o.Assignee, o.AckDeadline, false, o.OpenedBy, o.OpenedAt, null, null, null, null)
+        {
+            AckWindow = o.AckDeadline - o.OpenedAt,
+        },
         IncidentAcknowledged a => this with { Status = IncidentStatus.Acknowledged, AcknowledgedAt = a.AcknowledgedAt },
         IncidentAssigned a => this with { Assignee = a.Assignee },
         IncidentEscalated e => this with { Escalated = true, Assignee = e.To ?? Assignee },

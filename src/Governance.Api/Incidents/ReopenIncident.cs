@@ -32,7 +32,7 @@ public sealed record ReopenIncident(string Reason)
             return DomainError.Conflict($"Incident '{id}' is {state.Status.Text()}; only a resolved incident can be reopened.");
         }
 
-        return Decision.Accept(new IncidentReopened(id, state.Model, command.Reason, Incident.AckDeadlineFor(state.Severity) is { } d ? now + d : null, actor.Name, now));
+        return Decision.Accept(new IncidentReopened(id, state.Model, command.Reason, state.AckWindow is { } window ? now + window : null, actor.Name, now));
     }
 
     /// <summary>POST /api/v1/incidents/{id}/reopening.</summary>

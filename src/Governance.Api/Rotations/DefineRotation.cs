@@ -10,8 +10,10 @@ namespace Governance.Api.Rotations;
 
 /// <summary>Define a team's rotation: time zone, handoff day and local time, shift length, ordered members, shadows, first day.</summary>
 public sealed record DefineRotation(string TimeZone, string HandoffDay, string HandoffTime, string ShiftLength,
-    IReadOnlyList<string>? Members, IReadOnlyList<string>? Shadows, string StartsOn)
+    IReadOnlyList<string>? Members, IReadOnlyList<string>? Shadows, string StartsOn, IReadOnlyDictionary<string, string>? AckDeadlines = null)
 {
+    private static readonly string[] Severities = ["SEV1", "SEV2", "SEV3", "SEV4"];
+
     private static readonly LocalTimePattern TimePattern = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
 
     /// <summary>Shape rules: every text field must parse, so a bad one is a 400 on that field.</summary>
@@ -30,12 +32,27 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
                 .Must(m => m is null || m.Distinct(StringComparer.Ordinal).Count() == m.Count).WithMessage("'Members' must not repeat a person.");
             RuleForEach(c => c.Members).IsSlug();
             RuleForEach(c => c.Shadows).IsSlug();
+            RuleFor(c => c.AckDeadlines).Custom((deadlines, context) =>
+            {
+                foreach (var (severity, deadline) in deadlines ?? new Dictionary<string, string>())
+                {
+                    if (!Severities.Contains(severity, StringComparer.Ordinal))
+                    {
+                        context.AddFailure($"AckDeadlines[{(severity.Length > 10 ? severity[..10] + "…" : severity)}]", "Ack deadlines are keyed by SEV1, SEV2, SEV3 or SEV4.");
+                    }
+                    else if (ParseAckDeadline(deadline) is null)
+                    {
+                        context.AddFailure($"AckDeadlines[{severity}]", "An ack deadline is an ISO-8601 duration from PT1M to P1D, such as PT10M.");
+                    }
+                }
+            });
         }
     }
 
     /// <summary>The response.</summary>
     public sealed record Defined(string Team, string TimeZone, string HandoffDay, LocalTime HandoffTime, string ShiftLength,
-        IReadOnlyList<string> Members, IReadOnlyList<string> Shadows, LocalDate StartsOn, Instant FirstShiftStart);
+        IReadOnlyList<string> Members, IReadOnlyList<string> Shadows, LocalDate StartsOn, Instant FirstShiftStart,
+        IReadOnlyDictionary<string, string> AckDeadlines);
 
     /// <summary>Pure decision: a rotation can always be (re)defined; overrides are kept.</summary>
     public static Decision Decide(DefineRotation command, string team, Rotation? state, Instant now, Actor actor)
@@ -43,7 +60,23 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
         _ = state;
         return Decision.Accept(new RotationDefined(team, command.TimeZone, ParseDay(command.HandoffDay)!.Value,
             TimePattern.Parse(command.HandoffTime).Value, ParseShiftDays(command.ShiftLength)!.Value,
-            command.Members ?? [], command.Shadows ?? [], LocalDatePattern.Iso.Parse(command.StartsOn).Value, actor.Name, now));
+            command.Members ?? [], command.Shadows ?? [], LocalDatePattern.Iso.Parse(command.StartsOn).Value, actor.Name, now,
+            command.AckDeadlines is { Count: > 0 } deadlines
+                ? deadlines.ToDictionary(d => d.Key, d => ParseAckDeadline(d.Value)!.Value, StringComparer.Ordinal)
+                : null));
+    }
+
+    /// <summary>"PT10M" → 10 minutes; from one minute to one day.</summary>
+    public static Duration? ParseAckDeadline(string? text)
+    {
+        var parsed = PeriodPattern.NormalizingIso.Parse(text ?? "");
+        if (!parsed.Success || parsed.Value.Years != 0 || parsed.Value.Months != 0)
+        {
+            return null;
+        }
+
+        var duration = parsed.Value.ToDuration();
+        return duration >= Duration.FromMinutes(1) && duration <= Duration.FromDays(1) ? duration : null;
     }
 
     /// <summary>"Monday" (any case) as an ISO day.</summary>
@@ -84,7 +117,9 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
                 var defined = (RotationDefined)outcome.Appended!.Events[0].Data;
                 var rotation = Rotation.Initial.Evolve(outcome.Appended.Events[0]);
                 return Results.Ok(new Defined(team, defined.TimeZone, defined.HandoffDay.ToString(), defined.HandoffTime, $"P{defined.ShiftDays}D",
-                    defined.Members, defined.Shadows, defined.StartsOn, rotation.FirstShiftStart));
+                    defined.Members, defined.Shadows, defined.StartsOn, rotation.FirstShiftStart,
+                    (defined.AckDeadlines ?? new Dictionary<string, Duration>()).ToDictionary(
+                        d => d.Key, d => PeriodPattern.NormalizingIso.Format(Period.FromSeconds((long)d.Value.TotalSeconds).Normalize()), StringComparer.Ordinal)));
             })
             .Validate<DefineRotation>()
             .RequireRole(Roles.OnCall)

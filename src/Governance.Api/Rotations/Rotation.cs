@@ -4,10 +4,16 @@ using NodaTime;
 
 namespace Governance.Api.Rotations;
 
-/// <summary>A team's on-call rotation was defined (or redefined): shifts hand off at a local day and time in a real time zone.</summary>
+/// <summary>
+/// A team's on-call rotation was defined (or redefined): shifts hand off at a local day and time in a real time zone.
+/// <paramref name="AckDeadlines"/> is the team's escalation policy: how long an incident of a severity ("SEV1") may stay
+/// unacknowledged before it goes to the secondary; severities it does not name keep the defaults (absent in events
+/// written before teams could set it).
+/// </summary>
 public sealed record RotationDefined(
     string Team, string TimeZone, IsoDayOfWeek HandoffDay, LocalTime HandoffTime, int ShiftDays,
-    IReadOnlyList<string> Members, IReadOnlyList<string> Shadows, LocalDate StartsOn, string DefinedBy, Instant DefinedAt);
+    IReadOnlyList<string> Members, IReadOnlyList<string> Shadows, LocalDate StartsOn, string DefinedBy, Instant DefinedAt,
+    IReadOnlyDictionary<string, Duration>? AckDeadlines = null);
 
 /// <summary>Someone covers the primary's pager for a span (a swap, a holiday).</summary>
 public sealed record RotationOverrideAdded(string Team, string Member, Instant From, Instant To, string AddedBy, Instant AddedAt);
@@ -21,7 +27,8 @@ public sealed record OnCall(string Primary, string? Secondary, string? Shadow, I
 /// <summary>The state of a rotation stream.</summary>
 public sealed record Rotation(
     string Team, string TimeZone, IsoDayOfWeek HandoffDay, LocalTime HandoffTime, int ShiftDays,
-    IReadOnlyList<string> Members, IReadOnlyList<string> Shadows, LocalDate StartsOn, IReadOnlyList<RotationOverride> Overrides) : IStreamState<Rotation>
+    IReadOnlyList<string> Members, IReadOnlyList<string> Shadows, LocalDate StartsOn, IReadOnlyList<RotationOverride> Overrides,
+    IReadOnlyDictionary<string, Duration>? AckDeadlines = null) : IStreamState<Rotation>
 {
     /// <summary>The stream type.</summary>
     public const string StreamType = "rotation";
@@ -35,7 +42,8 @@ public sealed record Rotation(
     /// <inheritdoc />
     public Rotation Evolve(StoredEvent @event) => @event.Data switch
     {
-        RotationDefined d => new Rotation(d.Team, d.TimeZone, d.HandoffDay, d.HandoffTime, d.ShiftDays, d.Members, d.Shadows, d.StartsOn, Overrides),
+        RotationDefined d => new Rotation(d.Team, d.TimeZone, d.HandoffDay, d.HandoffTime, d.ShiftDays, d.Members, d.Shadows, d.StartsOn, Overrides,
+            d.AckDeadlines),
         RotationOverrideAdded o => this with { Overrides = [.. Overrides, new RotationOverride(o.Member, o.From, o.To)] },
         _ => this,
     };
@@ -43,6 +51,9 @@ public sealed record Rotation(
     /// <summary>Registers the stream's events.</summary>
     public static void RegisterEvents(EventTypeRegistry registry) =>
         registry.Register<RotationDefined>().Register<RotationOverrideAdded>();
+
+    /// <summary>The team's acknowledgement deadline for a severity ("SEV1"), when its escalation policy sets one.</summary>
+    public Duration? AckDeadline(string severity) => AckDeadlines is { } set && set.TryGetValue(severity, out var deadline) ? deadline : null;
 
     /// <summary>The instant the first shift starts: the first handoff day on or after <see cref="StartsOn"/>, at the handoff time.</summary>
     public Instant FirstShiftStart => ShiftStart(0);

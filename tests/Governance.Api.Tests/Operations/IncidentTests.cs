@@ -252,4 +252,60 @@ public sealed class IncidentTests(GovernanceApp app) : IClassFixture<GovernanceA
         (await app.Services.GetRequiredService<IncidentEscalation>().EscalateOverdueAsync(default)).ShouldNotContain(id);
         app.Clock.Reset(GovernanceApp.Start);
     }
+
+    [Fact]
+    public async Task a_teams_escalation_policy_sets_the_ack_deadline_and_a_reopening_gets_as_long_again()
+    {
+        app.Clock.Reset(GovernanceApp.Start);
+        await app.RegisterModelAsync("policy-model", team: "policy-team");
+        var defined = await app.Scenario(s =>
+        {
+            s.Put.Json(new
+            {
+                timeZone = "Europe/Berlin", handoffDay = "Monday", handoffTime = "10:00", shiftLength = "P7D", members = new[] { "ana", "ben" },
+                startsOn = "2026-11-23", ackDeadlines = new Dictionary<string, string> { ["SEV1"] = "PT5M", ["SEV3"] = "PT2H" },
+            }).ToUrl("/api/v1/teams/policy-team/rotation");
+            s.StatusCodeShouldBe(200);
+        });
+        defined.Json.GetProperty("ackDeadlines").GetProperty("SEV1").GetString().ShouldBe("PT5M");
+
+        var sev1 = await app.OpenIncidentAsync("policy-model", "SEV1");
+        var sev2 = await app.OpenIncidentAsync("policy-model", "SEV2");
+        var sev3 = await app.OpenIncidentAsync("policy-model", "SEV3");
+        string? Deadline(ScenarioResult view) => view.Json.GetProperty("ackDeadline").GetString();
+        Deadline(await app.Scenario(s => s.Get.Url($"/api/v1/incidents/{sev1}").StatusCodeShouldBe(200))).ShouldBe("2026-11-23T09:05:00Z");
+        Deadline(await app.Scenario(s => s.Get.Url($"/api/v1/incidents/{sev2}").StatusCodeShouldBe(200))).ShouldBe("2026-11-23T09:30:00Z"); // the default
+        Deadline(await app.Scenario(s => s.Get.Url($"/api/v1/incidents/{sev3}").StatusCodeShouldBe(200))).ShouldBe("2026-11-23T11:00:00Z"); // SEV3 escalates here
+
+        var escalation = app.Services.GetRequiredService<IncidentEscalation>();
+        app.Clock.Advance(Duration.FromMinutes(5));
+        (await escalation.EscalateOverdueAsync(default)).ShouldContain(sev1);
+
+        await app.Scenario(s => s.Post.Json(new { }).ToUrl($"/api/v1/incidents/{sev1}/resolution").StatusCodeShouldBe(200));
+        app.Clock.Advance(Duration.FromMinutes(10));
+        await app.Scenario(s => s.Post.Json(new { reason = "It came back" }).ToUrl($"/api/v1/incidents/{sev1}/reopening").StatusCodeShouldBe(200));
+        Deadline(await app.Scenario(s => s.Get.Url($"/api/v1/incidents/{sev1}").StatusCodeShouldBe(200))).ShouldBe("2026-11-23T09:20:00Z");
+        app.Clock.Reset(GovernanceApp.Start);
+    }
+
+    [Theory]
+    [InlineData("SEV9", "PT5M", "ackDeadlines[SEV9]")]
+    [InlineData("SEV1", "soon", "ackDeadlines[SEV1]")]
+    [InlineData("SEV1", "PT10S", "ackDeadlines[SEV1]")]
+    [InlineData("SEV2", "P2D", "ackDeadlines[SEV2]")]
+    public async Task an_escalation_policy_names_severities_and_sensible_durations(string severity, string deadline, string field)
+    {
+        var before = await app.EventCountAsync();
+        var result = await app.Scenario(s =>
+        {
+            s.Put.Json(new
+            {
+                timeZone = "UTC", handoffDay = "Monday", handoffTime = "10:00", shiftLength = "P7D", members = new[] { "ana" },
+                startsOn = "2026-11-23", ackDeadlines = new Dictionary<string, string> { [severity] = deadline },
+            }).ToUrl("/api/v1/teams/bad-policy-team/rotation");
+            s.StatusCodeShouldBe(400).ShouldBeProblem();
+        });
+        result.Json.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(result.Body);
+        (await app.EventCountAsync()).ShouldBe(before);
+    }
 }
