@@ -28,6 +28,7 @@ public static class StorageExtensions
 
         var pollInterval = builder.Configuration.GetValue("Governance:DaemonPollIntervalMs", 500);
         var runDaemon = builder.Configuration.GetValue("Governance:RunDaemon", true);
+        var batchInterval = builder.Configuration.GetValue("Governance:DaemonBatchIntervalMs", 100);
         var groupCommit = new GroupCommitOptions();
         builder.Configuration.GetSection("Governance:GroupCommit").Bind(groupCommit);
         builder.Services.AddHostedService<StartupTasks>();
@@ -37,6 +38,7 @@ public static class StorageExtensions
             options.RunDaemon = runDaemon;
             options.GroupCommit = groupCommit;
             options.DaemonPollInterval = TimeSpan.FromMilliseconds(pollInterval);
+            options.DaemonBatchInterval = TimeSpan.FromMilliseconds(batchInterval);
             options.Migrations.Add(ApiMigrations);
             configureStore(options);
         });
