@@ -11,6 +11,7 @@ IBenchmark[] benchmarks =
     new DeploymentsBenchmark(),
     new DocsBenchmark(),
     new SloBenchmark(),
+    new LagBenchmark(),
 ];
 
 return await BenchRunner.RunAsync(args, benchmarks);
