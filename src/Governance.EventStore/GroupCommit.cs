@@ -88,7 +88,18 @@ internal sealed class GroupCommit : IAsyncDisposable
             if (group.Count > 0)
             {
                 EventStoreTelemetry.GroupCommitSize.Record(group.Count);
-                await CommitAsync(group);
+                try
+                {
+                    await CommitAsync(group);
+                }
+                catch (Exception ex)
+                {
+                    // Never leave a caller waiting, and never let a writer loop die.
+                    foreach (var pending in group)
+                    {
+                        pending.Result.TrySetException(ex);
+                    }
+                }
             }
         }
     }
@@ -108,7 +119,7 @@ internal sealed class GroupCommit : IAsyncDisposable
 
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception)
             {
                 // Somebody's append cannot be written (its stream exists after all, a projection refuses it, the same
                 // stream twice in one group): find out whose, by writing each on its own.
