@@ -20,11 +20,9 @@ public sealed record DefineSlo(string Name, string Model, string Stage, double? 
             RuleFor(c => c.Name).NotEmpty().IsText(200);
             RuleFor(c => c.Model).IsSlug();
             RuleFor(c => c.Stage).IsSlug();
-            RuleFor(c => c.Objective).NotNull().GreaterThan(0).LessThan(1).WithMessage("'Objective' is a ratio strictly between 0 and 1, such as 0.95.");
-            RuleFor(c => c.Window).NotEmpty().Must(w => ParseDuration(w) is { } d && d >= Duration.FromHours(1) && d <= Duration.FromDays(90))
-                .WithMessage("'Window' is an ISO-8601 duration from PT1H to P90D, such as P28D.");
-            RuleFor(c => c.LabelDelay!).Must(w => ParseDuration(w) is { } d && d >= Duration.Zero && d <= Duration.FromDays(90))
-                .When(c => c.LabelDelay is not null).WithMessage("'Label Delay' is an ISO-8601 duration up to P90D, such as P14D.");
+            RuleFor(c => c.Objective).IsObjective();
+            RuleFor(c => c.Window).IsSloWindow();
+            RuleFor(c => c.LabelDelay!).IsLabelDelay().When(c => c.LabelDelay is not null);
             RuleFor(c => c.Description).IsText(5000);
         }
     }

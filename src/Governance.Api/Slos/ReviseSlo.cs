@@ -19,11 +19,9 @@ public sealed record ReviseSlo(string Name, double? Objective, string Window, st
         public Validator()
         {
             RuleFor(c => c.Name).NotEmpty().IsText(200);
-            RuleFor(c => c.Objective).NotNull().GreaterThan(0).LessThan(1).WithMessage("'Objective' is a ratio strictly between 0 and 1, such as 0.95.");
-            RuleFor(c => c.Window).NotEmpty().Must(w => DefineSlo.ParseDuration(w) is { } d && d >= Duration.FromHours(1) && d <= Duration.FromDays(90))
-                .WithMessage("'Window' is an ISO-8601 duration from PT1H to P90D, such as P28D.");
-            RuleFor(c => c.LabelDelay!).Must(w => DefineSlo.ParseDuration(w) is { } d && d >= Duration.Zero && d <= Duration.FromDays(90))
-                .When(c => c.LabelDelay is not null).WithMessage("'Label Delay' is an ISO-8601 duration up to P90D, such as P14D.");
+            RuleFor(c => c.Objective).IsObjective();
+            RuleFor(c => c.Window).IsSloWindow();
+            RuleFor(c => c.LabelDelay!).IsLabelDelay().When(c => c.LabelDelay is not null);
             RuleFor(c => c.Description).IsText(5000);
         }
     }
