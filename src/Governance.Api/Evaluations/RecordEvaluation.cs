@@ -1,9 +1,9 @@
+using System.Text.Json;
 using FluentValidation;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
-using System.Text.Json;
 using Governance.EventStore;
 using Governance.EventStore.Serialization;
 using NodaTime;
