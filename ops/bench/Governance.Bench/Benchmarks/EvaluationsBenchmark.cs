@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Governance.Processes;
 using System.Net;
 using System.Text;
 

@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Governance.Bench;
+namespace Governance.Processes;
 
 /// <summary>
-/// The real service as a separate process on loopback (Kestrel, auth, validation, inline projections), pointed at
-/// a benchmark database, so HTTP figures include everything a client pays for.
+/// The real service as a separate process on loopback (Kestrel, auth, validation, inline projections), pointed at a
+/// database: benchmarks measure everything a client pays for, and crash tests can SIGKILL it. Linked into the bench
+/// and the HTTP tests; it runs the build of <c>src/Governance.Api</c> in the caller's own configuration.
 /// </summary>
-public sealed class ServiceProcess : IAsyncDisposable
+internal sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process process;
 
@@ -25,12 +26,12 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The bootstrap admin key.</summary>
     public string AdminKey { get; }
 
-    /// <summary>Starts the service built next to this benchmark (Release) and waits until it is ready.</summary>
-    public static async Task<ServiceProcess> StartAsync(string connectionString, CancellationToken ct)
+    /// <summary>Starts the service and waits until it is ready.</summary>
+    public static async Task<ServiceProcess> StartAsync(string connectionString, CancellationToken ct, string? adminKey = null)
     {
         var dll = FindServiceDll();
         var port = FreePort();
-        var adminKey = "gov_bench-admin-" + Guid.NewGuid().ToString("N");
+        adminKey ??= "gov_process-admin-" + Guid.NewGuid().ToString("N");
         var info = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
         {
             RedirectStandardOutput = true,
@@ -40,7 +41,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         info.Environment["ConnectionStrings__Governance"] = connectionString;
         info.Environment["GOVERNANCE_ADMIN_KEY"] = adminKey;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["Governance__DataDirectory"] = Path.Combine(Path.GetTempPath(), "governance-bench-service");
+        info.Environment["Governance__DataDirectory"] = Path.Combine(Path.GetTempPath(), "governance-service-process");
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the service.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) =>
@@ -92,6 +93,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         return client;
     }
 
+    /// <summary>SIGKILL: no shutdown, no flush, no goodbye — what a crash looks like.</summary>
+    public async Task KillAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -106,16 +117,19 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     private static string FindServiceDll()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        // The caller runs from .../bin/<Configuration>/<tfm>/: use the service built in the same configuration.
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = output.Parent?.Name ?? "Release";
+        for (var dir = output; dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "src", "Governance.Api", "bin", "Release", "net10.0", "Governance.Api.dll");
+            var candidate = Path.Combine(dir.FullName, "src", "Governance.Api", "bin", configuration, output.Name, "Governance.Api.dll");
             if (File.Exists(candidate))
             {
                 return candidate;
             }
         }
 
-        throw new FileNotFoundException("Build the service in Release first: dotnet build src/Governance.Api -c Release");
+        throw new FileNotFoundException($"Build the service first: dotnet build src/Governance.Api -c {configuration}");
     }
 
     private static int FreePort()
