@@ -9,54 +9,57 @@ namespace Governance.Api.Alerts;
 public sealed class AlertsProjection : IInlineProjection
 {
     /// <inheritdoc />
-    public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)
         {
             switch (@event.Data)
             {
                 case AlertFired f:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "INSERT INTO governance.alerts (id, rule, model, team, severity, dedup_key, summary, status, fired_at, last_fired_at) " +
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $8)",
-                        ct, f.Id, f.Rule, f.Model, f.Team, f.Severity.Text(), f.DedupKey, f.Summary, f.FiredAt.ToDateTimeUtc());
+                        f.Id, f.Rule, f.Model, f.Team, f.Severity.Text(), f.DedupKey, f.Summary, f.FiredAt.ToDateTimeUtc());
                     if (f.Team is not null)
                     {
                         var deadline = Incident.AckDeadlineFor(f.Severity) is { } d ? (object)(f.FiredAt + d).ToDateTimeUtc() : DBNull.Value;
-                        await context.ExecuteAsync(
+                        context.Enqueue(
                             "INSERT INTO governance.queue_items (kind, id, team, model, severity, title, status, opened_at, ack_deadline, acknowledged, assignee) " +
                             "VALUES ('alert', $1, $2, $3, $4, $5, 'open', $6, $7, false, NULL)",
-                            ct, f.Id, f.Team, f.Model, f.Severity.Text(), f.Summary, f.FiredAt.ToDateTimeUtc(),
+                            f.Id, f.Team, f.Model, f.Severity.Text(), f.Summary, f.FiredAt.ToDateTimeUtc(),
                             new Npgsql.NpgsqlParameter { Value = deadline, NpgsqlDbType = NpgsqlDbType.TimestampTz });
                     }
 
                     break;
                 case AlertRepeated r:
-                    await context.ExecuteAsync("UPDATE governance.alerts SET repeats = $2, last_fired_at = $3, summary = $4 WHERE id = $1",
-                        ct, r.Id, r.Count, r.RepeatedAt.ToDateTimeUtc(), r.Summary);
+                    context.Enqueue("UPDATE governance.alerts SET repeats = $2, last_fired_at = $3, summary = $4 WHERE id = $1",
+                        r.Id, r.Count, r.RepeatedAt.ToDateTimeUtc(), r.Summary);
                     break;
                 case AlertAcknowledged a:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "UPDATE governance.alerts SET status = CASE WHEN status = 'open' THEN 'acknowledged' ELSE status END, acknowledged_at = $2, acknowledged_by = $3, actionable = $4 WHERE id = $1",
-                        ct, a.Id, a.AcknowledgedAt.ToDateTimeUtc(), a.AcknowledgedBy, a.Actionable);
-                    await Dequeue(context, a.Id, ct);
+                        a.Id, a.AcknowledgedAt.ToDateTimeUtc(), a.AcknowledgedBy, a.Actionable);
+                    Dequeue(context, a.Id);
                     break;
                 case AlertEscalated e:
                     // Escalating is the strongest "this was actionable": it counts as an actionable acknowledgement if none came first.
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "UPDATE governance.alerts SET status = 'escalated', incident_id = $2, acknowledged_at = coalesce(acknowledged_at, $3), " +
                         "acknowledged_by = coalesce(acknowledged_by, $4), actionable = coalesce(actionable, true) WHERE id = $1",
-                        ct, e.Id, e.IncidentId, e.EscalatedAt.ToDateTimeUtc(), e.EscalatedBy);
-                    await Dequeue(context, e.Id, ct);
+                        e.Id, e.IncidentId, e.EscalatedAt.ToDateTimeUtc(), e.EscalatedBy);
+                    Dequeue(context, e.Id);
                     break;
                 case AlertResolved r:
-                    await context.ExecuteAsync("UPDATE governance.alerts SET status = 'resolved', resolved_at = $2 WHERE id = $1", ct, r.Id, r.ResolvedAt.ToDateTimeUtc());
-                    await Dequeue(context, r.Id, ct);
+                    context.Enqueue("UPDATE governance.alerts SET status = 'resolved', resolved_at = $2 WHERE id = $1",
+                        r.Id, r.ResolvedAt.ToDateTimeUtc());
+                    Dequeue(context, r.Id);
                     break;
             }
         }
+
+        return Task.CompletedTask;
     }
 
-    private static Task<int> Dequeue(ProjectionContext context, string id, CancellationToken ct) =>
-        context.ExecuteAsync("DELETE FROM governance.queue_items WHERE kind = 'alert' AND id = $1", ct, id);
+    private static void Dequeue(ProjectionContext context, string id) =>
+        context.Enqueue("DELETE FROM governance.queue_items WHERE kind = 'alert' AND id = $1", id);
 }

@@ -8,17 +8,17 @@ namespace Governance.Api.Datasets;
 public sealed class DatasetsProjection : IInlineProjection
 {
     /// <inheritdoc />
-    public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)
         {
             switch (@event.Data)
             {
                 case DatasetVersionRegistered r:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "INSERT INTO governance.dataset_versions (name, version, uri, digest, rows, parents, registered_at, registered_by) " +
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                        ct, r.Name, r.Version, r.Uri, r.Digest, r.Rows, r.Parents.ToArray(), r.RegisteredAt.ToDateTimeUtc(), r.RegisteredBy);
+                        r.Name, r.Version, r.Uri, r.Digest, r.Rows, r.Parents.ToArray(), r.RegisteredAt.ToDateTimeUtc(), r.RegisteredBy);
                     var node = Dataset.NodeId(r.Name, r.Version);
                     LineageGraph.AddNode(context, node, "dataset", $"{r.Name}@{r.Version}");
                     foreach (var parent in r.Parents)
@@ -28,11 +28,13 @@ public sealed class DatasetsProjection : IInlineProjection
 
                     break;
                 case DatasetVersionFlagged f:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "UPDATE governance.dataset_versions SET flagged_reason = $3, flagged_at = $4, flagged_by = $5 WHERE name = $1 AND version = $2",
-                        ct, f.Name, f.Version, f.Reason, f.FlaggedAt.ToDateTimeUtc(), f.FlaggedBy);
+                        f.Name, f.Version, f.Reason, f.FlaggedAt.ToDateTimeUtc(), f.FlaggedBy);
                     break;
             }
         }
+
+        return Task.CompletedTask;
     }
 }

@@ -13,22 +13,22 @@ namespace Governance.Api.Experiments;
 public sealed class ExperimentsProjection(EventSerializer serializer) : IInlineProjection
 {
     /// <inheritdoc />
-    public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)
         {
             switch (@event.Data)
             {
                 case ExperimentStarted s:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "INSERT INTO governance.experiments (id, model, hypothesis, kind, base_version, started_at, started_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        ct, s.Id, s.Model, s.Hypothesis, s.Kind.ToString().ToLowerInvariant(), s.BaseVersion, s.StartedAt.ToDateTimeUtc(), s.StartedBy);
+                        s.Id, s.Model, s.Hypothesis, s.Kind.ToString().ToLowerInvariant(), s.BaseVersion, s.StartedAt.ToDateTimeUtc(), s.StartedBy);
                     break;
                 case RunRecorded r:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "INSERT INTO governance.runs (experiment_id, run_id, code_commit, config_hash, datasets, metrics, started_at, finished_at, recorded_by) " +
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                        ct, r.ExperimentId, r.RunId, r.CodeCommit, r.ConfigHash, r.Datasets.ToArray(),
+                        r.ExperimentId, r.RunId, r.CodeCommit, r.ConfigHash, r.Datasets.ToArray(),
                         new NpgsqlParameter { Value = JsonSerializer.Serialize(r.Metrics, serializer.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
                         new NpgsqlParameter { Value = r.StartedAt is { } started ? started.ToDateTimeUtc() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                         new NpgsqlParameter { Value = r.FinishedAt is { } finished ? finished.ToDateTimeUtc() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
@@ -42,11 +42,13 @@ public sealed class ExperimentsProjection(EventSerializer serializer) : IInlineP
 
                     break;
                 case ExperimentConcluded c:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "UPDATE governance.experiments SET outcome = $2, reason = $3, concluded_at = $4 WHERE id = $1",
-                        ct, c.ExperimentId, c.Outcome.ToString().ToLowerInvariant(), c.Reason, c.ConcludedAt.ToDateTimeUtc());
+                        c.ExperimentId, c.Outcome.ToString().ToLowerInvariant(), c.Reason, c.ConcludedAt.ToDateTimeUtc());
                     break;
             }
         }
+
+        return Task.CompletedTask;
     }
 }

@@ -9,17 +9,17 @@ namespace Governance.Api.ModelVersions;
 public sealed class ModelVersionsProjection : IInlineProjection
 {
     /// <inheritdoc />
-    public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)
         {
             switch (@event.Data)
             {
                 case ModelVersionRegistered r:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "INSERT INTO governance.model_versions (model, version, artifact_uri, digest, experiment_id, run_id, code_commit, registered_at, registered_by) " +
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                        ct, r.Model, r.Version, r.ArtifactUri, r.Digest, r.ExperimentId, r.RunId, r.CodeCommit, r.RegisteredAt.ToDateTimeUtc(), r.RegisteredBy);
+                        r.Model, r.Version, r.ArtifactUri, r.Digest, r.ExperimentId, r.RunId, r.CodeCommit, r.RegisteredAt.ToDateTimeUtc(), r.RegisteredBy);
                     var node = ModelVersion.NodeId(r.Model, r.Version);
                     LineageGraph.AddNode(context, node, "model", $"{r.Model}@{r.Version}");
                     foreach (var dataset in r.TrainingDatasets)
@@ -44,10 +44,12 @@ public sealed class ModelVersionsProjection : IInlineProjection
                     LineageGraph.AddEdge(context, guardrail, ModelVersion.NodeId(g.Model, g.Version), LineageGraph.GuardedBy);
                     break;
                 case ModelVersionDeprecated d:
-                    await context.ExecuteAsync("UPDATE governance.model_versions SET deprecated_at = $3 WHERE model = $1 AND version = $2",
-                        ct, d.Model, d.Version, d.DeprecatedAt.ToDateTimeUtc());
+                    context.Enqueue("UPDATE governance.model_versions SET deprecated_at = $3 WHERE model = $1 AND version = $2",
+                        d.Model, d.Version, d.DeprecatedAt.ToDateTimeUtc());
                     break;
             }
         }
+
+        return Task.CompletedTask;
     }
 }

@@ -10,30 +10,35 @@ namespace Governance.Api.Models;
 public sealed class ModelsProjection(EventSerializer serializer) : IInlineProjection
 {
     /// <inheritdoc />
-    public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)
         {
             switch (@event.Data)
             {
                 case ModelRegistered r:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "INSERT INTO governance.models (key, name, description, team, task_type, stages, kpis, registered_at, registered_by) " +
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                        ct, r.Key, r.Name, r.Description, r.Team, r.TaskType, r.Stages.ToArray(),
+                        r.Key, r.Name, r.Description, r.Team, r.TaskType, r.Stages.ToArray(),
                         new Npgsql.NpgsqlParameter { Value = JsonSerializer.Serialize(r.Kpis, serializer.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
                         r.RegisteredAt.ToDateTimeUtc(), r.RegisteredBy);
                     break;
                 case ModelDescribed d:
-                    await context.ExecuteAsync("UPDATE governance.models SET description = $2 WHERE key = $1", ct, d.Key, d.Description);
+                    context.Enqueue("UPDATE governance.models SET description = $2 WHERE key = $1",
+                        d.Key, d.Description);
                     break;
                 case ModelStagesConfigured s:
-                    await context.ExecuteAsync("UPDATE governance.models SET stages = $2 WHERE key = $1", ct, s.Key, s.Stages.ToArray());
+                    context.Enqueue("UPDATE governance.models SET stages = $2 WHERE key = $1",
+                        s.Key, s.Stages.ToArray());
                     break;
                 case ModelRetired r:
-                    await context.ExecuteAsync("UPDATE governance.models SET retired_at = $2 WHERE key = $1", ct, r.Key, r.RetiredAt.ToDateTimeUtc());
+                    context.Enqueue("UPDATE governance.models SET retired_at = $2 WHERE key = $1",
+                        r.Key, r.RetiredAt.ToDateTimeUtc());
                     break;
             }
         }
+
+        return Task.CompletedTask;
     }
 }

@@ -7,24 +7,26 @@ namespace Governance.Api.Principals;
 public sealed class PrincipalsProjection : IInlineProjection
 {
     /// <inheritdoc />
-    public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)
         {
             switch (@event.Data)
             {
                 case PrincipalCreated created:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "INSERT INTO governance.principals (name, roles, key_hash, created_at, created_by) VALUES ($1, $2, $3, $4, $5)",
-                        ct, created.Name, created.Roles.ToArray(), Convert.FromHexString(created.KeyHash),
+                        created.Name, created.Roles.ToArray(), Convert.FromHexString(created.KeyHash),
                         created.CreatedAt.ToDateTimeUtc(), created.CreatedBy);
                     break;
                 case PrincipalKeyRotated rotated:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "UPDATE governance.principals SET key_hash = $2 WHERE name = $1",
-                        ct, rotated.Name, Convert.FromHexString(rotated.KeyHash));
+                        rotated.Name, Convert.FromHexString(rotated.KeyHash));
                     break;
             }
         }
+
+        return Task.CompletedTask;
     }
 }

@@ -7,36 +7,39 @@ namespace Governance.Api.Slos;
 public sealed class SlosProjection : IInlineProjection
 {
     /// <inheritdoc />
-    public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)
         {
             switch (@event.Data)
             {
                 case SloDefined d:
-                    await context.ExecuteAsync(
+                    context.Enqueue(
                         "INSERT INTO governance.slos (id, name, model, team, stage, objective, slo_window, label_delay, defined_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                        ct, d.Id, d.Name, d.Model, d.Team, d.Stage, d.Objective, d.Window.ToTimeSpan(), d.LabelDelay.ToTimeSpan(), d.DefinedAt.ToDateTimeUtc());
+                        d.Id, d.Name, d.Model, d.Team, d.Stage, d.Objective, d.Window.ToTimeSpan(), d.LabelDelay.ToTimeSpan(), d.DefinedAt.ToDateTimeUtc());
                     break;
                 case SloRevised r:
                     context.Enqueue("UPDATE governance.slos SET name = $2, objective = $3, slo_window = $4, label_delay = $5 WHERE id = $1",
                         r.Id, r.Name, r.Objective, r.Window.ToTimeSpan(), r.LabelDelay.ToTimeSpan());
                     break;
                 case SloBreached b:
-                    await context.ExecuteAsync("UPDATE governance.slos SET breach_kind = $2, breach_since = $3, incident_id = $4 WHERE id = $1",
-                        ct, b.Id, Kind(b.Kind), b.DetectedAt.ToDateTimeUtc(), b.IncidentId);
-                    await context.ExecuteAsync(
+                    context.Enqueue("UPDATE governance.slos SET breach_kind = $2, breach_since = $3, incident_id = $4 WHERE id = $1",
+                        b.Id, Kind(b.Kind), b.DetectedAt.ToDateTimeUtc(), b.IncidentId);
+                    context.Enqueue(
                         "INSERT INTO governance.slo_breaches (slo_id, kind, model, team, breached_at, incident_id, long_burn_rate, short_burn_rate) " +
                         "SELECT $1, $2, model, team, $3, $4, $5, $6 FROM governance.slos WHERE id = $1",
-                        ct, b.Id, Kind(b.Kind), b.DetectedAt.ToDateTimeUtc(), b.IncidentId, b.LongBurnRate, b.ShortBurnRate);
+                        b.Id, Kind(b.Kind), b.DetectedAt.ToDateTimeUtc(), b.IncidentId, b.LongBurnRate, b.ShortBurnRate);
                     break;
                 case SloRecovered r:
-                    await context.ExecuteAsync("UPDATE governance.slos SET breach_kind = NULL, breach_since = NULL, incident_id = NULL WHERE id = $1", ct, r.Id);
-                    await context.ExecuteAsync("UPDATE governance.slo_breaches SET recovered_at = $3 WHERE slo_id = $1 AND breached_at = $2",
-                        ct, r.Id, r.BreachedAt.ToDateTimeUtc(), r.RecoveredAt.ToDateTimeUtc());
+                    context.Enqueue("UPDATE governance.slos SET breach_kind = NULL, breach_since = NULL, incident_id = NULL WHERE id = $1",
+                        r.Id);
+                    context.Enqueue("UPDATE governance.slo_breaches SET recovered_at = $3 WHERE slo_id = $1 AND breached_at = $2",
+                        r.Id, r.BreachedAt.ToDateTimeUtc(), r.RecoveredAt.ToDateTimeUtc());
                     break;
             }
         }
+
+        return Task.CompletedTask;
     }
 
     private static string Kind(BreachKind kind) => kind.ToString().ToLowerInvariant();
