@@ -17,7 +17,8 @@ public enum AlertStatus
 }
 
 /// <summary>A monitoring rule fired on a model.</summary>
-public sealed record AlertFired(string Id, string Rule, string Model, string? Team, Severity Severity, string? DedupKey, string Summary, string FiredBy, Instant FiredAt);
+public sealed record AlertFired(string Id, string Rule, string Model, string? Team, Severity Severity, string? DedupKey, string Summary, string FiredBy, Instant FiredAt,
+    Instant? AckDeadline = null);
 
 /// <summary>The same alert (same dedup key, still unresolved) fired again; it is counted, not re-opened.</summary>
 public sealed record AlertRepeated(string Id, string Rule, string Model, string Summary, int Count, string RepeatedBy, Instant RepeatedAt);

@@ -22,7 +22,9 @@ public sealed class AlertsProjection : IInlineProjection
                         f.Id, f.Rule, f.Model, f.Team, f.Severity.Text(), f.DedupKey, f.Summary, f.FiredAt.ToDateTimeUtc());
                     if (f.Team is not null)
                     {
-                        var deadline = Incident.AckDeadlineFor(f.Severity) is { } d ? (object)(f.FiredAt + d).ToDateTimeUtc() : DBNull.Value;
+                        // Alerts fired before teams had escalation policies carry no deadline: the severity's default.
+                        var due = f.AckDeadline ?? (Incident.AckDeadlineFor(f.Severity) is { } d ? f.FiredAt + d : null);
+                        var deadline = due is { } at ? (object)at.ToDateTimeUtc() : DBNull.Value;
                         context.Enqueue(
                             "INSERT INTO governance.queue_items (kind, id, team, model, severity, title, status, opened_at, ack_deadline, acknowledged, assignee) " +
                             "VALUES ('alert', $1, $2, $3, $4, $5, 'open', $6, $7, false, NULL)",

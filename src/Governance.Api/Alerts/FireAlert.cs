@@ -4,6 +4,7 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.Api.Incidents;
+using Governance.Api.Rotations;
 using Severity = Governance.Api.Incidents.Severity;
 using NodaTime;
 using Npgsql;
@@ -30,9 +31,10 @@ public sealed record FireAlert(string Rule, string Model, Severity? Severity, st
     public sealed record Fired(string Id, bool Deduplicated, int Repeats);
 
     /// <summary>
-    /// Pure decision: with an unresolved alert of the same dedup key, count a repeat on it; otherwise fire a new alert.
+    /// Pure decision: with an unresolved alert of the same dedup key, count a repeat on it; otherwise fire a new alert,
+    /// due for acknowledgement by the owning team's escalation policy (<paramref name="rotation"/>) or the defaults.
     /// </summary>
-    public static Decision Decide(FireAlert command, string newId, string? team, bool modelExists, Alert? open, Instant now, Actor actor)
+    public static Decision Decide(FireAlert command, string newId, string? team, bool modelExists, Alert? open, Instant now, Actor actor, Rotation? rotation = null)
     {
         if (!modelExists)
         {
@@ -44,7 +46,9 @@ public sealed record FireAlert(string Rule, string Model, Severity? Severity, st
             return Decision.Accept(new AlertRepeated(open.Id, open.Rule, open.Model, command.Summary, open.Repeats + 1, actor.Name, now));
         }
 
-        return Decision.Accept(new AlertFired(newId, command.Rule, command.Model, team, command.Severity!.Value, command.DedupKey, command.Summary, actor.Name, now));
+        var severity = command.Severity!.Value;
+        return Decision.Accept(new AlertFired(newId, command.Rule, command.Model, team, severity, command.DedupKey, command.Summary, actor.Name, now,
+            Incident.AckDeadlineFor(severity, rotation) is { } deadline ? now + deadline : null));
     }
 
     /// <summary>POST /api/v1/alerts.</summary>
@@ -62,7 +66,7 @@ public sealed record FireAlert(string Rule, string Model, Severity? Severity, st
                         var outcome = await executor.ExecuteAsync<Alert>(http, nameof(FireAlert), Alert.StreamId(id), Alert.StreamType,
                             (state, now, actor) => openId is not null && state?.Status is null or AlertStatus.Resolved
                                 ? DomainError.Conflict($"Alert '{id}' was resolved meanwhile.")
-                                : Decide(command, id, route.Team, route.ModelExists, state, now, actor), ct);
+                                : Decide(command, id, route.Team, route.ModelExists, state, now, actor, route.Rotation), ct);
                         if (!outcome.Succeeded && openId is not null && outcome.Error!.Status == StatusCodes.Status409Conflict && attempt < 3)
                         {
                             continue;

@@ -166,4 +166,25 @@ public sealed class AlertTests(GovernanceApp app) : IClassFixture<GovernanceApp>
         items[3].GetProperty("kind").GetString().ShouldBe("alert");
         app.Clock.Reset(GovernanceApp.Start);
     }
+
+    [Fact]
+    public async Task an_alert_is_due_by_the_owning_teams_escalation_policy()
+    {
+        app.Clock.Reset(GovernanceApp.Start);
+        await app.RegisterModelAsync("alert-policy-model", team: "alert-policy-team");
+        await app.Scenario(s => s.Put.Json(new
+        {
+            timeZone = "UTC", handoffDay = "Monday", handoffTime = "09:00", shiftLength = "P7D", members = new[] { "ana" }, startsOn = "2026-11-23",
+            ackDeadlines = new Dictionary<string, string> { ["SEV3"] = "PT1H" },
+        }).ToUrl("/api/v1/teams/alert-policy-team/rotation").StatusCodeShouldBe(200));
+        var sev3 = await app.FireAlertAsync("policy-rule", "alert-policy-model");
+        var sev4 = await app.FireAlertAsync("policy-rule-4", "alert-policy-model", severity: "SEV4");
+
+        var queue = await app.Scenario(s => s.Get.Url("/api/v1/teams/alert-policy-team/queue").StatusCodeShouldBe(200));
+        var items = queue.Json.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("id").GetString()!);
+        items[sev3].GetProperty("ackDeadline").GetString().ShouldBe("2026-11-23T10:00:00Z");
+        // SEV4: neither the policy nor the defaults set a deadline, so it is never due.
+        (!items[sev4].TryGetProperty("ackDeadline", out var none) || none.ValueKind == System.Text.Json.JsonValueKind.Null).ShouldBeTrue();
+        app.Clock.Reset(GovernanceApp.Start);
+    }
 }
