@@ -53,7 +53,7 @@ public sealed record OpenIncident(string Model, string? Stage, string? Version, 
                 var id = Incident.NewId();
                 var route = await routing.RouteAsync(command.Model, ct);
                 var outcome = await executor.ExecuteAsync<Incident>(http, nameof(OpenIncident), Incident.StreamId(id), Incident.StreamType,
-                    (state, now, actor) => Decide(command, id, route, state, now, actor), ct);
+                    (state, now, actor) => Decide(command, id, route, state, now, actor), ct, freshStream: true);
                 if (!outcome.Succeeded)
                 {
                     return outcome.Error!.ToResult();

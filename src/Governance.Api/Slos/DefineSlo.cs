@@ -76,7 +76,7 @@ public sealed record DefineSlo(string Name, string Model, string Stage, double? 
                 }
 
                 var outcome = await executor.ExecuteAsync<Slo>(http, nameof(DefineSlo), Slo.StreamId(id), Slo.StreamType,
-                    (state, now, actor) => Decide(command, id, model, state, now, actor), ct);
+                    (state, now, actor) => Decide(command, id, model, state, now, actor), ct, freshStream: true);
                 return outcome.Succeeded ? Results.Created($"/api/v1/slos/{id}", new Defined(id)) : outcome.Error!.ToResult();
             })
             .Validate<DefineSlo>()
