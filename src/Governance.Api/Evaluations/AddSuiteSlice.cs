@@ -61,7 +61,7 @@ public sealed record AddSuiteSlice(string Suite, string Name, string Metric, dou
     }
 
     /// <summary>Appends the slice to the suite's stream for a request; the outcome's version is the suite's new revision.</summary>
-    public static Task<CommandOutcome> ExecuteAsync(CommandExecutor executor, HttpContext http, AddSuiteSlice command, CancellationToken ct) =>
+    public static Task<CommandOutcome<Suite>> ExecuteAsync(CommandExecutor executor, HttpContext http, AddSuiteSlice command, CancellationToken ct) =>
         executor.ExecuteAsync<Suite>(http, nameof(AddSuiteSlice), Evaluations.Suite.StreamId(command.Suite), Evaluations.Suite.StreamType,
             (state, now, actor) => Decide(command, state, now, actor), ct);
 }

@@ -4,7 +4,6 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
-using Governance.EventStore;
 using NodaTime;
 
 namespace Governance.Api.Promotions;
@@ -41,7 +40,7 @@ public sealed record RejectPromotion(string Reason)
 
     /// <summary>POST /api/v1/promotions/{id}/rejections.</summary>
     public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/promotions/{id}/rejections", async (string id, RejectPromotion command, HttpContext http, CommandExecutor executor, IEventStore store, CancellationToken ct) =>
+        api.MapPost("/promotions/{id}/rejections", async (string id, RejectPromotion command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
             {
                 var outcome = await executor.ExecuteAsync<Promotion>(http, nameof(RejectPromotion), Promotion.StreamId(id), Promotion.StreamType,
                     (state, now, actor) => Decide(command, id, state, now, actor), ct);
@@ -51,7 +50,7 @@ public sealed record RejectPromotion(string Reason)
                 }
 
                 GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
-                return Results.Ok(PromotionOutcome.Of((await store.AggregateStreamAsync<Promotion>(Promotion.StreamId(id), ct: ct))!.State));
+                return Results.Ok(PromotionOutcome.Of(outcome.State!));
             })
             .Validate<RejectPromotion>()
             .RequireRole(Roles.Viewer)

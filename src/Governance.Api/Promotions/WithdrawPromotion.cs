@@ -4,7 +4,6 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
-using Governance.EventStore;
 using NodaTime;
 
 namespace Governance.Api.Promotions;
@@ -41,7 +40,7 @@ public sealed record WithdrawPromotion(string Reason)
 
     /// <summary>POST /api/v1/promotions/{id}/withdrawal.</summary>
     public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/promotions/{id}/withdrawal", async (string id, WithdrawPromotion command, HttpContext http, CommandExecutor executor, IEventStore store, CancellationToken ct) =>
+        api.MapPost("/promotions/{id}/withdrawal", async (string id, WithdrawPromotion command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
             {
                 var outcome = await executor.ExecuteAsync<Promotion>(http, nameof(WithdrawPromotion), Promotion.StreamId(id), Promotion.StreamType,
                     (state, now, actor) => Decide(command, id, state, now, actor), ct);
@@ -51,7 +50,7 @@ public sealed record WithdrawPromotion(string Reason)
                 }
 
                 GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "withdrawn"));
-                return Results.Ok(PromotionOutcome.Of((await store.AggregateStreamAsync<Promotion>(Promotion.StreamId(id), ct: ct))!.State));
+                return Results.Ok(PromotionOutcome.Of(outcome.State!));
             })
             .Validate<WithdrawPromotion>()
             .RequireRole(Roles.Contributor)

@@ -57,20 +57,14 @@ public sealed record ReviseSlo(string Name, double? Objective, string Window, st
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapPut("/slos/{id}", async (string id, ReviseSlo command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
             {
-                Slo? revised = null;
                 var outcome = await executor.ExecuteAsync<Slo>(http, nameof(ReviseSlo), Slo.StreamId(id), Slo.StreamType,
-                    (state, now, actor) =>
-                    {
-                        var decision = Decide(command, id, state, now, actor);
-                        revised = state;
-                        return decision;
-                    }, ct);
+                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
                 if (!outcome.Succeeded)
                 {
                     return outcome.Error!.ToResult();
                 }
 
-                var slo = outcome.Appended?.Events.Aggregate(revised!, (s, e) => s.Evolve(e)) ?? revised!;
+                var slo = outcome.State!;
                 return Results.Ok(new Revised(slo.Id, slo.Name, slo.Objective, slo.Window, slo.LabelDelay, slo.Description));
             })
             .Validate<ReviseSlo>()

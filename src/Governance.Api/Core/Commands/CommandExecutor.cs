@@ -9,11 +9,18 @@ using NodaTime;
 namespace Governance.Api.Core.Commands;
 
 /// <summary>The outcome of a command: the events appended and the stream's new version, or the refusal.</summary>
-public sealed record CommandOutcome(DomainError? Error, AppendResult? Appended, long Version)
+public record CommandOutcome(DomainError? Error, AppendResult? Appended, long Version)
 {
     /// <summary>Whether events were appended.</summary>
     public bool Succeeded => Error is null;
 }
+
+/// <summary>
+/// The outcome with the stream's state as the command left it (the state it was decided on, with the appended events
+/// folded in), so an endpoint can answer without reading the stream again; null while the stream does not exist.
+/// </summary>
+public sealed record CommandOutcome<TState>(DomainError? Error, AppendResult? Appended, long Version, TState? State)
+    : CommandOutcome(Error, Appended, Version);
 
 /// <summary>
 /// Runs a command against one stream: fold the stream, honour If-Match, ask the pure decider, append with
@@ -26,7 +33,7 @@ public sealed class CommandExecutor(IEventStore store, IClock clock)
     public const int DefaultAttempts = 3;
 
     /// <summary>Decides and appends.</summary>
-    public async Task<CommandOutcome> ExecuteAsync<TState>(
+    public async Task<CommandOutcome<TState>> ExecuteAsync<TState>(
         HttpContext http, string command, string streamId, string streamType,
         Func<TState?, Instant, Actor, Decision> decide, CancellationToken ct, int attempts = DefaultAttempts, bool freshStream = false)
         where TState : class, IStreamState<TState>
@@ -38,7 +45,7 @@ public sealed class CommandExecutor(IEventStore store, IClock clock)
         var pinned = ParseIfMatch(http);
         if (pinned is { Error: { } badHeader })
         {
-            return new CommandOutcome(badHeader, null, 0);
+            return new CommandOutcome<TState>(badHeader, null, 0, null);
         }
 
         for (var attempt = 1; ; attempt++)
@@ -49,15 +56,15 @@ public sealed class CommandExecutor(IEventStore store, IClock clock)
             var version = aggregate?.Version ?? 0;
             if (pinned?.Version is { } expectedVersion && expectedVersion != version)
             {
-                return new CommandOutcome(DomainError.PreconditionFailed(
-                    $"If-Match expected version {expectedVersion} of '{streamId}', but it is at version {version}."), null, version);
+                return new CommandOutcome<TState>(DomainError.PreconditionFailed(
+                    $"If-Match expected version {expectedVersion} of '{streamId}', but it is at version {version}."), null, version, aggregate?.State);
             }
 
             var decision = decide(aggregate?.State, clock.GetCurrentInstant(), actor);
             if (!decision.Accepted)
             {
                 activity?.SetTag("governance.outcome", "rejected");
-                return new CommandOutcome(decision.Error, null, version);
+                return new CommandOutcome<TState>(decision.Error, null, version, aggregate?.State);
             }
 
             if (decision.Events.Count == 0)
@@ -65,7 +72,7 @@ public sealed class CommandExecutor(IEventStore store, IClock clock)
                 // Nothing changed (an idempotent repeat): no event, and the stream stays where it was.
                 activity?.SetTag("governance.outcome", "unchanged");
                 http.Response.Headers.ETag = $"\"{version}\"";
-                return new CommandOutcome(null, null, version);
+                return new CommandOutcome<TState>(null, null, version, aggregate?.State);
             }
 
             activity?.SetTag("governance.event.types", string.Join(",", decision.Events.Select(e => e.GetType().Name)));
@@ -74,13 +81,14 @@ public sealed class CommandExecutor(IEventStore store, IClock clock)
                 // A stream the server just named goes through group commit: under load, concurrent new streams share one
                 // transaction instead of each paying for its own.
                 var expected = version == 0 ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(version);
-                var appended = aggregate is null && freshStream && attempt == 1
+                var appended = freshStream && attempt == 1
                     ? await store.StartStreamAsync(streamId, streamType, decision.Events, Metadata(http, actor), ct)
                     : await store.AppendAsync(streamId, streamType, expected, decision.Events, Metadata(http, actor), ct);
                 var newVersion = appended.VersionOf(streamId);
                 http.Response.Headers.ETag = $"\"{newVersion}\"";
                 GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", command));
-                return new CommandOutcome(null, appended, newVersion);
+                var after = appended.Events.Where(e => e.StreamId == streamId).Aggregate(aggregate?.State ?? TState.Initial, (state, e) => state.Evolve(e));
+                return new CommandOutcome<TState>(null, appended, newVersion, after);
             }
             catch (ConcurrencyException) when (pinned is null && attempt < attempts)
             {
@@ -93,7 +101,7 @@ public sealed class CommandExecutor(IEventStore store, IClock clock)
             }
             catch (ConcurrencyException ex) when (pinned is not null)
             {
-                return new CommandOutcome(DomainError.PreconditionFailed(ex.Message), null, version);
+                return new CommandOutcome<TState>(DomainError.PreconditionFailed(ex.Message), null, version, aggregate?.State);
             }
         }
     }
