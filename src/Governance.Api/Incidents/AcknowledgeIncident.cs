@@ -36,18 +36,5 @@ public sealed record AcknowledgeIncident(string? Note)
     }
 
     /// <summary>POST /api/v1/incidents/{id}/acknowledgement.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/incidents/{id}/acknowledgement", async (string id, AcknowledgeIncident command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Incident>(http, nameof(AcknowledgeIncident), Incident.StreamId(id), Incident.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(IncidentView.Of(outcome)) : outcome.Error!.ToResult();
-            })
-            .Validate<AcknowledgeIncident>()
-            .RequireRole(Roles.OnCall)
-            .WithTags("Incidents").WithName(nameof(AcknowledgeIncident))
-            .WithSummary("Acknowledge an incident.")
-            .Produces<IncidentView.Changed>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+    public static void Map(IEndpointRouteBuilder api) => IncidentTransition.Map<AcknowledgeIncident>(api, "acknowledgement", "Acknowledge an incident.", Decide);
 }

@@ -36,18 +36,5 @@ public sealed record AssignIncident(string Assignee)
     }
 
     /// <summary>POST /api/v1/incidents/{id}/assignment.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/incidents/{id}/assignment", async (string id, AssignIncident command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Incident>(http, nameof(AssignIncident), Incident.StreamId(id), Incident.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(IncidentView.Of(outcome)) : outcome.Error!.ToResult();
-            })
-            .Validate<AssignIncident>()
-            .RequireRole(Roles.OnCall)
-            .WithTags("Incidents").WithName(nameof(AssignIncident))
-            .WithSummary("Assign an incident to someone.")
-            .Produces<IncidentView.Changed>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+    public static void Map(IEndpointRouteBuilder api) => IncidentTransition.Map<AssignIncident>(api, "assignment", "Assign an incident to someone.", Decide);
 }

@@ -37,18 +37,5 @@ public sealed record MitigateIncident(MitigationAction? Action, string? Note)
     }
 
     /// <summary>POST /api/v1/incidents/{id}/mitigation.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/incidents/{id}/mitigation", async (string id, MitigateIncident command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Incident>(http, nameof(MitigateIncident), Incident.StreamId(id), Incident.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(IncidentView.Of(outcome)) : outcome.Error!.ToResult();
-            })
-            .Validate<MitigateIncident>()
-            .RequireRole(Roles.OnCall)
-            .WithTags("Incidents").WithName(nameof(MitigateIncident))
-            .WithSummary("Record the mitigation of an incident.")
-            .Produces<IncidentView.Changed>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+    public static void Map(IEndpointRouteBuilder api) => IncidentTransition.Map<MitigateIncident>(api, "mitigation", "Record the mitigation of an incident.", Decide);
 }

@@ -36,18 +36,5 @@ public sealed record ReopenIncident(string Reason)
     }
 
     /// <summary>POST /api/v1/incidents/{id}/reopening.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/incidents/{id}/reopening", async (string id, ReopenIncident command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Incident>(http, nameof(ReopenIncident), Incident.StreamId(id), Incident.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(IncidentView.Of(outcome)) : outcome.Error!.ToResult();
-            })
-            .Validate<ReopenIncident>()
-            .RequireRole(Roles.OnCall)
-            .WithTags("Incidents").WithName(nameof(ReopenIncident))
-            .WithSummary("Reopen a resolved incident.")
-            .Produces<IncidentView.Changed>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+    public static void Map(IEndpointRouteBuilder api) => IncidentTransition.Map<ReopenIncident>(api, "reopening", "Reopen a resolved incident.", Decide);
 }

@@ -36,18 +36,5 @@ public sealed record ResolveIncident(string? Resolution)
     }
 
     /// <summary>POST /api/v1/incidents/{id}/resolution.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/incidents/{id}/resolution", async (string id, ResolveIncident command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Incident>(http, nameof(ResolveIncident), Incident.StreamId(id), Incident.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(IncidentView.Of(outcome)) : outcome.Error!.ToResult();
-            })
-            .Validate<ResolveIncident>()
-            .RequireRole(Roles.OnCall)
-            .WithTags("Incidents").WithName(nameof(ResolveIncident))
-            .WithSummary("Resolve an incident.")
-            .Produces<IncidentView.Changed>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+    public static void Map(IEndpointRouteBuilder api) => IncidentTransition.Map<ResolveIncident>(api, "resolution", "Resolve an incident.", Decide);
 }
