@@ -10,10 +10,14 @@ namespace Governance.Api.Deployments;
 /// <summary>What ran in every stage of a model at one instant.</summary>
 public sealed record DeploymentsAt(string Model, Instant At, IReadOnlyList<StageDeployment> Stages);
 
-/// <summary>One version's time as the current one of a stage: [from, to), to null while it still runs.</summary>
+/// <summary>
+/// One version's time as the current one of a stage: [from, to), to null while it still runs. <paramref name="Via"/> is what
+/// put it there ("promotion", or "rollback": then no promotion and no approvers); <paramref name="RolledBack"/> whether a
+/// rollback ended it.
+/// </summary>
 public sealed record DeploymentInterval(
     string Version, DateTime From, DateTime? To, string? PromotionId, bool RolledBack, IReadOnlyList<string> ApprovedBy, string? Fallback,
-    string? RollbackReason, string? IncidentId);
+    string? RollbackReason, string? IncidentId, string Via);
 
 /// <summary>Deployment history, answered from the interval table (never by replaying events).</summary>
 public sealed class DeploymentQueries(NpgsqlDataSource db)
@@ -23,11 +27,11 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
     {
         // One index probe per stage: the latest interval that started at or before T, kept only if it had not ended by T.
         await using var cmd = db.CreateCommand("""
-            SELECT s.stage, i.version, i."from", i.promotion_id, i.approved_by, i.fallback
+            SELECT s.stage, i.version, i."from", i.promotion_id, i.approved_by, i.fallback, i.via
             FROM governance.models m
             CROSS JOIN LATERAL unnest(m.stages) WITH ORDINALITY AS s(stage, n)
             LEFT JOIN LATERAL (
-                SELECT d.version, d."from", d."to", d.promotion_id, d.approved_by, d.fallback
+                SELECT d.version, d."from", d."to", d.promotion_id, d.approved_by, d.fallback, d.via
                 FROM governance.deployment_intervals d
                 WHERE d.model = m.key AND d.stage = s.stage AND d."from" <= $2
                 ORDER BY d."from" DESC, d.id DESC
@@ -44,7 +48,7 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
             stages.Add(reader.IsDBNull(1)
                 ? new StageDeployment(reader.GetString(0), null, null, null, [], null)
                 : new StageDeployment(reader.GetString(0), reader.GetString(1), Utc(reader.GetDateTime(2)), reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.GetFieldValue<string[]>(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+                    reader.GetFieldValue<string[]>(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6)));
         }
 
         return stages.Count == 0 ? null : new DeploymentsAt(model, at, stages);
@@ -54,7 +58,7 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
     public async Task<IReadOnlyList<DeploymentInterval>> HistoryAsync(string model, string stage, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            SELECT version, "from", "to", promotion_id, rolled_back, approved_by, fallback, rollback_reason, incident_id
+            SELECT version, "from", "to", promotion_id, rolled_back, approved_by, fallback, rollback_reason, incident_id, via
             FROM governance.deployment_intervals WHERE model = $1 AND stage = $2 ORDER BY "from", id
             """);
         cmd.Parameters.Add(new() { Value = model });
@@ -65,7 +69,8 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
         {
             result.Add(new DeploymentInterval(reader.GetString(0), Utc(reader.GetDateTime(1)), reader.IsDBNull(2) ? null : Utc(reader.GetDateTime(2)),
                 reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetBoolean(4), reader.GetFieldValue<string[]>(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+                reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.GetString(9)));
         }
 
         return result;
@@ -111,7 +116,7 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
             })
             .RequireRole(Roles.Viewer)
             .WithTags("Deployments").WithName("GetDeployments")
-            .WithSummary("What ran in each stage of a model now, or at any past instant (at=), with who approved it and its fallback.")
+            .WithSummary("What ran in each stage of a model now, or at any past instant (at=), with what put it there (promotion or rollback), who approved it and its fallback.")
             .Produces<DeploymentsAt>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -122,7 +127,7 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
                     : Results.Ok(await queries.HistoryAsync(key, stage, ct)))
             .RequireRole(Roles.Viewer)
             .WithTags("Deployments").WithName("GetStageHistory")
-            .WithSummary("Every version that ran in a stage, oldest first, as intervals [from, to) with the promotion and whether it was rolled back.")
+            .WithSummary("Every version that ran in a stage, oldest first, as intervals [from, to) with what put it there (promotion or rollback) and whether a rollback ended it.")
             .Produces<IReadOnlyList<DeploymentInterval>>()
             .ProducesProblem(StatusCodes.Status404NotFound);
     }

@@ -21,14 +21,15 @@ public sealed class DeploymentsProjection : IInlineProjection
                     context.Enqueue(
                         "UPDATE governance.deployment_intervals SET \"to\" = $3 WHERE model = $1 AND stage = $2 AND \"to\" IS NULL",
                         d.Model, d.Stage, d.DeployedAt.ToDateTimeUtc());
-                    Enter(context, d.Model, d.Stage, d.Version, d.DeployedAt.ToDateTimeUtc(), d.PromotionId, d.ApprovedBy, d.Fallback, d.TrafficPercent);
+                    Enter(context, d.Model, d.Stage, d.Version, d.DeployedAt.ToDateTimeUtc(), Via.Promotion, d.PromotionId, d.ApprovedBy, d.Fallback, d.TrafficPercent);
                     break;
                 case VersionRolledBack r:
                     context.Enqueue(
                         "UPDATE governance.deployment_intervals SET \"to\" = $3, rolled_back = true, rollback_reason = $4, incident_id = $5 " +
                         "WHERE model = $1 AND stage = $2 AND \"to\" IS NULL",
                         r.Model, r.Stage, r.RolledBackAt.ToDateTimeUtc(), r.Reason, r.IncidentId);
-                    Enter(context, r.Model, r.Stage, r.ToVersion, r.RolledBackAt.ToDateTimeUtc(), r.ToPromotionId, r.ToApprovedBy, r.Fallback, null);
+                    // Nobody approved going back: the row says a rollback put the version there, not the promotion that first did.
+                    Enter(context, r.Model, r.Stage, r.ToVersion, r.RolledBackAt.ToDateTimeUtc(), Via.Rollback, null, [], r.Fallback, null);
                     break;
                 case FallbackDesignated f:
                     context.Enqueue("UPDATE governance.current_deployments SET fallback = $3 WHERE model = $1 AND stage = $2",
@@ -44,18 +45,18 @@ public sealed class DeploymentsProjection : IInlineProjection
     }
 
     private static void Enter(
-        ProjectionContext context, string model, string stage, string version, DateTime at, string? promotionId, IReadOnlyList<string> approvedBy,
+        ProjectionContext context, string model, string stage, string version, DateTime at, string via, string? promotionId, IReadOnlyList<string> approvedBy,
         string? fallback, int? trafficPercent)
     {
         context.Enqueue(
-            "INSERT INTO governance.deployment_intervals (model, stage, version, \"from\", promotion_id, approved_by, fallback, traffic_percent) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            model, stage, version, at, promotionId, approvedBy.ToArray(), fallback, trafficPercent);
+            "INSERT INTO governance.deployment_intervals (model, stage, version, \"from\", via, promotion_id, approved_by, fallback, traffic_percent) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            model, stage, version, at, via, promotionId, approvedBy.ToArray(), fallback, trafficPercent);
         context.Enqueue(
-            "INSERT INTO governance.current_deployments (model, stage, version, since, promotion_id, approved_by, fallback) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) " +
-            "ON CONFLICT (model, stage) DO UPDATE SET version = excluded.version, since = excluded.since, promotion_id = excluded.promotion_id, " +
-            "approved_by = excluded.approved_by, fallback = excluded.fallback",
-            model, stage, version, at, promotionId, approvedBy.ToArray(), fallback);
+            "INSERT INTO governance.current_deployments (model, stage, version, since, via, promotion_id, approved_by, fallback) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) " +
+            "ON CONFLICT (model, stage) DO UPDATE SET version = excluded.version, since = excluded.since, via = excluded.via, " +
+            "promotion_id = excluded.promotion_id, approved_by = excluded.approved_by, fallback = excluded.fallback",
+            model, stage, version, at, via, promotionId, approvedBy.ToArray(), fallback);
     }
 }

@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.Api.Models;
 using NodaTime;
+using NodaTime.Text;
 
 namespace Governance.Api.Deployments;
 
@@ -20,7 +21,10 @@ public sealed record DesignateFallback(string Version)
     /// <summary>The response.</summary>
     public sealed record Designated(string Model, string Stage, string Fallback);
 
-    /// <summary>Pure decision: the fallback is a registered version of the model other than the one running; something must run.</summary>
+    /// <summary>
+    /// Pure decision: the fallback is a registered version of the model other than the one running, and not one a rollback
+    /// took out of the stage (a rollback must never go back to it implicitly); something must run.
+    /// </summary>
     public static Decision Decide(DesignateFallback command, string model, string stage, bool versionExists, Deployment? state, Instant now, Actor actor)
     {
         if (!versionExists)
@@ -36,6 +40,13 @@ public sealed record DesignateFallback(string Version)
         if (current.Version == command.Version)
         {
             return DomainError.Unprocessable($"{model}@{command.Version} is what runs in '{stage}'; a fallback is another version.", "version");
+        }
+
+        if (state.RolledBackFrom(command.Version) is { } rolledBack)
+        {
+            return DomainError.Conflict(
+                $"{model}@{command.Version} was rolled back from '{stage}' at {InstantPattern.ExtendedIso.Format(rolledBack.At)}; a rollback never returns to it unasked, " +
+                "so it is not a fallback until it runs there again. To return to it now, roll back naming it with toVersion.");
         }
 
         return state.Fallback == command.Version

@@ -6,6 +6,7 @@ using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
 using Governance.Api.Models;
 using NodaTime;
+using NodaTime.Text;
 
 namespace Governance.Api.Deployments;
 
@@ -27,8 +28,10 @@ public sealed record RollBackStage(string? ToVersion, string Reason, string? Inc
     public sealed record RolledBack(string Model, string Stage, string FromVersion, string ToVersion, string? Fallback);
 
     /// <summary>
-    /// Pure decision: on-call engineers and approvers roll back; something must run in the stage and something must be there to
-    /// fall back to. A named version must have run in the stage before or be its designated fallback.
+    /// Pure decision: on-call engineers and approvers roll back; something must run in the stage. Without a named version
+    /// the stage goes to its fallback, else the version that ran before, whichever is safe (<see cref="Deployment.IsSafeToReturnTo"/>):
+    /// never back to a version a rollback took out of the stage, so rolling back twice cannot bring a bad version back.
+    /// A named version must have run in the stage before or be its designated fallback, and may be one that was rolled back.
     /// </summary>
     public static Decision Decide(RollBackStage command, string model, string stage, Deployment? state, Instant now, Actor actor)
     {
@@ -42,24 +45,42 @@ public sealed record RollBackStage(string? ToVersion, string Reason, string? Inc
             return DomainError.Conflict($"Nothing runs in '{stage}' of model '{model}', so there is nothing to roll back.");
         }
 
-        var target = command.ToVersion ?? state.Fallback ?? state.Previous;
-        if (target is null)
+        string target;
+        if (command.ToVersion is { } named)
         {
-            return DomainError.Conflict($"'{stage}' of model '{model}' has no fallback and no previous version to return to.");
+            if (named == current.Version)
+            {
+                return DomainError.Conflict($"{model}@{named} already runs in '{stage}'.");
+            }
+
+            if (state.LastEntryOf(named) is null && named != state.Fallback)
+            {
+                return DomainError.Unprocessable($"{model}@{named} never ran in '{stage}' and is not its fallback.", "toVersion");
+            }
+
+            target = named;
+        }
+        else
+        {
+            var candidates = new[] { state.Fallback, state.Previous }.OfType<string>().Where(v => v != current.Version).Distinct().ToList();
+            if (candidates.Count == 0)
+            {
+                return DomainError.Conflict($"'{stage}' of model '{model}' has no fallback and no previous version to return to.");
+            }
+
+            if (candidates.FirstOrDefault(state.IsSafeToReturnTo) is not { } safe)
+            {
+                var why = string.Join(" and ", candidates.Select(v => state.RolledBackFrom(v)!).Select(r => $"{r.Version} was rolled back from it at {InstantPattern.ExtendedIso.Format(r.At)}"));
+                return DomainError.Conflict(
+                    $"Nothing safe to roll back to in '{stage}' of model '{model}': {why}. Name a version with toVersion to return to it anyway.");
+            }
+
+            target = safe;
         }
 
-        if (target == current.Version)
-        {
-            return DomainError.Conflict($"{model}@{target} already runs in '{stage}'.");
-        }
-
+        // The next rollback's destination: the latest other version that ran here and is still safe once this one is rolled back.
+        var fallback = state.History.LastOrDefault(e => e.Version != target && e.Version != current.Version && state.RolledBackFrom(e.Version) is null)?.Version;
         var entry = state.LastEntryOf(target);
-        if (entry is null && target != state.Fallback)
-        {
-            return DomainError.Unprocessable($"{model}@{target} never ran in '{stage}' and is not its fallback.", "toVersion");
-        }
-
-        var fallback = state.History.LastOrDefault(e => e.Version != target && e.Version != current.Version)?.Version;
         return Decision.Accept(new VersionRolledBack(model, stage, current.Version, target, entry?.PromotionId, entry?.ApprovedBy ?? [], fallback,
             command.Reason, command.IncidentId, actor.Name, now));
     }
@@ -88,7 +109,7 @@ public sealed record RollBackStage(string? ToVersion, string Reason, string? Inc
             .Validate<RollBackStage>()
             .RequireRole(Roles.Contributor)
             .WithTags("Deployments").WithName(nameof(RollBackStage))
-            .WithSummary("Roll a stage back to the named version, its designated fallback or the previous version, optionally naming the incident.")
+            .WithSummary("Roll a stage back to the named version, else its fallback or the previous version unless a rollback took that one out (409 when nothing is safe), optionally naming the incident.")
             .Produces<RolledBack>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -214,7 +214,8 @@ public sealed class ModelDocument
                     (Strings(d, "approvedBy") is { Count: > 0 } approvers ? $", approved by {string.Join(", ", approvers)}" : ""));
                 break;
             case "version_rolled_back":
-                Deployed[Str(d, "stage")] = new StageNow(Str(d, "toVersion"), Str(d, "rolledBackAt"), Opt(d, "toPromotionId"), Strings(d, "toApprovedBy"), Opt(d, "fallback"));
+                // Nobody approved going back, so the stage shows no promotion or approvers; the history line says it was a rollback.
+                Deployed[Str(d, "stage")] = new StageNow(Str(d, "toVersion"), Str(d, "rolledBackAt"), null, [], Opt(d, "fallback"));
                 DeploymentHistory.Add($"{Str(d, "rolledBackAt")}: {Str(d, "stage")} rolled back from {Str(d, "fromVersion")} to {Str(d, "toVersion")} by {Str(d, "rolledBackBy")}: {Str(d, "reason")}" +
                     (Opt(d, "incidentId") is { } answered ? $" (incident {answered})" : ""));
                 break;

@@ -6,8 +6,12 @@ using Npgsql;
 
 namespace Governance.Api.Models;
 
-/// <summary>What is deployed in one stage right now (empty version when nothing is).</summary>
-public sealed record StageDeployment(string Stage, string? Version, DateTime? Since, string? PromotionId, IReadOnlyList<string> ApprovedBy, string? Fallback);
+/// <summary>
+/// What is deployed in one stage right now (empty version when nothing is). <paramref name="Via"/> says what put it there,
+/// "promotion" or "rollback"; after a rollback there is no promotion and nobody approved it.
+/// </summary>
+public sealed record StageDeployment(
+    string Stage, string? Version, DateTime? Since, string? PromotionId, IReadOnlyList<string> ApprovedBy, string? Fallback, string? Via = null);
 
 /// <summary>A model as people look at it: what it is, who owns it, what runs where.</summary>
 public sealed record ModelView(
@@ -20,7 +24,7 @@ public sealed class ModelQueries(NpgsqlDataSource db, EventSerializer serializer
     private const string Select =
         "SELECT m.key, m.name, m.description, m.team, m.task_type, m.stages, m.kpis::text, m.registered_at, m.registered_by, m.retired_at IS NOT NULL, " +
         "coalesce((SELECT json_agg(json_build_object('stage', d.stage, 'version', d.version, 'since', d.since, 'promotionId', d.promotion_id, " +
-        "'approvedBy', d.approved_by, 'fallback', d.fallback))::text FROM governance.current_deployments d WHERE d.model = m.key), '[]') " +
+        "'approvedBy', d.approved_by, 'fallback', d.fallback, 'via', d.via))::text FROM governance.current_deployments d WHERE d.model = m.key), '[]') " +
         "FROM governance.models m";
 
     /// <summary>One model, or null.</summary>

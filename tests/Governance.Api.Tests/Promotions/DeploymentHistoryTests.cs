@@ -31,11 +31,105 @@ public sealed class DeploymentHistoryTests(GovernanceApp app) : IClassFixture<Go
         history.Json.EnumerateArray().Select(i => (i.GetProperty("version").GetString(), i.GetProperty("rolledBack").GetBoolean()))
             .ShouldBe([("v1", false), ("v2", true), ("v1", false)]);
         history.Json[1].GetProperty("incidentId").GetString().ShouldBe("inc-77");
-        history.Json[2].GetProperty("promotionId").GetString().ShouldBe(first);
+        history.Json[0].GetProperty("promotionId").GetString().ShouldBe(first);
+        history.Json[0].GetProperty("via").GetString().ShouldBe("promotion");
+        history.Json[2].GetProperty("via").GetString().ShouldBe("rollback");
+        history.Json[2].TryGetProperty("promotionId", out _).ShouldBeFalse();
+        history.Json[2].GetProperty("approvedBy").GetArrayLength().ShouldBe(0);
         history.Json[2].TryGetProperty("to", out _).ShouldBeFalse();
 
         var model = await app.Scenario(s => s.Get.Url("/api/v1/models/roll-a").StatusCodeShouldBe(200));
-        model.Json.GetProperty("deployments")[1].GetProperty("version").GetString().ShouldBe("v1");
+        var shadow = model.Json.GetProperty("deployments")[1];
+        shadow.GetProperty("version").GetString().ShouldBe("v1");
+        shadow.GetProperty("via").GetString().ShouldBe("rollback");
+        shadow.GetProperty("approvedBy").GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task a_second_rollback_does_not_bring_back_the_version_rolled_back_and_says_why()
+    {
+        await app.ModelWithVersionsAsync("twice-a", "1.0.0", "2.0.0");
+        var alice = await app.CreatePrincipalAsync("twice-alice", GovernanceApp.Role.Approver);
+        var bob = await app.CreatePrincipalAsync("twice-bob", GovernanceApp.Role.Approver);
+        var olga = await app.CreatePrincipalAsync("twice-olga", GovernanceApp.Role.OnCall);
+        foreach (var version in new[] { "1.0.0", "2.0.0" })
+        {
+            await app.PromoteAsync("twice-a", version, "shadow", alice);
+            await app.PromoteAsync("twice-a", version, "canary", alice);
+            await app.PromoteAsync("twice-a", version, "production", alice, bob);
+        }
+
+        const string Rollback = "/api/v1/models/twice-a/stages/production/rollback";
+        var first = await app.Scenario(s => s.Post.Json(new { reason = "error rate tripled" }).ToUrl(Rollback).As(olga).StatusCodeShouldBe(200));
+        (first.Json.GetProperty("fromVersion").GetString(), first.Json.GetProperty("toVersion").GetString()).ShouldBe(("2.0.0", "1.0.0"));
+        first.Json.TryGetProperty("fallback", out _).ShouldBeFalse();
+
+        var events = await app.EventCountAsync();
+        var second = await app.Scenario(s => s.Post.Json(new { reason = "still bad" }).ToUrl(Rollback).As(olga).StatusCodeShouldBe(409).ShouldBeProblem());
+        second.Json.GetProperty("detail").GetString().ShouldBe(
+            $"Nothing safe to roll back to in 'production' of model 'twice-a': 2.0.0 was rolled back from it at {Iso(app.Clock.GetCurrentInstant())}. " +
+            "Name a version with toVersion to return to it anyway.");
+        await app.Scenario(s => s.Put.Json(new { version = "2.0.0" }).ToUrl("/api/v1/models/twice-a/stages/production/fallback").StatusCodeShouldBe(409).ShouldBeProblem());
+        (await app.EventCountAsync()).ShouldBe(events);
+
+        var now = await app.Scenario(s => s.Get.Url("/api/v1/models/twice-a/deployments").StatusCodeShouldBe(200));
+        var production = now.Json.GetProperty("stages")[3];
+        production.GetProperty("version").GetString().ShouldBe("1.0.0");
+        production.GetProperty("via").GetString().ShouldBe("rollback");
+        production.GetProperty("approvedBy").GetArrayLength().ShouldBe(0);
+
+        var named = await app.Scenario(s => s.Post.Json(new { toVersion = "2.0.0", reason = "1.0.0 cannot read the new schema" }).ToUrl(Rollback).As(olga).StatusCodeShouldBe(200));
+        named.Json.GetProperty("toVersion").GetString().ShouldBe("2.0.0");
+        var after = (await app.Scenario(s => s.Get.Url("/api/v1/models/twice-a/deployments").StatusCodeShouldBe(200))).Json.GetProperty("stages")[3];
+        after.GetProperty("version").GetString().ShouldBe("2.0.0");
+        after.GetProperty("via").GetString().ShouldBe("rollback");
+        after.GetProperty("approvedBy").GetArrayLength().ShouldBe(0);
+
+        var history = await app.Scenario(s => s.Get.Url("/api/v1/models/twice-a/stages/production/history").StatusCodeShouldBe(200));
+        history.Json.EnumerateArray().Select(i => (i.GetProperty("version").GetString(), i.GetProperty("via").GetString(), i.GetProperty("approvedBy").GetArrayLength()))
+            .ShouldBe([("1.0.0", "promotion", 2), ("2.0.0", "promotion", 2), ("1.0.0", "rollback", 0), ("2.0.0", "rollback", 0)]);
+    }
+
+    [Fact]
+    public async Task rows_a_rollback_wrote_before_it_said_so_lose_the_approvals_nobody_gave()
+    {
+        // Rows as the projection wrote them before 0009: the interval a rollback opened repeats the original promotion.
+        await app.ExecuteSqlAsync("""
+            INSERT INTO governance.deployment_intervals (model, stage, version, "from", "to", promotion_id, rolled_back, approved_by) VALUES
+              ('old-roll', 'production', '1.0.0', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', 'p1', false, '{amy,bob}'),
+              ('old-roll', 'production', '2.0.0', '2026-01-02T00:00:00Z', '2026-01-03T00:00:00Z', 'p2', true, '{amy,bob}'),
+              ('old-roll', 'production', '1.0.0', '2026-01-03T00:00:00Z', NULL, 'p1', false, '{amy,bob}'),
+              ('old-roll', 'canary', '2.0.0', '2026-01-01T00:00:00Z', NULL, 'p3', false, '{amy}');
+            INSERT INTO governance.current_deployments (model, stage, version, since, promotion_id, approved_by) VALUES
+              ('old-roll', 'production', '1.0.0', '2026-01-03T00:00:00Z', 'p1', '{amy,bob}'),
+              ('old-roll', 'canary', '2.0.0', '2026-01-01T00:00:00Z', 'p3', '{amy}');
+            """);
+        var migration = typeof(Governance.Api.Deployments.Deployment).Assembly.GetManifestResourceStream("Governance.Api.Migrations.0009_deployment_via.sql")!;
+        var sql = await new StreamReader(migration).ReadToEndAsync();
+        await app.ExecuteSqlAsync(sql[sql.IndexOf("-- Existing rows", StringComparison.Ordinal)..]);
+
+        await using var connection = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(
+            "SELECT stage, version, via, promotion_id, cardinality(approved_by) FROM governance.deployment_intervals WHERE model = 'old-roll' " +
+            "UNION ALL SELECT 'current ' || stage, version, via, promotion_id, cardinality(approved_by) FROM governance.current_deployments WHERE model = 'old-roll'",
+            connection);
+        var rows = new List<(string, string, string, string?, int)>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4)));
+        }
+
+        rows.ShouldBe(
+        [
+            ("production", "1.0.0", "promotion", "p1", 2),
+            ("production", "2.0.0", "promotion", "p2", 2),
+            ("production", "1.0.0", "rollback", null, 0),
+            ("canary", "2.0.0", "promotion", "p3", 1),
+            ("current production", "1.0.0", "rollback", null, 0),
+            ("current canary", "2.0.0", "promotion", "p3", 1),
+        ], ignoreOrder: true);
     }
 
     [Fact]
