@@ -46,9 +46,13 @@ public sealed partial class DemoStory(Uri server, string adminKey, TextWriter lo
         }
 
         await log.WriteLineAsync("Demo: seeding the fraud-detector story through the API…");
-        foreach (var (name, roles) in new[] { ("maria", "contributor"), ("ana", "approver"), ("ben", "approver"), ("omar", "oncall"), ("lena", "oncall") })
+        // Everyone on the payments-ml rotation (maria, omar, lena; ben shadows) holds oncall: only they can be paged.
+        foreach (var (name, roles) in new[]
+                 {
+                     ("maria", new[] { "contributor", "oncall" }), ("ana", ["approver"]), ("ben", ["approver", "oncall"]), ("omar", ["oncall"]), ("lena", ["oncall"]),
+                 })
         {
-            var created = await Send(admin, "POST", "/api/v1/principals", new { name, roles = new[] { roles } }, ct);
+            var created = await Send(admin, "POST", "/api/v1/principals", new { name, roles }, ct);
             keys[name] = created.GetProperty("apiKey").GetString()!;
         }
 

@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using NodaTime;
 using NodaTime.Text;
+using Npgsql;
 
 namespace Governance.Api.Rotations;
 
@@ -30,8 +31,8 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
             RuleFor(c => c.StartsOn).NotEmpty().Must(d => LocalDatePattern.Iso.Parse(d).Success).WithMessage("'Starts On' is a date such as 2026-11-23.");
             RuleFor(c => c.Members).NotEmpty().WithMessage("'Members' needs at least one person.")
                 .Must(m => m is null || m.Distinct(StringComparer.Ordinal).Count() == m.Count).WithMessage("'Members' must not repeat a person.");
-            RuleForEach(c => c.Members).IsSlug();
-            RuleForEach(c => c.Shadows).IsSlug();
+            RuleForEach(c => c.Members).IsPrincipalName();
+            RuleForEach(c => c.Shadows).IsPrincipalName();
             RuleFor(c => c.AckDeadlines).Custom((deadlines, context) =>
             {
                 foreach (var (severity, deadline) in deadlines ?? new Dictionary<string, string>())
@@ -54,10 +55,20 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
         IReadOnlyList<string> Members, IReadOnlyList<string> Shadows, LocalDate StartsOn, Instant FirstShiftStart,
         IReadOnlyDictionary<string, string> AckDeadlines);
 
-    /// <summary>Pure decision: a rotation can always be (re)defined; overrides are kept.</summary>
-    public static Decision Decide(DefineRotation command, string team, Rotation? state, Instant now, Actor actor)
+    /// <summary>
+    /// Pure decision: a rotation can always be (re)defined, overrides kept, as long as every member and shadow is a
+    /// principal who can act on what they are paged for (oncall or admin, from <paramref name="people"/>); otherwise 422
+    /// naming each of them.
+    /// </summary>
+    public static Decision Decide(DefineRotation command, string team, PagerFacts people, Rotation? state, Instant now, Actor actor)
     {
         _ = state;
+        var named = (command.Members ?? []).Select((m, i) => ($"members[{i}]", m)).Concat((command.Shadows ?? []).Select((s, i) => ($"shadows[{i}]", s)));
+        if (people.Check(named) is { } cannot)
+        {
+            return cannot;
+        }
+
         return Decision.Accept(new RotationDefined(team, command.TimeZone, ParseDay(command.HandoffDay)!.Value,
             TimePattern.Parse(command.HandoffTime).Value, ParseShiftDays(command.ShiftLength)!.Value,
             command.Members ?? [], command.Shadows ?? [], LocalDatePattern.Iso.Parse(command.StartsOn).Value, actor.Name, now,
@@ -100,15 +111,17 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
 
     /// <summary>PUT /api/v1/teams/{team}/rotation.</summary>
     public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPut("/teams/{team}/rotation", async (string team, DefineRotation command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
+        api.MapPut("/teams/{team}/rotation", async (string team, DefineRotation command, HttpContext http, CommandExecutor executor, NpgsqlDataSource db,
+                CancellationToken ct) =>
             {
                 if (!Rules.Slug().IsMatch(team))
                 {
                     return DomainError.Invalid("team", "'Team' must be a slug.").ToResult();
                 }
 
+                var people = await PagerFacts.ReadAsync(db, [.. command.Members ?? [], .. command.Shadows ?? []], ct);
                 var outcome = await executor.ExecuteAsync<Rotation>(http, nameof(DefineRotation), Rotation.StreamId(team), Rotation.StreamType,
-                    (state, now, actor) => Decide(command, team, state, now, actor), ct);
+                    (state, now, actor) => Decide(command, team, people, state, now, actor), ct);
                 if (!outcome.Succeeded)
                 {
                     return outcome.Error!.ToResult();
@@ -124,6 +137,7 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
             .Validate<DefineRotation>()
             .RequireRole(Roles.OnCall)
             .WithTags("Teams").WithName(nameof(DefineRotation))
-            .WithSummary("Define the team's on-call rotation.")
-            .Produces<Defined>();
+            .WithSummary("Define the team's on-call rotation; members and shadows must be principals with the oncall (or admin) role (422 names any who are not).")
+            .Produces<Defined>()
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 }

@@ -3,6 +3,7 @@ using Governance.Api.Core.Errors;
 using Governance.EventStore;
 using NodaTime;
 using NodaTime.Text;
+using Npgsql;
 
 namespace Governance.Api.Rotations;
 
@@ -28,7 +29,7 @@ public static class GetOnCall
 
     /// <summary>Maps the endpoint.</summary>
     public static void Map(IEndpointRouteBuilder api) =>
-        api.MapGet("/teams/{team}/oncall", async (string team, IEventStore store, IClock clock, CancellationToken ct, string? at = null) =>
+        api.MapGet("/teams/{team}/oncall", async (string team, IEventStore store, NpgsqlDataSource db, IClock clock, CancellationToken ct, string? at = null) =>
             {
                 var (instant, error) = ParseAt(at, clock.GetCurrentInstant());
                 if (error is not null)
@@ -41,11 +42,14 @@ public static class GetOnCall
                     return DomainError.NotFound($"Team '{team}' has no rotation.").ToResult();
                 }
 
-                return rotation.State.At(instant!.Value) is { } onCall
+                var pageable = await PagerFacts.PageableAsync(db, rotation.State, ct);
+                return pageable.At(instant!.Value) is { } onCall
                     ? Results.Ok(new OnCallView(team, instant.Value, onCall.Primary, onCall.Secondary, onCall.Shadow, onCall.ShiftStart, onCall.ShiftEnd, onCall.Override))
-                    : DomainError.NotFound($"Team '{team}' has nobody on call at {instant}: the rotation starts at {rotation.State.FirstShiftStart}.").ToResult();
+                    : DomainError.NotFound(instant.Value < rotation.State.FirstShiftStart
+                        ? $"Team '{team}' has nobody on call at {instant}: the rotation starts at {rotation.State.FirstShiftStart}."
+                        : $"Team '{team}' has nobody on call at {instant}: nobody on its rotation holds the oncall role any more.").ToResult();
             })
             .RequireRole(Roles.Viewer).WithTags("Teams").WithName("GetOnCall")
-            .WithSummary("Who is on call for the team at an instant (now by default).")
+            .WithSummary("Who is on call for the team at an instant (now by default); people who no longer hold oncall are passed over.")
             .Produces<OnCallView>().ProducesProblem(StatusCodes.Status404NotFound);
 }

@@ -52,6 +52,18 @@ public sealed record Rotation(
     public static void RegisterEvents(EventTypeRegistry registry) =>
         registry.Register<RotationDefined>().Register<RotationOverrideAdded>();
 
+    /// <summary>
+    /// The people on the rotation who can be paged now (hold oncall or admin), when the reader looked; null: everyone.
+    /// Roles can be taken away after the rotation was defined, and a page to someone who cannot act is a page nobody answers.
+    /// </summary>
+    public IReadOnlySet<string>? Pageable { get; init; }
+
+    /// <summary>Every person the rotation names: members, shadows and those covering in overrides.</summary>
+    public IEnumerable<string> People => Members.Concat(Shadows).Concat(Overrides.Select(o => o.Member)).Distinct(StringComparer.Ordinal);
+
+    /// <summary>This rotation with <see cref="Pageable"/> taken from <paramref name="people"/>.</summary>
+    public Rotation WithPagerFacts(PagerFacts people) => this with { Pageable = People.Where(people.CanBePaged).ToHashSet(StringComparer.Ordinal) };
+
     /// <summary>The team's acknowledgement deadline for a severity ("SEV1"), when its escalation policy sets one.</summary>
     public Duration? AckDeadline(string severity) => AckDeadlines is { } set && set.TryGetValue(severity, out var deadline) ? deadline : null;
 
@@ -85,20 +97,30 @@ public sealed record Rotation(
             index++;
         }
 
-        var primary = Members[index % Members.Count];
-        var secondary = Members.Count > 1 ? Members[(index + 1) % Members.Count] : null;
-        var shadow = Shadows.Count > 0 ? Shadows[index % Shadows.Count] : null;
+        // Someone who can no longer be paged is passed over for the next member in rotation order (and so for shadows);
+        // without Pageable this is the plain schedule: the shift's member, the next one as secondary.
+        var members = Enumerable.Range(0, Members.Count).Select(k => Members[(index + k) % Members.Count]).Where(CanBePaged).ToList();
+        var primary = members.Count > 0 ? members[0] : null;
+        var secondary = members.Count > 1 ? members[1] : null;
+        var shadow = Enumerable.Range(0, Shadows.Count).Select(k => Shadows[(index + k) % Shadows.Count]).FirstOrDefault(CanBePaged);
 
         // The most recently added override covering the instant wins.
-        var cover = Overrides.LastOrDefault(o => o.From <= at && at < o.To);
+        var cover = Overrides.LastOrDefault(o => o.From <= at && at < o.To && CanBePaged(o.Member));
         if (cover is not null && cover.Member != primary)
         {
             secondary = secondary == cover.Member || secondary is null ? primary : secondary;
             primary = cover.Member;
         }
 
+        if (primary is null)
+        {
+            return null;
+        }
+
         return new OnCall(primary, secondary, shadow, ShiftStart(index), ShiftStart(index + 1), cover);
     }
+
+    private bool CanBePaged(string name) => Pageable is null || Pageable.Contains(name);
 
     private DateTimeZone Zone => DateTimeZoneProviders.Tzdb.GetZoneOrNull(TimeZone) ?? DateTimeZone.Utc;
 

@@ -172,6 +172,7 @@ public sealed class AlertTests(GovernanceApp app) : IClassFixture<GovernanceApp>
     {
         app.Clock.Reset(GovernanceApp.Start);
         await app.RegisterModelAsync("alert-policy-model", team: "alert-policy-team");
+        await app.EnsureOnCallAsync("ana");
         await app.Scenario(s => s.Put.Json(new
         {
             timeZone = "UTC", handoffDay = "Monday", handoffTime = "09:00", shiftLength = "P7D", members = new[] { "ana" }, startsOn = "2026-11-23",

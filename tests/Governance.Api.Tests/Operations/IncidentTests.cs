@@ -258,6 +258,7 @@ public sealed class IncidentTests(GovernanceApp app) : IClassFixture<GovernanceA
     {
         app.Clock.Reset(GovernanceApp.Start);
         await app.RegisterModelAsync("policy-model", team: "policy-team");
+        await app.EnsureOnCallAsync("ana", "ben");
         var defined = await app.Scenario(s =>
         {
             s.Put.Json(new

@@ -36,6 +36,7 @@ public sealed class RotationTests(GovernanceApp app) : IClassFixture<GovernanceA
     public async Task an_override_covers_the_primary_for_its_span()
     {
         await app.DefineRotationAsync("override-team", ["ana", "ben"], timeZone: "America/New_York", handoffTime: "09:00", startsOn: "2026-10-26");
+        await app.EnsureOnCallAsync("eve");
         await app.Scenario(s =>
         {
             s.Post.Json(new { member = "eve", from = "2026-11-02T00:00:00Z", to = "2026-11-03T00:00:00Z" }).ToUrl("/api/v1/teams/override-team/overrides");

@@ -34,6 +34,15 @@ public static partial class Rules
     public static IRuleBuilderOptions<T, string> IsVersionRef<T>(this IRuleBuilder<T, string> rule) =>
         rule.NotEmpty().Matches(VersionRef()).WithMessage("'{PropertyName}' must be written as name@version.");
 
+    /// <summary>A principal's name (as POST /principals accepts it), for fields that name a person.</summary>
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")]
+    public static partial Regex PrincipalName();
+
+    /// <summary>Must be a principal's name.</summary>
+    public static IRuleBuilderOptions<T, string> IsPrincipalName<T>(this IRuleBuilder<T, string> rule) =>
+        rule.NotEmpty().Matches(PrincipalName())
+            .WithMessage("'{PropertyName}' must be a principal's name: up to 100 letters, digits, '.', '_', '@' and '-', starting with a letter or digit.");
+
     /// <summary>Free text with a length cap.</summary>
     public static IRuleBuilderOptions<T, string?> IsText<T>(this IRuleBuilder<T, string?> rule, int max) =>
         rule.MaximumLength(max).Must(s => s is null || !s.Contains('\0', StringComparison.Ordinal)).WithMessage("'{PropertyName}' must not contain NUL characters.");
