@@ -7,8 +7,8 @@ using Npgsql;
 
 namespace Governance.Api.Deployments;
 
-/// <summary>What ran in every stage of a model at one instant.</summary>
-public sealed record DeploymentsAt(string Model, Instant At, IReadOnlyList<StageDeployment> Stages);
+/// <summary>What ran in every stage of a model at one instant; the entry stage says what was registered by then.</summary>
+public sealed record DeploymentsAt(string Model, Instant At, string EntryStage, IReadOnlyList<StageDeployment> Stages);
 
 /// <summary>
 /// One version's time as the current one of a stage: [from, to), to null while it still runs. <paramref name="Via"/> is what
@@ -26,9 +26,10 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
     public async Task<DeploymentsAt?> AtAsync(string model, Instant at, CancellationToken ct)
     {
         // One index probe per stage: the latest interval that started at or before T, kept only if it had not ended by T.
-        await using var cmd = db.CreateCommand("""
-            SELECT s.stage, i.version, i."from", i.promotion_id, i.approved_by, i.fallback, i.via
+        await using var cmd = db.CreateCommand($"""
+            SELECT s.stage, i.version, i."from", i.promotion_id, i.approved_by, i.fallback, r.count, r.latest, r.latest_at, i.via
             FROM governance.models m
+            CROSS JOIN LATERAL ({ModelQueries.RegisteredSql} AND v.registered_at <= $2) r
             CROSS JOIN LATERAL unnest(m.stages) WITH ORDINALITY AS s(stage, n)
             LEFT JOIN LATERAL (
                 SELECT d.version, d."from", d."to", d.promotion_id, d.approved_by, d.fallback, d.via
@@ -45,13 +46,17 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            stages.Add(reader.IsDBNull(1)
-                ? new StageDeployment(reader.GetString(0), null, null, null, [], null)
-                : new StageDeployment(reader.GetString(0), reader.GetString(1), Utc(reader.GetDateTime(2)), reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.GetFieldValue<string[]>(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6)));
+            // Nothing is ever deployed to the entry stage (it is never a promotion target): it holds what was registered by then.
+            stages.Add(stages.Count == 0
+                ? StageDeployment.Entry(reader.GetString(0), new RegisteredVersions(
+                    reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : Utc(reader.GetDateTime(8))))
+                : reader.IsDBNull(1)
+                    ? StageDeployment.Later(reader.GetString(0), null, null, null, [], null, null)
+                    : StageDeployment.Later(reader.GetString(0), reader.GetString(1), Utc(reader.GetDateTime(2)), reader.IsDBNull(3) ? null : reader.GetString(3),
+                        reader.GetFieldValue<string[]>(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(9)));
         }
 
-        return stages.Count == 0 ? null : new DeploymentsAt(model, at, stages);
+        return stages.Count == 0 ? null : new DeploymentsAt(model, at, stages[0].Stage, stages);
     }
 
     /// <summary>Every interval of a stage, oldest first.</summary>
@@ -116,7 +121,7 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
             })
             .RequireRole(Roles.Viewer)
             .WithTags("Deployments").WithName("GetDeployments")
-            .WithSummary("What ran in each stage of a model now, or at any past instant (at=), with what put it there (promotion or rollback), who approved it and its fallback.")
+            .WithSummary("What ran in each stage of a model now, or at any past instant (at=), with what put it there (promotion or rollback), who approved it and its fallback; the entry stage (status 'registered') counts the versions registered by then.")
             .Produces<DeploymentsAt>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -1,6 +1,6 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Governance.Api.Core.Auth;
-using Markdig;
 using Microsoft.AspNetCore.Antiforgery;
 using NodaTime.Text;
 using Npgsql;
@@ -8,14 +8,13 @@ using Npgsql;
 namespace Governance.Api.Docs;
 
 /// <summary>
-/// The pages people read in a browser: /docs (all models) and /docs/models/{key} (with an "as of" picker).
+/// The pages people read in a browser: /docs (all models), /docs/models/{key} (with an "as of" picker) and
+/// /docs/streams/{streamId} (the events the documents link to).
 /// A browser cannot send a bearer header, so /docs/sign-in takes a key once and keeps it in an HttpOnly cookie
 /// that opens these read-only pages and nothing else.
 /// </summary>
-public static class DocsPages
+public static partial class DocsPages
 {
-    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseEmphasisExtras().Build();
-
     /// <summary>Maps the pages.</summary>
     public static void Map(WebApplication app)
     {
@@ -29,7 +28,7 @@ public static class DocsPages
         });
 
         app.MapGet("/docs", async (NpgsqlDataSource db, CancellationToken ct) =>
-                Page("Models", Markdown.ToHtml((await GetModelDoc.IndexMarkdownAsync(db, ct)).Replace("(models/", "(/docs/models/", StringComparison.Ordinal).Replace(".md)", ")", StringComparison.Ordinal), Pipeline)))
+                Page("Models", DocsHtml.Render(await GetModelDoc.IndexMarkdownAsync(db, ct), Relink)))
             .RequireRole(Roles.Viewer).ExcludeFromDescription();
 
         app.MapGet("/docs/models/{key}", async (string key, NpgsqlDataSource db, NodaTime.IClock clock, CancellationToken ct, string? at = null) =>
@@ -58,7 +57,21 @@ public static class DocsPages
                     <button type="submit">Show</button> <a href="/docs/models/{WebUtility.UrlEncode(key)}">Now</a>
                     </form>
                     """;
-                return Page(key, picker + Markdown.ToHtml(LineageSvg.ReplaceMermaid(markdown), Pipeline));
+                return Page(key, picker + DocsHtml.Render(markdown, Relink));
+            })
+            .RequireRole(Roles.Viewer).ExcludeFromDescription();
+
+        app.MapGet("/docs/streams/{streamId}", async (string streamId, NpgsqlDataSource db, CancellationToken ct, int? fromVersion = null, int? toVersion = null) =>
+            {
+                if (Audit.GetStreamEvents.RangeError(fromVersion, toVersion) is { } invalid)
+                {
+                    return Page("Bad range", $"<p>{WebUtility.HtmlEncode(invalid.Detail)}</p>", StatusCodes.Status400BadRequest);
+                }
+
+                var stream = streamId.Length > 300 ? null : await Audit.GetStreamEvents.LoadAsync(db, streamId, fromVersion, toVersion, ct);
+                return stream is null
+                    ? Page("Not found", $"<p>No stream '{WebUtility.HtmlEncode(streamId)}'. <a href=\"/docs\">All models</a></p>", StatusCodes.Status404NotFound)
+                    : Page(streamId, StreamPage.Render(stream, fromVersion is not null || toVersion is not null));
             })
             .RequireRole(Roles.Viewer).ExcludeFromDescription();
 
@@ -106,6 +119,20 @@ public static class DocsPages
             })
             .AllowAnonymous().ExcludeFromDescription();
     }
+
+    // A browser holds the page cookie, which opens /docs only: the document's links to the API go to the pages that show the same.
+    private static string Relink(string url)
+    {
+        if (StreamLink().Match(url) is { Success: true } stream)
+        {
+            return "/docs/streams/" + stream.Groups[1].Value + url[stream.Length..];
+        }
+
+        return url.StartsWith("models/", StringComparison.Ordinal) && url.EndsWith(".md", StringComparison.Ordinal) ? "/docs/" + url[..^".md".Length] : url;
+    }
+
+    [GeneratedRegex("^/api/v1/streams/([^/?#]+)/events")]
+    private static partial Regex StreamLink();
 
     // Only local paths under /docs: never an open redirect.
     private static string SafeReturn(string? url) =>

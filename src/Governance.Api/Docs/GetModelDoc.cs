@@ -2,7 +2,6 @@ using System.IO.Compression;
 using System.Text;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
-using Markdig;
 using NodaTime.Text;
 using Npgsql;
 
@@ -14,8 +13,6 @@ namespace Governance.Api.Docs;
 /// </summary>
 public static class GetModelDoc
 {
-    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseEmphasisExtras().Build();
-
     /// <summary>Maps the endpoints.</summary>
     public static void Map(IEndpointRouteBuilder api)
     {
@@ -43,7 +40,7 @@ public static class GetModelDoc
                 }
 
                 return WantsHtml(http)
-                    ? Results.Content(HtmlPage.Wrap(key, Markdown.ToHtml(LineageSvg.ReplaceMermaid(markdown), Pipeline)), "text/html; charset=utf-8")
+                    ? Results.Content(HtmlPage.Wrap(key, DocsHtml.Render(markdown)), "text/html; charset=utf-8")
                     : Results.Content(markdown, "text/markdown; charset=utf-8");
             })
             .RequireRole(Roles.Viewer).WithTags("Docs").WithName("GetModelDoc")
@@ -54,11 +51,11 @@ public static class GetModelDoc
             {
                 var index = await IndexAsync(db, ct);
                 return WantsHtml(http)
-                    ? Results.Content(HtmlPage.Wrap("Models", Markdown.ToHtml(index, Pipeline)), "text/html; charset=utf-8")
+                    ? Results.Content(HtmlPage.Wrap("Models", DocsHtml.Render(index)), "text/html; charset=utf-8")
                     : Results.Content(index, "text/markdown; charset=utf-8");
             })
             .RequireRole(Roles.Viewer).WithTags("Docs").WithName("GetDocsIndex")
-            .WithSummary("The index of all models with their production version.")
+            .WithSummary("The index of all models with their production version and health (open incidents by severity, breaching SLOs).")
             .Produces<string>(contentType: "text/markdown");
 
         api.MapGet("/docs/export", async (NpgsqlDataSource db, NodaTime.IClock clock, CancellationToken ct) =>
@@ -92,10 +89,16 @@ public static class GetModelDoc
         return document.Exists ? MarkdownRenderer.Render(document, asOf is { } at ? InstantPattern.ExtendedIso.Format(at) : null) : null;
     }
 
+    /// <summary>How long a stored document of a model with SLOs is served: its attainment and budget move with the clock.</summary>
+    public static readonly TimeSpan SloFiguresFreshFor = TimeSpan.FromMinutes(1);
+
     private static async Task<string?> StoredAsync(NpgsqlDataSource db, string key, CancellationToken ct)
     {
-        await using var cmd = db.CreateCommand("SELECT markdown FROM governance.model_docs WHERE key = $1 AND NOT stale");
+        await using var cmd = db.CreateCommand(
+            "SELECT d.markdown FROM governance.model_docs d WHERE d.key = $1 AND NOT d.stale " +
+            "AND (d.generated_at > clock_timestamp() - $2 OR NOT EXISTS (SELECT 1 FROM governance.slos s WHERE s.model = d.key))");
         cmd.Parameters.Add(new() { Value = key });
+        cmd.Parameters.Add(new() { Value = SloFiguresFreshFor });
         return await cmd.ExecuteScalarAsync(ct) as string;
     }
 
@@ -120,7 +123,10 @@ public static class GetModelDoc
         await using var cmd = db.CreateCommand("""
             SELECT m.key, m.name, m.team, m.stages[array_upper(m.stages, 1)],
                    (SELECT d.version FROM governance.current_deployments d WHERE d.model = m.key AND d.stage = m.stages[array_upper(m.stages, 1)]),
-                   m.retired_at IS NOT NULL
+                   m.retired_at IS NOT NULL,
+                   coalesce((SELECT array_agg(s.name) FROM governance.slos s WHERE s.model = m.key AND s.breach_kind IS NOT NULL), '{}'),
+                   coalesce((SELECT array_agg(i.severity) FROM governance.incidents i
+                             WHERE i.model = m.key AND i.severity IS NOT NULL AND lower(i.status) NOT IN ('resolved', 'closed')), '{}')
             FROM governance.models m ORDER BY m.key
             """);
         var md = new StringBuilder("# Models\n\n| Model | Team | In production | Health |\n|---|---|---|---|\n");
@@ -129,9 +135,9 @@ public static class GetModelDoc
         {
             var key = reader.GetString(0);
             var production = reader.IsDBNull(4) ? "—" : $"{reader.GetString(4)} ({reader.GetString(3)})";
-            var health = reader.GetBoolean(5) ? "retired" : "ok";
+            var health = ModelHealth.Describe(reader.GetBoolean(5), reader.GetFieldValue<string[]>(6), reader.GetFieldValue<string[]>(7));
             md.Append(System.Globalization.CultureInfo.InvariantCulture,
-                $"| [{MarkdownRenderer.Escape(reader.GetString(1))}](models/{key}.md) (`{key}`) | {MarkdownRenderer.Escape(reader.GetString(2))} | {production} | {health} |\n");
+                $"| [{MarkdownRenderer.Escape(reader.GetString(1))}](models/{key}.md) (`{key}`) | {MarkdownRenderer.Escape(reader.GetString(2))} | {production} | {MarkdownRenderer.Escape(health)} |\n");
         }
 
         return md.ToString();

@@ -22,6 +22,7 @@ public static class HtmlPage
           pre { padding: .75rem; overflow-x: auto; }
           h1 { border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; }
           figure.lineage { margin: 1rem 0; overflow-x: auto; }
+          blockquote { margin: .5rem 0; padding: 0 1rem; border-left: 3px solid #d0d7de; }
           form.asof { margin: 0 0 1rem; font-size: .9rem; }
           @media print { body { max-width: none; } a { color: inherit; } }
         </style>

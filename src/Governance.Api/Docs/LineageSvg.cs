@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 namespace Governance.Api.Docs;
 
 /// <summary>
-/// Turns the document's Mermaid lineage block into an inline SVG drawn on the server, so the HTML page shows the
+/// Draws the document's Mermaid lineage block as an inline SVG on the server, so the HTML page shows the
 /// graph without scripts and offline. Columns are the longest path from a source (data on the left, versions on the right).
 /// </summary>
 public static partial class LineageSvg
@@ -15,10 +15,6 @@ public static partial class LineageSvg
     private const int RowHeight = 46;
     private const int BoxWidth = 190;
     private const int BoxHeight = 30;
-
-    /// <summary>Replaces every ```mermaid block in <paramref name="markdown"/> with an SVG figure.</summary>
-    public static string ReplaceMermaid(string markdown) =>
-        MermaidBlock().Replace(markdown, m => "<figure class=\"lineage\">" + Render(m.Groups[1].Value) + "</figure>\n");
 
     /// <summary>Draws one graph from our Mermaid subset (<c>id["label"]</c> and <c>a -->|kind| b</c> lines).</summary>
     public static string Render(string mermaid)
@@ -96,9 +92,6 @@ public static partial class LineageSvg
     }
 
     private static string Shorten(string label) => label.Length > 28 ? label[..27] + "…" : label;
-
-    [GeneratedRegex("```mermaid\\n(.*?)```\\n?", RegexOptions.Singleline)]
-    private static partial Regex MermaidBlock();
 
     [GeneratedRegex("^\\s*(n\\d+)\\[\"(.*)\"\\]\\s*$")]
     private static partial Regex NodeLine();

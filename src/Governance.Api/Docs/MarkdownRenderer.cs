@@ -21,8 +21,8 @@ public static class MarkdownRenderer
         md.AppendLine(CultureInfo.InvariantCulture, $"# {Escape(doc.Name)} (`{doc.Key}`)");
         md.AppendLine();
         md.AppendLine(asOf is null
-            ? "_Generated from the event log; every fact below links back to an event. Edit the model, not this page._"
-            : $"_As of {asOf}: generated from the events recorded up to that instant._");
+            ? "_Generated from the event log: every deployment and every change-log entry links to its event. Edit the model, not this page._"
+            : $"_As of {asOf}: generated from the events recorded up to that instant; every deployment and every change-log entry links to its event._");
         md.AppendLine();
         Overview(md, doc);
         ModelCard(md, doc);
@@ -49,7 +49,8 @@ public static class MarkdownRenderer
         md.AppendLine(CultureInfo.InvariantCulture, $"| Team | {Escape(doc.Team)} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| Owners | {Escape(doc.Team)}; registered by {Escape(doc.RegisteredBy)} on {doc.RegisteredAt} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| Task | {Escape(doc.TaskType)} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"| Stages | {string.Join(" → ", doc.Stages)} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| Stages | {string.Join(" → ", doc.Stages.Select((s, i) => i == 0 ? $"{s} (registered)" : s))} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"| Health | {Escape(doc.Health)} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| KPIs | {(doc.Kpis.Count == 0 ? "_none named_" : string.Join("; ", doc.Kpis.Select(k => Escape(k.Name) + (k.Target is null ? "" : $" (target {Escape(k.Target)})"))))} |");
         md.AppendLine(CultureInfo.InvariantCulture, $"| Versions | {doc.Versions.Count} |");
         if (doc.Retired is not null)
@@ -92,6 +93,16 @@ public static class MarkdownRenderer
         md.AppendLine("|---|---|---|---|---|---|");
         foreach (var stage in doc.Stages)
         {
+            if (stage == doc.EntryStage)
+            {
+                // Nothing is deployed to the entry stage: it holds every registered version (the fold keeps registration order).
+                var latest = doc.Versions.Values.LastOrDefault();
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {stage} | {(latest is null
+                    ? "registered: no versions yet"
+                    : $"registered: {doc.Versions.Count} version{(doc.Versions.Count == 1 ? "" : "s")}, latest {latest.Version}")} | | | | |");
+                continue;
+            }
+
             if (!doc.Deployed.TryGetValue(stage, out var now))
             {
                 md.AppendLine(CultureInfo.InvariantCulture, $"| {stage} | — | | | | {(doc.Fallbacks.TryGetValue(stage, out var designated) ? designated : "")} |");
@@ -103,7 +114,7 @@ public static class MarkdownRenderer
                 : "";
             var fallback = doc.Fallbacks.TryGetValue(stage, out var chosen) ? chosen : now.Fallback ?? "";
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {stage} | **{now.Version}** | {now.Since} | {(now.ApprovedBy.Count == 0 ? "—" : Escape(string.Join(", ", now.ApprovedBy)))} | {Escape(evidence)} | {fallback} |");
+                $"| {stage} | **[{now.Version}]({EventLink(now.StreamId, now.EventVersion)})** | {now.Since} | {(now.ApprovedBy.Count == 0 ? "—" : Escape(string.Join(", ", now.ApprovedBy)))} | {Escape(evidence)} | {fallback} |");
         }
 
         md.AppendLine();
@@ -113,7 +124,7 @@ public static class MarkdownRenderer
             md.AppendLine();
             foreach (var line in Enumerable.Reverse(doc.DeploymentHistory))
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"- {Escape(line)}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"- [{line.At}]({EventLink(line.StreamId, line.EventVersion)}): {Escape(line.Text)}");
             }
 
             md.AppendLine();
@@ -235,10 +246,8 @@ public static class MarkdownRenderer
         md.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var slo in doc.Slos.Values)
         {
-            var objective = double.TryParse(slo.Objective, NumberStyles.Float, CultureInfo.InvariantCulture, out var o) ? o : double.NaN;
-            var budget = slo.Attainment is { } a && objective < 1 ? Math.Max(0, 1 - ((1 - a) / (1 - objective))) : (double?)null;
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {Escape(slo.Name)} | {slo.Stage} | {slo.Objective} | {slo.Window} | {slo.LabelDelay} | {(slo.Attainment is { } att ? att.ToString("P2", CultureInfo.InvariantCulture) : "no data")} | {(budget is { } b ? b.ToString("P0", CultureInfo.InvariantCulture) : "—")} | {(slo.Breaching ? "**breaching**" : "ok")} |");
+                $"| {Escape(slo.Name)} | {slo.Stage} | {slo.Objective} | {slo.Window} | {slo.LabelDelay} | {(slo.Attainment is { } att ? att.ToString("P2", CultureInfo.InvariantCulture) : "no data")} | {Budget(slo.ErrorBudgetRemaining)} | {(slo.Breaching ? "**breaching**" : "ok")} |");
         }
 
         md.AppendLine();
@@ -368,7 +377,7 @@ public static class MarkdownRenderer
             md.AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"_{Escape(note.By)}, {note.At}{(note.Tags.Count == 0 ? "" : " · " + string.Join(", ", note.Tags.Select(t => $"`{t}`")))}_");
             md.AppendLine();
-            md.AppendLine(Escape(note.Body));
+            md.AppendLine(NoteMarkdown.Contain(note.Body));
             md.AppendLine();
         }
     }
@@ -381,13 +390,29 @@ public static class MarkdownRenderer
         md.AppendLine("|---|---|---|---|---|");
         foreach (var c in Enumerable.Reverse(doc.Changes))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {c.At} | {Escape(c.Actor)} | `{c.Type}` | `{c.StreamId}` | {Escape(c.Summary)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {c.At} | {Escape(c.Actor)} | [`{c.Type}`]({EventLink(c.StreamId, c.Version)}) | `{c.StreamId}` | {Escape(c.Summary)} |");
         }
 
         md.AppendLine();
     }
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+
+    /// <summary>Where the raw event at <paramref name="version"/> of a stream is served: GET /streams/{id}/events narrowed to that one version.</summary>
+    public static string EventLink(string streamId, int version) =>
+        // '@' may stand in a path segment (RFC 3986), and modelversion-key@1.0 reads better than %40.
+        string.Create(CultureInfo.InvariantCulture,
+            $"/api/v1/streams/{Uri.EscapeDataString(streamId).Replace("%40", "@", StringComparison.Ordinal)}/events?fromVersion={version}&toVersion={version}");
+
+    /// <summary>The budget left as GET /slos/{id} gives it, in percent; below zero it is overspent.</summary>
+    public static string Budget(double? remaining) => remaining switch
+    {
+        null => "—",
+        < 0 when Math.Round(-remaining.Value * 100, 2) > 0 => $"\u2212{Percent(-remaining.Value)} (overspent)",
+        _ => Percent(Math.Max(0, remaining.Value)),
+    };
+
+    private static string Percent(double share) => (share * 100).ToString("0.##", CultureInfo.InvariantCulture) + " %";
 
     /// <summary>User text must not break tables or inject markup: no HTML, and no links or images (a javascript: link in a note would run in the HTML page).</summary>
     public static string Escape(string text) =>

@@ -36,8 +36,8 @@ public sealed class ModelDocument
     /// <summary>A note somebody wrote.</summary>
     public sealed record Note(string Title, string Body, IReadOnlyList<string> Tags, string By, string At);
 
-    /// <summary>A line of the change log.</summary>
-    public sealed record Change(string At, string Actor, string Type, string StreamId, string Summary);
+    /// <summary>A line of the change log: one event, at <paramref name="Version"/> of its stream.</summary>
+    public sealed record Change(string At, string Actor, string Type, string StreamId, int Version, string Summary);
 
     public string Key { get; private set; } = "";
     public string Name { get; private set; } = "";
@@ -55,8 +55,11 @@ public sealed class ModelDocument
     public List<EvaluationInfo> Evaluations { get; } = [];
     public List<Note> Notes { get; } = [];
 
-    /// <summary>What runs in a stage now.</summary>
-    public sealed record StageNow(string Version, string Since, string? PromotionId, IReadOnlyList<string> ApprovedBy, string? Fallback);
+    /// <summary>What runs in a stage now, and the event (stream and version) that put it there.</summary>
+    public sealed record StageNow(string Version, string Since, string? PromotionId, IReadOnlyList<string> ApprovedBy, string? Fallback, string StreamId, int EventVersion);
+
+    /// <summary>A deployment or rollback, and its event.</summary>
+    public sealed record DeploymentLine(string At, string Text, string StreamId, int EventVersion);
 
     /// <summary>Current deployment per stage.</summary>
     public Dictionary<string, StageNow> Deployed { get; } = new(StringComparer.Ordinal);
@@ -95,6 +98,9 @@ public sealed class ModelDocument
         public List<string> Breaches { get; } = [];
         public bool Breaching { get; set; }
         public double? Attainment { get; set; }
+
+        /// <summary>The share of the error budget left, as GET /slos/{id} answers it: negative once overspent.</summary>
+        public double? ErrorBudgetRemaining { get; set; }
     }
 
     /// <summary>Incidents by id, in the order they were opened.</summary>
@@ -104,7 +110,7 @@ public sealed class ModelDocument
     public Dictionary<string, SloInfo> Slos { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Deployments and rollbacks, oldest first.</summary>
-    public List<string> DeploymentHistory { get; } = [];
+    public List<DeploymentLine> DeploymentHistory { get; } = [];
     public List<Change> Changes { get; } = [];
 
     /// <summary>Dataset versions behind the model: their parents, and why they were flagged, if they were.</summary>
@@ -113,6 +119,15 @@ public sealed class ModelDocument
     /// <summary>Every dataset version the model's versions and runs were trained on.</summary>
     public IEnumerable<string> TrainingData =>
         Versions.Values.SelectMany(v => v.Datasets).Concat(Experiments.Values.SelectMany(e => e.Runs.SelectMany(r => r.Datasets))).Distinct();
+
+    /// <summary>The entry stage: every registered version is there (it is never a promotion target).</summary>
+    public string? EntryStage => Stages.Count > 0 ? Stages[0] : null;
+
+    /// <summary>Health as of the last folded event, by the rule of <see cref="ModelHealth"/>.</summary>
+    public string Health => ModelHealth.Describe(
+        Retired is not null,
+        Slos.Values.Where(s => s.Breaching).Select(s => s.Name),
+        Incidents.Values.Where(i => ModelHealth.IsOpen(i.Status)).Select(i => i.Severity));
 
     /// <summary>Folds the model's events, oldest first.</summary>
     public static ModelDocument From(IReadOnlyList<AuditEvent> events)
@@ -148,7 +163,7 @@ public sealed class ModelDocument
         var d = e.Data;
         var actor = e.Metadata.TryGetProperty("actor", out var a) ? a.GetString() ?? "?" : "?";
         var at = NodaTime.Text.InstantPattern.ExtendedIso.Format(e.RecordedAt);
-        Changes.Add(new Change(at, actor, e.Type, e.StreamId, Summarize(e.Type, d)));
+        Changes.Add(new Change(at, actor, e.Type, e.StreamId, e.Version, Summarize(e.Type, d)));
         switch (e.Type)
         {
             case "model_registered":
@@ -209,15 +224,17 @@ public sealed class ModelDocument
                 Promotions[Str(d, "id")] = (Strings(d, "evidence"), Str(d, "justification"), Str(d, "requestedBy"));
                 break;
             case "version_deployed":
-                Deployed[Str(d, "stage")] = new StageNow(Str(d, "version"), Str(d, "deployedAt"), Opt(d, "promotionId"), Strings(d, "approvedBy"), Opt(d, "fallback"));
-                DeploymentHistory.Add($"{Str(d, "deployedAt")}: {Str(d, "version")} deployed to {Str(d, "stage")} by {Str(d, "deployedBy")}" +
-                    (Strings(d, "approvedBy") is { Count: > 0 } approvers ? $", approved by {string.Join(", ", approvers)}" : ""));
+                Deployed[Str(d, "stage")] = new StageNow(Str(d, "version"), Str(d, "deployedAt"), Opt(d, "promotionId"), Strings(d, "approvedBy"), Opt(d, "fallback"),
+                    e.StreamId, e.Version);
+                DeploymentHistory.Add(new DeploymentLine(Str(d, "deployedAt"), $"{Str(d, "version")} deployed to {Str(d, "stage")} by {Str(d, "deployedBy")}" +
+                    (Strings(d, "approvedBy") is { Count: > 0 } approvers ? $", approved by {string.Join(", ", approvers)}" : ""), e.StreamId, e.Version));
                 break;
             case "version_rolled_back":
                 // Nobody approved going back, so the stage shows no promotion or approvers; the history line says it was a rollback.
-                Deployed[Str(d, "stage")] = new StageNow(Str(d, "toVersion"), Str(d, "rolledBackAt"), null, [], Opt(d, "fallback"));
-                DeploymentHistory.Add($"{Str(d, "rolledBackAt")}: {Str(d, "stage")} rolled back from {Str(d, "fromVersion")} to {Str(d, "toVersion")} by {Str(d, "rolledBackBy")}: {Str(d, "reason")}" +
-                    (Opt(d, "incidentId") is { } answered ? $" (incident {answered})" : ""));
+                Deployed[Str(d, "stage")] = new StageNow(Str(d, "toVersion"), Str(d, "rolledBackAt"), null, [], Opt(d, "fallback"), e.StreamId, e.Version);
+                DeploymentHistory.Add(new DeploymentLine(Str(d, "rolledBackAt"),
+                    $"{Str(d, "stage")} rolled back from {Str(d, "fromVersion")} to {Str(d, "toVersion")} by {Str(d, "rolledBackBy")}: {Str(d, "reason")}" +
+                    (Opt(d, "incidentId") is { } answered ? $" (incident {answered})" : ""), e.StreamId, e.Version));
                 break;
             case "fallback_designated":
                 Fallbacks[Str(d, "stage")] = Str(d, "version");

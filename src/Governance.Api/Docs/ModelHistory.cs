@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Governance.Api.Audit;
+using Governance.Api.Slos;
 using Governance.EventStore;
 using NodaTime;
 using Npgsql;
@@ -57,31 +58,45 @@ public static class ModelHistory
     }
 
     /// <summary>
-    /// Fills each SLO's attainment over its window ending at <paramref name="at"/>, from the measurements known
-    /// by then (the newest correction of each bucket wins). Measurements are not events; they live in their own table.
+    /// Fills each SLO's attainment and error budget left as GET /slos/{id} would have answered at <paramref name="at"/>:
+    /// the window ends at <paramref name="at"/> minus the label delay, holds the buckets wholly inside it, and counts
+    /// the newest correction of each bucket received by then; <see cref="BurnRates.Judge"/> does the arithmetic.
+    /// Measurements are not events; they live in their own table.
     /// </summary>
     public static async Task FillAttainmentAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, ModelDocument document, Instant at, CancellationToken ct)
     {
         foreach (var slo in document.Slos.Values)
         {
-            var window = NodaTime.Text.PeriodPattern.NormalizingIso.Parse(slo.Window);
-            if (!window.Success || window.Value.Months != 0 || window.Value.Years != 0)
+            if (ParseDuration(slo.Window) is not { } window || ParseDuration(slo.LabelDelay) is not { } labelDelay
+                || !double.TryParse(slo.Objective, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var objective))
             {
                 continue;
             }
 
+            var until = at - labelDelay;
             await using var cmd = new NpgsqlCommand("""
-                SELECT sum(good)::float8 / nullif(sum(total), 0) FROM (
+                SELECT coalesce(sum(good), 0)::bigint, coalesce(sum(total), 0)::bigint FROM (
                     SELECT DISTINCT ON (bucket_from, bucket_to) good, total FROM governance.slo_measurements
-                    WHERE slo_id = $1 AND received_at <= $2 AND bucket_to > $3 AND bucket_from < $2
+                    WHERE slo_id = $1 AND received_at <= $2 AND bucket_from >= $3 AND bucket_to <= $4
                     ORDER BY bucket_from, bucket_to, seq DESC) latest
                 """, connection, tx);
             cmd.Parameters.Add(new() { Value = slo.Id });
             cmd.Parameters.Add(new() { Value = at.ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            cmd.Parameters.Add(new() { Value = at.Minus(window.Value.ToDuration()).ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            slo.Attainment = await cmd.ExecuteScalarAsync(ct) is double attainment ? attainment : null;
+            cmd.Parameters.Add(new() { Value = (until - window).ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            cmd.Parameters.Add(new() { Value = until.ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            var counts = new WindowCounts(reader.GetInt64(0), reader.GetInt64(1));
+            var judgement = BurnRates.Judge(objective, new SloCounts(default, default, default, default, default, counts));
+            (slo.Attainment, slo.ErrorBudgetRemaining) = (judgement.Attainment, judgement.ErrorBudgetRemaining);
         }
     }
+
+    // Events write durations in the service's one format (P7D, PT1M); months and years never occur.
+    private static Duration? ParseDuration(string text) =>
+        NodaTime.Text.PeriodPattern.NormalizingIso.Parse(text) is { Success: true } parsed && parsed.Value.Months == 0 && parsed.Value.Years == 0
+            ? parsed.Value.ToDuration()
+            : null;
 
     /// <summary>
     /// The document of a model as of <paramref name="asOf"/> (now when null): its events folded once, the data behind

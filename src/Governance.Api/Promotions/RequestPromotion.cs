@@ -44,7 +44,7 @@ public sealed record RequestPromotion(
             return (null, DomainError.NotFound($"Model '{command.Model}' has no version '{command.Version}'."));
         }
 
-        return StageGraph.Resolve(model.Stages, StageGraph.FurthestIndex(model.Stages, facts.DeployedIn), command.TargetStage, actor.Has(Roles.Admin), command.SkipReason);
+        return StageGraph.Resolve(command.Model, model.Stages, StageGraph.FurthestIndex(model.Stages, facts.DeployedIn), command.TargetStage, actor.Has(Roles.Admin), command.SkipReason);
     }
 
     /// <summary>

@@ -6,8 +6,9 @@ namespace Governance.Api.Promotions;
 public sealed record StageMove(string From, string Target, IReadOnlyList<string> Skipped);
 
 /// <summary>
-/// The stage graph: stages are ordered, a version moves to the stage after the furthest one it runs in now (the first
-/// stage, offline, counts as "registered"); skipping stages needs the admin role and a reason.
+/// The stage graph: stages are ordered, a version moves to the stage after the furthest one it runs in now. The first
+/// stage is the entry stage: every registered version is there from registration, nothing is ever deployed to it, and
+/// it is never a promotion target. Skipping stages needs the admin role and a reason.
 /// </summary>
 public static class StageGraph
 {
@@ -16,12 +17,24 @@ public static class StageGraph
         deployedIn.Select(s => IndexOf(stages, s)).DefaultIfEmpty(0).Max() is var i && i < 0 ? 0 : i;
 
     /// <summary>Checks a move to <paramref name="target"/> for a version whose furthest stage is at <paramref name="furthest"/>.</summary>
-    public static (StageMove? Move, DomainError? Error) Resolve(IReadOnlyList<string> stages, int furthest, string target, bool isAdmin, string? skipReason)
+    public static (StageMove? Move, DomainError? Error) Resolve(
+        string model, IReadOnlyList<string> stages, int furthest, string target, bool isAdmin, string? skipReason)
     {
         var index = IndexOf(stages, target);
         if (index < 0)
         {
             return (null, DomainError.Unprocessable($"The model has no stage '{target}'; its stages are {string.Join(", ", stages)}.", "targetStage"));
+        }
+
+        // Like an unknown stage, and unlike "already there", no state of the version makes this target valid: 422, not 409.
+        if (index == 0)
+        {
+            var instead = furthest >= stages.Count - 1
+                ? $"this version already runs in the last stage, '{stages[^1]}'"
+                : $"promote to '{stages[furthest + 1]}'";
+            return (null, DomainError.Unprocessable(
+                $"'{target}' is the entry stage of {model}: every registered version starts there, so it is never a promotion target; {instead}.",
+                "targetStage"));
         }
 
         if (furthest >= stages.Count - 1)

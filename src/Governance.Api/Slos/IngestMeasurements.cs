@@ -59,7 +59,9 @@ public static class IngestMeasurements
                     "WITH received AS (" +
                     "INSERT INTO governance.slo_measurements (slo_id, bucket_from, bucket_to, good, total, received_at) " +
                     "SELECT $1, f, t, g, n, $6 FROM unnest($2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::bigint[]) AS u(f, t, g, n) " +
-                    "RETURNING slo_id, bucket_from, bucket_to, good, total, seq) " +
+                    "RETURNING slo_id, bucket_from, bucket_to, good, total, seq), " +
+                    // Measurements are not events: the model's stored document would keep showing the old attainment and budget.
+                    "stale_doc AS (UPDATE governance.model_docs SET stale = true WHERE key = (SELECT model FROM governance.slos WHERE id = $1)) " +
                     // The newest row of each bucket wins, also against a correction sent in the same request.
                     "INSERT INTO governance.slo_buckets (slo_id, bucket_from, bucket_to, good, total, seq) " +
                     "SELECT DISTINCT ON (slo_id, bucket_from, bucket_to) slo_id, bucket_from, bucket_to, good, total, seq FROM received " +

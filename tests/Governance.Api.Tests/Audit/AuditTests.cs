@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Governance.Api.Tests.Harness;
+using Governance.Api.Tests.Registry;
 
 namespace Governance.Api.Tests.Audit;
 
@@ -122,6 +123,30 @@ public sealed class AuditTests(GovernanceApp app) : IClassFixture<GovernanceApp>
         await app.CreatePrincipalAsync("immutable-quinn", "viewer");
         await Should.ThrowAsync<Npgsql.PostgresException>(() => app.ExecuteSqlAsync("UPDATE governance.events SET type = 'x'"));
         await Should.ThrowAsync<Npgsql.PostgresException>(() => app.ExecuteSqlAsync("DELETE FROM governance.events"));
+    }
+
+    [Fact]
+    public async Task a_stream_can_be_read_from_one_version_to_another_and_keeps_its_etag()
+    {
+        await app.RegisterModelAsync("audit-range");
+        for (var i = 0; i < 3; i++)
+        {
+            await app.Scenario(s => s.Post.Json(new { title = $"Note {i}", body = "b" }).ToUrl("/api/v1/models/audit-range/notes").StatusCodeShouldBe(201));
+        }
+
+        var one = await app.Scenario(s => s.Get.Url("/api/v1/streams/model-audit-range/events?fromVersion=2&toVersion=2").StatusCodeShouldBe(200).HeaderShouldBe("ETag", "\"4\""));
+        one.Json.GetProperty("version").GetInt32().ShouldBe(4);
+        one.Json.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("version").GetInt32()).ShouldBe([2]);
+        one.Json.GetProperty("events")[0].GetProperty("data").GetProperty("title").GetString().ShouldBe("Note 0");
+        var tail = await app.Scenario(s => s.Get.Url("/api/v1/streams/model-audit-range/events?fromVersion=3").StatusCodeShouldBe(200));
+        tail.Json.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("version").GetInt32()).ShouldBe([3, 4]);
+        var beyond = await app.Scenario(s => s.Get.Url("/api/v1/streams/model-audit-range/events?fromVersion=9").StatusCodeShouldBe(200));
+        beyond.Json.GetProperty("events").GetArrayLength().ShouldBe(0);
+
+        await app.Scenario(s => s.Get.Url("/api/v1/streams/model-audit-range/events?fromVersion=0").StatusCodeShouldBe(400).ShouldBeProblem());
+        var backwards = await app.Scenario(s => s.Get.Url("/api/v1/streams/model-audit-range/events?fromVersion=3&toVersion=2").StatusCodeShouldBe(400).ShouldBeProblem());
+        backwards.Json.GetProperty("errors").GetProperty("toVersion")[0].GetString().ShouldBe("'toVersion' is at least 'fromVersion'.");
+        await app.Scenario(s => s.Get.Url("/api/v1/streams/model-nothing-here/events?fromVersion=1&toVersion=1").StatusCodeShouldBe(404).ShouldBeProblem());
     }
 
     [Fact]

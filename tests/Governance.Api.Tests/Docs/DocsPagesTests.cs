@@ -66,7 +66,7 @@ public sealed partial class DocsPagesTests(GovernanceApp app) : IClassFixture<Go
     }
 
     [Fact]
-    public async Task text_written_by_people_cannot_put_scripts_or_links_into_the_page()
+    public async Task text_written_by_people_cannot_put_scripts_images_or_script_links_into_the_page()
     {
         await app.RegisterModelAsync("pages-xss");
         await app.Scenario(s => s.Post.Json(new
@@ -81,6 +81,44 @@ public sealed partial class DocsPagesTests(GovernanceApp app) : IClassFixture<Go
         page.Body.ShouldNotContain("<img");
         page.Header("Content-Security-Policy")!.ShouldContain("default-src 'none'");
     }
+
+    [Fact]
+    public async Task a_link_to_an_event_on_a_page_opens_that_event_in_the_browser()
+    {
+        await app.RegisterModelAsync("pages-links");
+        var reader = await app.CreatePrincipalAsync("pages-linker", "viewer");
+        using var browser = Browser();
+        await SignInAsync(browser, reader);
+        await app.WaitForNonStaleProjectionsAsync();
+
+        var page = await browser.GetStringAsync("/docs/models/pages-links");
+        var link = PageEventLink().Match(page);
+        link.Success.ShouldBeTrue(page);
+        link.Groups[1].Value.ShouldBe("/docs/streams/model-pages-links?fromVersion=1&amp;toVersion=1");
+        var events = await browser.GetStringAsync(System.Net.WebUtility.HtmlDecode(link.Groups[1].Value));
+        events.ShouldContain("<code>model_registered</code>");
+        events.ShouldContain("&quot;key&quot;: &quot;pages-links&quot;");
+
+        using var missing = await browser.GetAsync("/docs/streams/model-never-was");
+        missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using var backwards = await browser.GetAsync("/docs/streams/model-pages-links?fromVersion=2&toVersion=1");
+        backwards.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    private async Task SignInAsync(HttpClient browser, string key)
+    {
+        var form = await browser.GetStringAsync("/docs/sign-in");
+        var token = AntiforgeryField().Match(form);
+        using var signIn = await browser.PostAsync("/docs/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [token.Groups[1].Value] = token.Groups[2].Value,
+            ["key"] = key,
+        }));
+        signIn.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+    }
+
+    [GeneratedRegex("<a href=\"(/docs/streams/[^\"]+)\"><code>model_registered</code></a>")]
+    private static partial Regex PageEventLink();
 
     private HttpClient Browser()
     {

@@ -99,7 +99,7 @@ public sealed partial class ModelDocTests(GovernanceApp app) : IClassFixture<Gov
     public async Task the_document_has_every_section_in_order()
     {
         var doc = await Markdown("/api/v1/docs/models/doc-fraud");
-        doc.ShouldContain("**1.0**");
+        doc.ShouldContain("**[1.0](/api/v1/streams/deployment-doc-fraud-shadow/events?fromVersion=1&toVersion=1)**");
         doc.ShouldContain("Scores drift on weekends");
         doc.ShouldContain("Add a weekend slice");
         doc.ShouldContain("| precision | shadow | 0.95 |");

@@ -237,6 +237,43 @@ public sealed class DeploymentHistoryTests(GovernanceApp app) : IClassFixture<Go
         await app.Scenario(s => s.Get.Url("/api/v1/models/pit-nope/deployments").StatusCodeShouldBe(404));
     }
 
+    [Fact]
+    public async Task the_entry_stage_shows_the_versions_registered_by_then_and_never_a_deployment()
+    {
+        await app.RegisterModelAsync("entry-a", stages: ["dev", "staging", "production"]);
+        await app.RegisterVersionAsync("entry-a", "v1");
+        var alice = await app.CreatePrincipalAsync("entry-alice", GovernanceApp.Role.Approver);
+        await app.PromoteAsync("entry-a", "v1", "staging", alice);
+        app.Clock.Advance(Duration.FromMinutes(10));
+        var beforeV2 = app.Clock.GetCurrentInstant();
+        app.Clock.Advance(Duration.FromMinutes(10));
+        await app.RegisterVersionAsync("entry-a", "v2");
+
+        var now = await app.Scenario(s => s.Get.Url("/api/v1/models/entry-a/deployments").StatusCodeShouldBe(200));
+        now.Json.GetProperty("entryStage").GetString().ShouldBe("dev");
+        var stages = now.Json.GetProperty("stages");
+        stages.EnumerateArray().Select(e => (e.GetProperty("stage").GetString(), e.GetProperty("status").GetString()))
+            .ShouldBe([("dev", "registered"), ("staging", "deployed"), ("production", "empty")]);
+        Version(stages[0]).ShouldBeNull();
+        stages[0].GetProperty("registered").GetProperty("count").GetInt32().ShouldBe(2);
+        stages[0].GetProperty("registered").GetProperty("latest").GetString().ShouldBe("v2");
+        stages[1].TryGetProperty("registered", out _).ShouldBeFalse();
+
+        var then = await app.Scenario(s => s.Get.Url($"/api/v1/models/entry-a/deployments?at={Uri.EscapeDataString(Iso(beforeV2))}").StatusCodeShouldBe(200));
+        then.Json.GetProperty("stages")[0].GetProperty("registered").GetProperty("count").GetInt32().ShouldBe(1);
+        then.Json.GetProperty("stages")[0].GetProperty("registered").GetProperty("latest").GetString().ShouldBe("v1");
+
+        var model = await app.Scenario(s => s.Get.Url("/api/v1/models/entry-a").StatusCodeShouldBe(200));
+        model.Json.GetProperty("entryStage").GetString().ShouldBe("dev");
+        var entry = model.Json.GetProperty("deployments")[0];
+        entry.GetProperty("status").GetString().ShouldBe("registered");
+        entry.GetProperty("registered").GetProperty("count").GetInt32().ShouldBe(2);
+        model.Json.GetProperty("deployments")[1].GetProperty("version").GetString().ShouldBe("v1");
+        var listed = await app.Scenario(s => s.Get.Url("/api/v1/models?team=fraud-team").StatusCodeShouldBe(200));
+        listed.Json.EnumerateArray().Single(m => m.GetProperty("key").GetString() == "entry-a")
+            .GetProperty("deployments")[0].GetProperty("registered").GetProperty("latest").GetString().ShouldBe("v2");
+    }
+
     private static string? Version(JsonElement stage) => stage.TryGetProperty("version", out var v) ? v.GetString() : null;
 
     // Folds each stage's deployment stream as served by the audit API: the last event at or before T decides.

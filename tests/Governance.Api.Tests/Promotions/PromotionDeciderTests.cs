@@ -27,12 +27,13 @@ public sealed class PromotionDeciderTests
     [InlineData(1, "shadow", true, "again", 409, null, null)]
     [InlineData(2, "shadow", false, null, 409, null, null)]
     [InlineData(3, "production", true, "x", 409, null, null)]
-    [InlineData(0, "offline", false, null, 409, null, null)]
+    [InlineData(0, "offline", false, null, 422, null, null)]
+    [InlineData(2, "offline", true, "x", 422, null, null)]
     [InlineData(0, "staging", true, "x", 422, null, null)]
     public void the_stage_graph_allows_the_next_stage_and_skips_only_for_admins_with_a_reason(
         int furthest, string target, bool admin, string? reason, int status, string? from, string? skipped)
     {
-        var (move, error) = StageGraph.Resolve(Stages, furthest, target, admin, reason);
+        var (move, error) = StageGraph.Resolve("fraud-detector", Stages, furthest, target, admin, reason);
         if (status == 0)
         {
             error.ShouldBeNull();
@@ -44,6 +45,19 @@ public sealed class PromotionDeciderTests
             move.ShouldBeNull();
             error!.Status.ShouldBe(status);
         }
+    }
+
+    [Theory]
+    [InlineData(0, "promote to 'staging'")]
+    [InlineData(1, "promote to 'production'")]
+    [InlineData(2, "this version already runs in the last stage, 'production'")]
+    public void the_entry_stage_is_never_a_promotion_target_and_the_refusal_says_where_to_go(int furthest, string instead)
+    {
+        var (move, error) = StageGraph.Resolve("fraud-detector", ["dev", "staging", "production"], furthest, "dev", isAdmin: true, skipReason: "x");
+        move.ShouldBeNull();
+        error!.Status.ShouldBe(422);
+        error.Detail.ShouldBe($"'dev' is the entry stage of fraud-detector: every registered version starts there, so it is never a promotion target; {instead}.");
+        error.Errors!.Keys.ShouldBe(["targetStage"]);
     }
 
     [Theory]

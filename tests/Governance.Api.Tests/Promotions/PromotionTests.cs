@@ -45,11 +45,25 @@ public sealed class PromotionTests(GovernanceApp app) : IClassFixture<Governance
         var (alice, _) = await ApproversAsync("back");
         await app.PromoteAsync("graph-back", "v1", "shadow", alice);
         await app.RequestAsync("graph-back", "v1", "shadow", expected: 409);
-        await app.RequestAsync("graph-back", "v1", "offline", expected: 409);
+        await app.RequestAsync("graph-back", "v1", "offline", expected: 422);
         await app.RequestAsync("graph-back", "v1", "staging", expected: 422);
         await app.RequestAsync("graph-back", "v9", "shadow", expected: 404);
         await app.RequestAsync("graph-nope", "v1", "shadow", expected: 404);
         (await app.RequestAsync("graph-back", "v1", "canary")).Json.GetProperty("fromStage").GetString().ShouldBe("shadow");
+    }
+
+    [Fact]
+    public async Task promoting_to_the_entry_stage_is_refused_with_where_the_version_can_go()
+    {
+        await app.RegisterModelAsync("graph-entry", stages: ["dev", "staging", "production"]);
+        await app.RegisterVersionAsync("graph-entry", "v1");
+        var refused = await app.RequestAsync("graph-entry", "v1", "dev", expected: 422);
+        refused.ContentType.ShouldBe("application/problem+json");
+        var detail = refused.Json.GetProperty("detail").GetString()!;
+        detail.ShouldBe("'dev' is the entry stage of graph-entry: every registered version starts there, so it is never a promotion target; promote to 'staging'.");
+        detail.ShouldNotContain("already runs");
+        refused.Json.GetProperty("errors").GetProperty("targetStage")[0].GetString().ShouldBe(detail);
+        (await app.RequestAsync("graph-entry", "v1", "staging")).Json.GetProperty("fromStage").GetString().ShouldBe("dev");
     }
 
     [Fact]
