@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 # --- below: the README's tour, identical (tests/Governance.Api.Tests/Conventions/ReadmeTourTests.cs checks) ---
 base=${GOVERNANCE_URL:-http://127.0.0.1:5080}; api=$base/api/v1
-curl -fsS --retry 30 --retry-connrefused --retry-delay 1 $base/health/ready; echo   # no key needed; waits for a starting service
+curl -fsS --retry 120 --retry-connrefused --retry-delay 1 $base/health/ready; echo   # no key needed; waits for a starting service
 test "$(curl -sS -o /dev/null -w '%{http_code}' $api/audit/verify)" = 401         # every other endpoint needs a key
 KEY=${GOVERNANCE_ADMIN_KEY:-$(cat "${Governance__DataDirectory:-.governance}/admin.key")}   # generated on first start
 H=(-H "Authorization: Bearer $KEY" -H "Content-Type: application/json")
