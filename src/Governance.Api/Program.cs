@@ -5,16 +5,32 @@ using Governance.Api.Core.Health;
 using Governance.Api.Core.Json;
 using Governance.Api.Core.OpenApi;
 using Governance.Api.Core.Telemetry;
+using Governance.EventStore.Embedded;
 
 // --demo seeds a realistic story through the API once the server listens.
 var demo = args.Contains("--demo");
-var builder = WebApplication.CreateBuilder([.. args.Where(a => a != "--demo")]);
+var builder = WebApplication.CreateBuilder([.. args.Where(a => a is not ("--demo" or "--help" or "-h"))]);
+if (CommandLineHelp.IsRequested(args))
+{
+    Console.Write(CommandLineHelp.Text(builder.Configuration));
+    return 0;
+}
+
 builder.AddGovernanceJson();
 builder.AddGovernanceProblems();
 builder.AddGovernanceAuth();
 builder.AddGovernanceTelemetry();
 builder.AddGovernanceOpenApi();
-await builder.AddGovernanceFeaturesAsync();
+try
+{
+    await builder.AddGovernanceFeaturesAsync();
+}
+catch (EmbeddedPostgresException e)
+{
+    // One line a person can act on (which process holds the folder, how to choose another), not a stack trace.
+    await Console.Error.WriteLineAsync(e.Message);
+    return 1;
+}
 
 var app = builder.Build();
 app.UseGovernanceProblems();
@@ -30,6 +46,7 @@ if (demo)
 }
 
 await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to the test host.</summary>
 public partial class Program;

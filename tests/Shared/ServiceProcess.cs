@@ -12,13 +12,18 @@ namespace Governance.Processes;
 internal sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process process;
+    private readonly bool embedded;
 
-    private ServiceProcess(Process process, Uri baseAddress, string adminKey)
+    private ServiceProcess(Process process, Uri baseAddress, string adminKey, bool embedded)
     {
         this.process = process;
+        this.embedded = embedded;
         BaseAddress = baseAddress;
         AdminKey = adminKey;
     }
+
+    /// <summary>The service's process id.</summary>
+    public int ProcessId => process.Id;
 
     /// <summary>Where it listens.</summary>
     public Uri BaseAddress { get; }
@@ -26,22 +31,70 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The bootstrap admin key.</summary>
     public string AdminKey { get; }
 
-    /// <summary>Starts the service and waits until it is ready.</summary>
-    public static async Task<ServiceProcess> StartAsync(string connectionString, CancellationToken ct, string? adminKey = null)
+    /// <summary>Starts the service on a database and waits until it is ready.</summary>
+    public static Task<ServiceProcess> StartAsync(string connectionString, CancellationToken ct, string? adminKey = null) =>
+        StartCoreAsync(connectionString, Path.Combine(Path.GetTempPath(), "governance-service-process"), adminKey, ct);
+
+    /// <summary>
+    /// Starts the service with its embedded PostgreSQL in <paramref name="dataDirectory"/> and waits until it is ready.
+    /// Disposing it stops it gracefully (SIGTERM), so the embedded server stops too.
+    /// </summary>
+    public static Task<ServiceProcess> StartEmbeddedAsync(string dataDirectory, CancellationToken ct, string? adminKey = null) =>
+        StartCoreAsync(connectionString: null, dataDirectory, adminKey, ct);
+
+    /// <summary>Runs the service with <paramref name="arguments"/> until it exits by itself (killed after <paramref name="timeout"/>).</summary>
+    public static async Task<Exited> RunToExitAsync(IReadOnlyList<string> arguments, string dataDirectory, TimeSpan timeout)
+    {
+        var info = StartInfo(arguments, connectionString: null, dataDirectory, adminKey: null);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the service.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return new Exited(null, await output, await error);
+        }
+
+        return new Exited(process.ExitCode, await output, await error);
+    }
+
+    private static ProcessStartInfo StartInfo(IReadOnlyList<string> arguments, string? connectionString, string dataDirectory, string? adminKey)
     {
         var dll = FindServiceDll();
-        var port = FreePort();
-        adminKey ??= "gov_process-admin-" + Guid.NewGuid().ToString("N");
-        var info = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
+        var info = new ProcessStartInfo("dotnet", [dll, .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
-        info.Environment["ConnectionStrings__Governance"] = connectionString;
-        info.Environment["GOVERNANCE_ADMIN_KEY"] = adminKey;
+        info.Environment.Remove("ConnectionStrings__Governance");
+        info.Environment.Remove("GOVERNANCE_ADMIN_KEY");
+        if (connectionString is not null)
+        {
+            info.Environment["ConnectionStrings__Governance"] = connectionString;
+        }
+
+        if (adminKey is not null)
+        {
+            info.Environment["GOVERNANCE_ADMIN_KEY"] = adminKey;
+        }
+
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["Governance__DataDirectory"] = Path.Combine(Path.GetTempPath(), "governance-service-process");
+        info.Environment["Governance__DataDirectory"] = dataDirectory;
+        return info;
+    }
+
+    private static async Task<ServiceProcess> StartCoreAsync(string? connectionString, string dataDirectory, string? adminKey, CancellationToken ct)
+    {
+        var port = FreePort();
+        adminKey ??= "gov_process-admin-" + Guid.NewGuid().ToString("N");
+        var info = StartInfo(["--urls", $"http://127.0.0.1:{port}"], connectionString, dataDirectory, adminKey);
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the service.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) =>
@@ -54,9 +107,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"), adminKey);
+        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"), adminKey, embedded: connectionString is null);
         using var client = new HttpClient { BaseAddress = service.BaseAddress };
-        for (var i = 0; i < 300; i++)
+        for (var i = 0; i < 600; i++)
         {
             try
             {
@@ -79,7 +132,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         await service.DisposeAsync();
-        throw new TimeoutException("The service did not become ready in 30 s.");
+        throw new TimeoutException("The service did not become ready in 60 s.");
     }
 
     /// <summary>A client with the admin key and enough connections for the load.</summary>
@@ -106,6 +159,25 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (embedded && !process.HasExited)
+        {
+            // SIGTERM: the host shuts down and stops its embedded PostgreSQL, which a SIGKILL would leave running.
+            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Still running: killed below.
+            }
+        }
+
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
@@ -139,3 +211,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>How a run of the service ended: its exit code (null when it had to be killed) and what it printed.</summary>
+internal sealed record Exited(int? ExitCode, string Output, string Error);

@@ -11,12 +11,14 @@ namespace Governance.EventStore.Embedded;
 /// <summary>
 /// A private PostgreSQL cluster run from the server binaries installed on this machine
 /// (<c>initdb</c>, <c>pg_ctl</c>). It listens on 127.0.0.1 only, with a random password kept in
-/// <c>&lt;DataDirectory&gt;/pg.password</c>. Starting is idempotent: an existing cluster is reused,
-/// and a server left running by a killed process is stopped and started afresh.
+/// <c>&lt;DataDirectory&gt;/pg.password</c>. One live process owns a data directory (an OS lock held for its
+/// lifetime): a second start on it is refused without touching the server, while an existing cluster whose owner is
+/// gone is reused, and a server that a killed owner left running is stopped and started afresh.
 /// </summary>
 /// <remarks>
-/// Files under <see cref="DataDirectory"/>: <c>pg/</c> (the cluster), <c>pg.password</c>, <c>pg.log</c>
-/// and <c>connection</c> (a libpq URI for people: <c>psql "$(cat connection)"</c>).
+/// Files under <see cref="DataDirectory"/>: <c>pg/</c> (the cluster), <c>pg.password</c>, <c>pg.log</c>,
+/// <c>connection</c> (a libpq URI for people: <c>psql "$(cat connection)"</c>), <c>owner.lock</c> and <c>owner</c>
+/// (who holds the directory).
 /// </remarks>
 public sealed class EmbeddedPostgres : IAsyncDisposable
 {
@@ -28,6 +30,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private readonly PostgresBinaries _binaries;
     private readonly CommandRunner _runner;
     private readonly bool _ephemeral;
+    private readonly DataDirectoryLock _ownership;
     private readonly Lock _stopGate = new();
     private Task? _stopTask;
 
@@ -36,12 +39,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         CommandRunner runner,
         string dataDirectory,
         bool ephemeral,
+        DataDirectoryLock ownership,
         int port,
         string password)
     {
         _binaries = binaries;
         _runner = runner;
         _ephemeral = ephemeral;
+        _ownership = ownership;
         DataDirectory = dataDirectory;
         Port = port;
         ConnectionString = BuildConnectionString(port, password, pooling: true);
@@ -60,6 +65,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     /// <summary>Creates the cluster if needed, starts it and waits until it accepts connections.</summary>
     /// <exception cref="EmbeddedPostgresUnavailableException">No PostgreSQL server binaries on this machine.</exception>
+    /// <exception cref="EmbeddedPostgresInUseException">Another live process owns the data directory; nothing was touched.</exception>
     /// <exception cref="EmbeddedPostgresException">The cluster could not be created or started.</exception>
     public static async Task<EmbeddedPostgres> StartAsync(EmbeddedPostgresOptions options, CancellationToken ct = default)
     {
@@ -72,17 +78,27 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         if (options.Ephemeral)
         {
             RemoveAbandonedEphemeralClusters(Path.GetDirectoryName(dataDirectory)!);
-            Directory.CreateDirectory(dataDirectory);
-            await File.WriteAllTextAsync(Path.Combine(dataDirectory, EphemeralMarker), string.Empty, ct);
         }
 
+        // First of all: until this process owns the folder, nothing in it may be changed.
+        var ownership = DataDirectoryLock.Acquire(dataDirectory);
         try
         {
-            return await StartCoreAsync(binaries, runner, dataDirectory, options, ct);
+            if (options.Ephemeral)
+            {
+                await File.WriteAllTextAsync(Path.Combine(dataDirectory, EphemeralMarker), string.Empty, ct);
+            }
+
+            return await StartCoreAsync(binaries, runner, dataDirectory, ownership, options, ct);
         }
-        catch when (options.Ephemeral)
+        catch
         {
-            TryDeleteDirectory(dataDirectory);
+            ownership.Dispose();
+            if (options.Ephemeral)
+            {
+                TryDeleteDirectory(dataDirectory);
+            }
+
             throw;
         }
     }
@@ -102,6 +118,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         PostgresBinaries binaries,
         CommandRunner runner,
         string dataDirectory,
+        DataDirectoryLock ownership,
         EmbeddedPostgresOptions options,
         CancellationToken ct)
     {
@@ -130,7 +147,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         await StopLeftoverServerAsync(binaries, runner, clusterDirectory, ct);
 
         var port = await StartServerAsync(binaries, runner, dataDirectory, options.Port, ct);
-        var server = new EmbeddedPostgres(binaries, runner, dataDirectory, options.Ephemeral, port, password);
+        var server = new EmbeddedPostgres(binaries, runner, dataDirectory, options.Ephemeral, ownership, port, password);
         try
         {
             await WaitForConnectionAsync(port, password, logFile, ct);
@@ -214,8 +231,9 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     }
 
     /// <summary>
-    /// A server from this cluster may still be running (its owner was killed); stop it so that it is restarted
-    /// with this run's port and settings. A postmaster.pid without a live server is stale and removed.
+    /// A server from this cluster may still be running although this process owns the folder: its owner was killed
+    /// (a server started by pg_ctl outlives it). Stop it so that it is restarted with this run's port and settings.
+    /// A postmaster.pid without a live server is stale and removed.
     /// </summary>
     private static async Task StopLeftoverServerAsync(
         PostgresBinaries binaries,
@@ -338,6 +356,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
         finally
         {
+            _ownership.Dispose();
             if (_ephemeral)
             {
                 TryDeleteDirectory(DataDirectory);

@@ -41,3 +41,32 @@ public sealed class EmbeddedPostgresUnavailableException : EmbeddedPostgresExcep
     {
     }
 }
+
+/// <summary>Another live process owns the data directory (and the PostgreSQL server in it); nothing was touched.</summary>
+public sealed class EmbeddedPostgresInUseException : EmbeddedPostgresException
+{
+    public EmbeddedPostgresInUseException()
+    {
+    }
+
+    public EmbeddedPostgresInUseException(string message)
+        : base(message)
+    {
+    }
+
+    public EmbeddedPostgresInUseException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    internal EmbeddedPostgresInUseException(string dataDirectory, string owner)
+        : base(
+            $"The data directory {dataDirectory} is in use by {owner}. Stop that process, or give this one another folder "
+            + "with Governance__DataDirectory=<path> (or an existing PostgreSQL server with ConnectionStrings__Governance).")
+    {
+        DataDirectory = dataDirectory;
+    }
+
+    /// <summary>The folder that is in use.</summary>
+    public string? DataDirectory { get; }
+}

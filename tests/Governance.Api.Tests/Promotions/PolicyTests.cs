@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using Governance.Api.Tests.Harness;
 
 namespace Governance.Api.Tests.Promotions;
@@ -93,6 +96,59 @@ public sealed class PolicyTests(GovernanceApp app) : IClassFixture<GovernanceApp
         await app.Scenario(s => s.Put.Text("stages: [unclosed", "application/yaml").ToUrl("/api/v1/models/policy-bad/policy").StatusCodeShouldBe(400).ShouldBeProblem());
         await app.Scenario(s => s.Put.Text("stages: {}", "text/plain").ToUrl("/api/v1/models/policy-bad/policy").StatusCodeShouldBe(415));
         await app.Scenario(s => s.Put.Json(new { stages = new { } }).ToUrl("/api/v1/models/no-such-model/policy").StatusCodeShouldBe(404));
+    }
+
+    [Fact]
+    public async Task a_yaml_alias_bomb_is_refused_before_it_expands_and_nothing_is_recorded()
+    {
+        await app.ModelWithVersionsAsync("policy-bomb");
+        // 9 levels of 9 aliases each: nine to the ninth "lol"s once expanded, in about 400 bytes.
+        var bomb = new StringBuilder("a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n");
+        for (var level = 'b'; level <= 'i'; level++)
+        {
+            var previous = (char)(level - 1);
+            bomb.Append(CultureInfo.InvariantCulture, $"{level}: &{level} [{string.Join(',', Enumerable.Repeat($"*{previous}", 9))}]\n");
+        }
+
+        bomb.Append("stages: *i\n");
+        bomb.Length.ShouldBeLessThan(500);
+        var before = await app.EventCountAsync();
+
+        var clock = Stopwatch.StartNew();
+        var refused = await app.Scenario(s => s.Put.Text(bomb.ToString(), "application/yaml").ToUrl("/api/v1/models/policy-bomb/policy")
+            .StatusCodeShouldBe(400).ShouldBeProblem());
+        clock.Stop();
+
+        clock.ElapsedMilliseconds.ShouldBeLessThan(200);
+        refused.Json.GetProperty("detail").GetString()!.ShouldContain("anchors and aliases are not accepted");
+        (await app.EventCountAsync()).ShouldBe(before);
+        var policy = await app.Scenario(s => s.Get.Url("/api/v1/models/policy-bomb/policy").StatusCodeShouldBe(200));
+        policy.Json.GetProperty("revision").GetInt32().ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData("anchor", "stages: &shared {}\n", "anchors and aliases are not accepted")]
+    [InlineData("merge", "base: &b {requiredApprovals: 1}\nstages:\n  canary:\n    <<: *b\n", "anchors and aliases are not accepted")]
+    [InlineData("documents", "stages: {}\n---\nstages: {}\n", "one YAML document")]
+    [InlineData("duplicate", "stages: {}\nstages: {}\n", "appears twice")]
+    [InlineData("complex-key", "? [a, b]\n: 1\n", "keys must be plain strings")]
+    public async Task yaml_a_policy_cannot_be_read_from_is_400_saying_why(string @case, string yaml, string reason)
+    {
+        var model = "policy-yaml-refused-" + @case;
+        await app.ModelWithVersionsAsync(model);
+        var refused = await app.Scenario(s => s.Put.Text(yaml, "application/yaml").ToUrl($"/api/v1/models/{model}/policy")
+            .StatusCodeShouldBe(400).ShouldBeProblem());
+        refused.Json.GetProperty("detail").GetString()!.ShouldContain(reason);
+    }
+
+    [Fact]
+    public async Task yaml_nested_deeper_than_a_policy_could_need_is_400()
+    {
+        await app.ModelWithVersionsAsync("policy-yaml-deep");
+        var deep = "stages: " + new string('[', 40) + new string(']', 40) + "\n";
+        var refused = await app.Scenario(s => s.Put.Text(deep, "application/yaml").ToUrl("/api/v1/models/policy-yaml-deep/policy")
+            .StatusCodeShouldBe(400).ShouldBeProblem());
+        refused.Json.GetProperty("detail").GetString()!.ShouldContain("nested more than");
     }
 
     [Fact]

@@ -76,19 +76,69 @@ public sealed class EmbeddedPostgresTests : IDisposable
     }
 
     [Fact]
-    public async Task a_server_left_running_by_a_killed_process_is_replaced()
+    public async Task a_second_start_on_a_folder_in_use_is_refused_and_the_first_keeps_serving()
     {
         var options = new EmbeddedPostgresOptions { DataDirectory = _folder };
+        await using var first = await EmbeddedPostgres.StartAsync(options);
+        var postmaster = await File.ReadAllTextAsync(Path.Combine(_folder, "pg", "postmaster.pid"));
+        var connection = await File.ReadAllTextAsync(Path.Combine(_folder, "connection"));
 
-        // Never stopped: stands for a server whose owning process was SIGKILLed.
-        var abandoned = await EmbeddedPostgres.StartAsync(options);
-        await ExecuteAsync(abandoned.ConnectionString, "create table kept (value int); insert into kept values (7)");
+        var refused = await Should.ThrowAsync<EmbeddedPostgresInUseException>(() => EmbeddedPostgres.StartAsync(options));
+
+        refused.Message.ShouldContain($"in use by process {Environment.ProcessId} (");
+        refused.Message.ShouldContain("Governance__DataDirectory");
+        refused.Message.ShouldNotContain(Environment.NewLine);
+        (await SelectOneAsync(first.ConnectionString)).ShouldBe(1);
+        (await File.ReadAllTextAsync(Path.Combine(_folder, "pg", "postmaster.pid"))).ShouldBe(postmaster);
+        (await File.ReadAllTextAsync(Path.Combine(_folder, "connection"))).ShouldBe(connection);
+    }
+
+    [Fact]
+    public async Task a_folder_locked_by_another_process_is_refused_naming_that_process()
+    {
+        Directory.CreateDirectory(_folder);
+        using var holder = Process.Start(new ProcessStartInfo("flock", [Path.Combine(_folder, "owner.lock"), "sh", "-c", "echo locked; exec sleep 600"])
+        {
+            RedirectStandardOutput = true,
+        })!;
+        try
+        {
+            (await holder.StandardOutput.ReadLineAsync()).ShouldBe("locked");
+
+            var refused = await Should.ThrowAsync<EmbeddedPostgresInUseException>(
+                () => EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { DataDirectory = _folder }));
+
+            refused.Message.ShouldContain($"in use by process {holder.Id} (flock ");
+            Directory.Exists(Path.Combine(_folder, "pg")).ShouldBeFalse();
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            await holder.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task a_server_left_running_by_a_dead_owner_is_taken_over_with_its_data()
+    {
+        var options = new EmbeddedPostgresOptions { DataDirectory = _folder };
+        await using (var first = await EmbeddedPostgres.StartAsync(options))
+        {
+            await ExecuteAsync(first.ConnectionString, "create table kept (value int); insert into kept values (7)");
+        }
+
+        // What a SIGKILLed owner leaves: its server still running (pg_ctl detaches it), its owner file, no lock.
+        var leftover = await StartLeftoverServerAsync();
+        await File.WriteAllTextAsync(Path.Combine(_folder, "owner"), $"pid={await DeadPidAsync()}\nstarted=2026-01-01T00:00:00Z\ncommand=dotnet Governance.Api.dll\n");
+        (await ScalarAsync(leftover, "select value from kept")).ShouldBe(7);
 
         await using var replacement = await EmbeddedPostgres.StartAsync(options);
+
         (await ScalarAsync(replacement.ConnectionString, "select value from kept")).ShouldBe(7);
-        if (replacement.Port != abandoned.Port)
+        (await File.ReadAllTextAsync(Path.Combine(_folder, "owner"))).ShouldContain($"pid={Environment.ProcessId}");
+        if (!leftover.Contains($"Port={replacement.Port};", StringComparison.Ordinal))
         {
-            await Should.ThrowAsync<NpgsqlException>(() => SelectOneAsync(abandoned.ConnectionString));
+            await Should.ThrowAsync<NpgsqlException>(() => SelectOneAsync(leftover));
         }
     }
 
@@ -157,6 +207,30 @@ public sealed class EmbeddedPostgresTests : IDisposable
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Starts the folder's cluster with pg_ctl behind the library's back, on a port of its own.</summary>
+    private async Task<string> StartLeftoverServerAsync()
+    {
+        var port = FreePort();
+        var started = await CommandRunner.Create().RunPostgresAsync(
+            PostgresBinaries.Locate().PgCtl,
+            [
+                "-D", Path.Combine(_folder, "pg"), "-w", "-l", Path.Combine(_folder, "pg.log"),
+                "-o", $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''", "start",
+            ],
+            CancellationToken.None);
+        started.Succeeded.ShouldBeTrue(started.Describe());
+        var password = (await File.ReadAllTextAsync(Path.Combine(_folder, "pg.password"))).Trim();
+        return new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "postgres", Password = password, Database = "postgres", Pooling = false }
+            .ConnectionString;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<int> DeadPidAsync()

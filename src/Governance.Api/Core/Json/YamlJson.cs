@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core.Events;
 
 namespace Governance.Api.Core.Json;
 
@@ -15,6 +15,10 @@ public static class YamlJson
 {
     /// <summary>The media types read as YAML.</summary>
     public static IReadOnlyList<string> MediaTypes { get; } = ["application/yaml", "application/x-yaml", "text/yaml"];
+
+    // Policies are a few dozen values a few levels deep; these bounds leave room and keep hostile bodies cheap.
+    private const int MaxDepth = 32;
+    private const int MaxNodes = 10_000;
 
     /// <summary>Whether the request body is YAML.</summary>
     public static bool IsYaml(HttpRequest request) =>
@@ -54,66 +58,107 @@ public static class YamlJson
         }
     }
 
-    /// <summary>The JSON text of a YAML document (an empty document is null).</summary>
+    /// <summary>
+    /// The JSON text of a YAML document (an empty document is null). Read event by event from the parser, so an
+    /// anchor or alias is refused before anything is expanded: a few hundred bytes of nested aliases would otherwise
+    /// stand for billions of nodes.
+    /// </summary>
+    /// <exception cref="BadHttpRequestException">Anchors, aliases, more than one document, too deep or too many nodes.</exception>
+    /// <exception cref="YamlException">Malformed YAML.</exception>
     public static string ToJson(string yaml)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
+        var parser = new Parser(new StringReader(yaml));
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            if (stream.Documents.Count == 0)
+            parser.Consume<StreamStart>();
+            if (parser.TryConsume<StreamEnd>(out _))
             {
                 writer.WriteNullValue();
             }
             else
             {
-                Write(writer, stream.Documents[0].RootNode, 0);
+                parser.Consume<DocumentStart>();
+                var nodes = 0;
+                Write(parser, writer, depth: 0, ref nodes);
+                parser.Consume<DocumentEnd>();
+                if (!parser.Accept<StreamEnd>(out _))
+                {
+                    throw Refused("Send one YAML document; the body holds more than one ('---').", parser.Current);
+                }
             }
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void Write(Utf8JsonWriter writer, YamlNode node, int depth)
+    private static void Write(IParser parser, Utf8JsonWriter writer, int depth, ref int nodes)
     {
-        if (depth > 32)
+        if (depth > MaxDepth)
         {
-            throw new JsonException("The YAML document is nested too deeply.");
+            throw Refused($"The YAML document is nested more than {MaxDepth} levels deep.", parser.Current);
         }
 
-        switch (node)
+        if (++nodes > MaxNodes)
         {
-            case YamlMappingNode mapping:
+            throw Refused($"The YAML document has more than {MaxNodes} values.", parser.Current);
+        }
+
+        switch (parser.Current)
+        {
+            case AnchorAlias alias:
+                throw Refused($"YAML anchors and aliases are not accepted (found '*{alias.Value}'); write each value out in full.", alias);
+            case NodeEvent { Anchor.IsEmpty: false } anchored:
+                throw Refused($"YAML anchors and aliases are not accepted (found '&{anchored.Anchor}'); write each value out in full.", anchored);
+            case MappingStart:
+                parser.MoveNext();
                 writer.WriteStartObject();
-                foreach (var (key, value) in mapping.Children)
+                var keys = new HashSet<string>(StringComparer.Ordinal);
+                while (!parser.TryConsume<MappingEnd>(out _))
                 {
-                    writer.WritePropertyName(key is YamlScalarNode { Value: { } name } ? name : throw new JsonException("YAML keys must be plain strings."));
-                    Write(writer, value, depth + 1);
+                    var key = parser.Current as Scalar ?? throw Refused("YAML keys must be plain strings.", parser.Current);
+                    if (!key.Anchor.IsEmpty)
+                    {
+                        throw Refused($"YAML anchors and aliases are not accepted (found '&{key.Anchor}'); write each value out in full.", key);
+                    }
+
+                    if (!keys.Add(key.Value))
+                    {
+                        throw Refused($"The key '{key.Value}' appears twice in the same mapping.", key);
+                    }
+
+                    parser.MoveNext();
+                    writer.WritePropertyName(key.Value);
+                    Write(parser, writer, depth + 1, ref nodes);
                 }
 
                 writer.WriteEndObject();
                 break;
-            case YamlSequenceNode sequence:
+            case SequenceStart:
+                parser.MoveNext();
                 writer.WriteStartArray();
-                foreach (var item in sequence.Children)
+                while (!parser.TryConsume<SequenceEnd>(out _))
                 {
-                    Write(writer, item, depth + 1);
+                    Write(parser, writer, depth + 1, ref nodes);
                 }
 
                 writer.WriteEndArray();
                 break;
-            case YamlScalarNode scalar:
+            case Scalar scalar:
+                parser.MoveNext();
                 WriteScalar(writer, scalar);
                 break;
             default:
-                throw new JsonException("YAML aliases are not supported in request bodies.");
+                throw Refused("The YAML document could not be read.", parser.Current);
         }
     }
 
-    private static void WriteScalar(Utf8JsonWriter writer, YamlScalarNode scalar)
+    private static BadHttpRequestException Refused(string reason, ParsingEvent? at) =>
+        new(at is null ? reason : $"{reason} (line {at.Start.Line}, column {at.Start.Column})", StatusCodes.Status400BadRequest);
+
+    private static void WriteScalar(Utf8JsonWriter writer, Scalar scalar)
     {
-        var text = scalar.Value ?? "";
+        var text = scalar.Value;
         if (scalar.Style != ScalarStyle.Plain)
         {
             writer.WriteStringValue(text);
