@@ -6,6 +6,9 @@ namespace Governance.Cli.Registry;
 /// <summary><c>gov versions register</c>: POST /models/{key}/versions.</summary>
 public static class RegisterVersion
 {
+    /// <summary>Where CI systems put the commit being built (GitHub Actions, GitLab CI, Azure Pipelines, Jenkins), in that order.</summary>
+    public static readonly IReadOnlyList<string> CommitVariables = ["GITHUB_SHA", "CI_COMMIT_SHA", "BUILD_SOURCEVERSION", "GIT_COMMIT"];
+
     public static Command Create(Runner run)
     {
         var model = new Argument<string>("model") { Description = "The model's key" };
@@ -16,7 +19,10 @@ public static class RegisterVersion
         var runId = new Option<string?>("--run") { Description = "The experiment's run that produced it" };
         var datasets = new Option<string[]>("--dataset") { Description = "A training dataset version, as name@version; repeat it" };
         var parents = new Option<string[]>("--parent") { Description = "A model version it derives from, as model@version; repeat it" };
-        var codeCommit = new Option<string?>("--code-commit") { Description = "The commit of the training code" };
+        var codeCommit = new Option<string?>("--code-commit")
+        {
+            Description = $"The commit of the training code [default in CI: {string.Join(", ", CommitVariables)}]",
+        };
         var config = new Option<string?>("--config") { Description = "A JSON file with the training configuration (an object)", HelpName = "file.json" };
         var command = new Command("register", """
             Register a model version: its artifact, digest and where it came from (lineage).
@@ -29,6 +35,10 @@ public static class RegisterVersion
         command.SetAction(run.Action(async (session, parse, ct) =>
         {
             var configFile = parse.GetValue(config);
+            var commit = parse.GetValue(codeCommit) ?? CommitVariables.Select(session.Context.Variable).FirstOrDefault(v => v is not null)
+                ?? throw new CliException(ExitCodes.Usage,
+                    $"--code-commit is required: the commit of the training code (in CI it defaults to {string.Join(", ", CommitVariables)}).\n" +
+                    "Run 'gov versions register --help' for usage and an example.");
             var response = await session.Api.PostAsync($"models/{Uri.EscapeDataString(parse.GetValue(model)!)}/versions", new
             {
                 version = parse.GetValue(version),
@@ -38,7 +48,7 @@ public static class RegisterVersion
                 runId = parse.GetValue(runId),
                 trainingDatasets = parse.GetValue(datasets) ?? [],
                 parents = parse.GetValue(parents) ?? [],
-                codeCommit = parse.GetValue(codeCommit),
+                codeCommit = commit,
                 config = configFile is null ? (object?)null : JsonFiles.ReadObject(session.ResolvePath(configFile), "--config"),
             }, ct);
             if (session.Json)
