@@ -198,4 +198,52 @@ public sealed partial class PromotionCommandTests(GovernanceApp app) : IClassFix
         (await app.Gov("rollback", "pr-back", "production", "--reason", "Nothing runs there")).ShouldExit(ExitCodes.Refused)
             .Err.ShouldBe($"Conflict: Nothing runs in 'production' of model 'pr-back', so there is nothing to roll back.{Environment.NewLine}");
     }
+
+    [Fact]
+    public async Task a_service_out_of_reach_for_a_moment_does_not_end_the_wait()
+    {
+        await app.ModelWithVersionAsync("pr-flaky");
+        await app.PublishPolicyAsync("pr-flaky", new { shadow = new { requiredApprovals = 1, autoDeploy = true } });
+        var ana = await app.CreatePrincipalAsync("flaky-ana", GovernanceApp.Role.Approver);
+        var id = IdIn((await app.Gov(Promote("pr-flaky"))).Out);
+        (await app.GovAs(ana, "approve", id)).ShouldExit(ExitCodes.Done);
+
+        var (code, output) = await WaitThroughAsync(new Unreachable(app.Server.CreateHandler(), failures: 3), id, TimeSpan.FromSeconds(20));
+        code.ShouldBe(ExitCodes.Done, output);
+        Regex.Count(output, "cannot reach http://localhost: is the service running\\?").ShouldBe(1, output);
+        output.ShouldContain("deployed pr-flaky@1.0.0 to shadow (approved by flaky-ana)");
+    }
+
+    [Fact]
+    public async Task a_wait_on_a_service_that_never_comes_back_gives_up_at_the_timeout_with_exit_1()
+    {
+        var failure = await Should.ThrowAsync<CliException>(
+            () => WaitThroughAsync(new Unreachable(app.Server.CreateHandler(), failures: int.MaxValue), "any", TimeSpan.FromMilliseconds(300)));
+        failure.ExitCode.ShouldBe(ExitCodes.Error);
+        failure.Message.ShouldStartWith("Gave up after 300ms: cannot reach http://localhost: is the service running?");
+    }
+
+    private static async Task<(int Code, string Output)> WaitThroughAsync(HttpMessageHandler handler, string id, TimeSpan timeout)
+    {
+        using var output = new StringWriter();
+        var context = new CliContext(output, output, new Dictionary<string, string?>())
+        {
+            WorkingDirectory = GovRunner.NewFolder(),
+            PollInterval = TimeSpan.FromMilliseconds(20),
+        };
+        using var api = new ApiClient(Connection.Resolve(GovRunner.Url, GovernanceApp.AdminKey, context), handler);
+        var code = await Governance.Cli.Promotions.Promote.WaitAsync(new Session(context, api, json: false), id, timeout, CancellationToken.None);
+        return (code, output.ToString());
+    }
+
+    /// <summary>The network between gov and the service, down for the first <c>failures</c> requests.</summary>
+    private sealed class Unreachable(HttpMessageHandler inner, int failures) : DelegatingHandler(inner)
+    {
+        private int left = failures;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Interlocked.Decrement(ref left) >= 0
+                ? throw new HttpRequestException("Connection refused")
+                : base.SendAsync(request, cancellationToken);
+    }
 }

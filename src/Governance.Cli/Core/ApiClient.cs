@@ -76,11 +76,11 @@ public sealed class ApiClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw new CliException(ExitCodes.Error, $"cannot reach {connection.Display}: is the service running? ({e.Message})");
+            throw new CliException(ExitCodes.Error, $"cannot reach {connection.Display}: is the service running? ({e.Message})") { Transient = true };
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new CliException(ExitCodes.Error, $"{connection.Display} did not answer within {http.Timeout.TotalSeconds:0} s.");
+            throw new CliException(ExitCodes.Error, $"{connection.Display} did not answer within {http.Timeout.TotalSeconds:0} s.") { Transient = true };
         }
 
         using (response)
@@ -92,7 +92,10 @@ public sealed class ApiClient : IDisposable
                 return new ApiResponse(status, body, response.Content.Headers.ContentType?.MediaType);
             }
 
-            throw new CliException(ExitCodes.ForStatus(status), Problems.Describe(status, response.ReasonPhrase, body, connection));
+            throw new CliException(ExitCodes.ForStatus(status), Problems.Describe(status, response.ReasonPhrase, body, connection))
+            {
+                Transient = status >= 500 || status is 408 or 429,
+            };
         }
     }
 

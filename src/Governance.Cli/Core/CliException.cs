@@ -22,4 +22,7 @@ public sealed class CliException : Exception
 
     /// <summary>The process exit code (see <see cref="ExitCodes"/>).</summary>
     public int ExitCode { get; } = ExitCodes.Error;
+
+    /// <summary>Worth trying again later: the service could not be reached, did not answer in time, or answered 5xx, 408 or 429.</summary>
+    public bool Transient { get; init; }
 }

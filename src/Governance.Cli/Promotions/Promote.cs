@@ -100,7 +100,7 @@ public static class Promote
         return command;
     }
 
-    /// <summary>Follows the promotion until a final state or the timeout; a service that cannot be reached for a while is retried until then.</summary>
+    /// <summary>Follows the promotion until a final state or the timeout; a service that cannot be reached for a while (or answers 5xx) is retried until then.</summary>
     public static async Task<int> WaitAsync(Session session, string id, TimeSpan timeout, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
@@ -131,7 +131,7 @@ public static class Promote
                     return exit;
                 }
             }
-            catch (CliException failure) when (failure.ExitCode == ExitCodes.Error)
+            catch (CliException failure) when (failure.Transient)
             {
                 unreachable = failure;
                 if (failure.Message != last)
