@@ -3,7 +3,6 @@ namespace Governance.Cli.Core;
 /// <summary>The exit codes a CI system reads (DESIGN §12): a contract, never renumbered.</summary>
 public static class ExitCodes
 {
-    /// <summary>Done.</summary>
     public const int Done = 0;
 
     /// <summary>An error: the service could not be reached, answered 404 or 400, a file could not be read, a hash chain is broken.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 
 namespace Governance.Cli.Core;
@@ -35,7 +34,4 @@ public static class Json
 
     /// <summary>A list for a sentence: "ana, bob" or "nobody".</summary>
     public static string Names(IReadOnlyList<string> names, string none = "nobody") => names.Count == 0 ? none : string.Join(", ", names);
-
-    /// <summary>A number as the service sent it, invariant.</summary>
-    public static string Number(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 }
