@@ -1,0 +1,3 @@
+using Governance.Cli;
+
+return await Cli.RunAsync(args, CliContext.FromProcess());
