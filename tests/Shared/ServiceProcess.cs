@@ -26,8 +26,17 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The bootstrap admin key.</summary>
     public string AdminKey { get; }
 
-    /// <summary>Starts the service and waits until it is ready.</summary>
-    public static async Task<ServiceProcess> StartAsync(string connectionString, CancellationToken ct, string? adminKey = null)
+    /// <summary>Everything the service wrote to stdout and stderr so far, line by line.</summary>
+    public IReadOnlyCollection<string> Output => output;
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> output = new();
+
+    /// <summary>
+    /// Starts the service and waits until it is ready. <paramref name="environment"/> overrides the defaults; a null value
+    /// removes a variable (e.g. GOVERNANCE_ADMIN_KEY, so that the service generates its key).
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(string connectionString, CancellationToken ct, string? adminKey = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var dll = FindServiceDll();
         var port = FreePort();
@@ -42,19 +51,38 @@ internal sealed class ServiceProcess : IAsyncDisposable
         info.Environment["GOVERNANCE_ADMIN_KEY"] = adminKey;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Governance__DataDirectory"] = Path.Combine(Path.GetTempPath(), "governance-service-process");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the service.");
-        process.OutputDataReceived += (_, _) => { };
+        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"), adminKey);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                service.output.Enqueue(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is { Length: > 0 })
             {
+                service.output.Enqueue(e.Data);
                 Console.Error.WriteLine("[service] " + e.Data);
             }
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"), adminKey);
         using var client = new HttpClient { BaseAddress = service.BaseAddress };
         for (var i = 0; i < 300; i++)
         {
