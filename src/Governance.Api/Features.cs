@@ -45,6 +45,7 @@ public static class Features
         builder.Services.AddSingleton<PromotionLookups>();
         builder.Services.AddSingleton<PromotionQueries>();
         builder.Services.AddSingleton<DeploymentQueries>();
+        builder.Services.AddSingleton<AdminLockout>();
 
         builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelsProjection>();
@@ -92,6 +93,9 @@ public static class Features
         var api = app.MapGroup("/api/v1");
         CreatePrincipal.Map(api);
         PrincipalView.Map(api);
+        IssueKey.Map(api);
+        RevokeKey.Map(api);
+        ChangeRoles.Map(api);
         RegisterModel.Map(api);
         ModelQueries.Map(api);
         AddKnowledgeNote.Map(api);

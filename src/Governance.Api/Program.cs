@@ -2,6 +2,7 @@ using Governance.Api;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Health;
+using Governance.Api.Core.Idempotency;
 using Governance.Api.Core.Json;
 using Governance.Api.Core.OpenApi;
 using Governance.Api.Core.Telemetry;
@@ -19,6 +20,7 @@ if (CommandLineHelp.IsRequested(args))
 builder.AddGovernanceJson();
 builder.AddGovernanceProblems();
 builder.AddGovernanceAuth();
+builder.AddGovernanceIdempotency();
 builder.AddGovernanceTelemetry();
 builder.AddGovernanceOpenApi();
 try
@@ -36,6 +38,7 @@ var app = builder.Build();
 app.UseGovernanceProblems();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseGovernanceIdempotency();
 app.MapGovernanceHealth();
 app.MapGovernanceOpenApi();
 app.MapGovernanceApi();

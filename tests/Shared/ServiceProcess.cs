@@ -31,16 +31,25 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The bootstrap admin key.</summary>
     public string AdminKey { get; }
 
-    /// <summary>Starts the service on a database and waits until it is ready.</summary>
-    public static Task<ServiceProcess> StartAsync(string connectionString, CancellationToken ct, string? adminKey = null) =>
-        StartCoreAsync(connectionString, Path.Combine(Path.GetTempPath(), "governance-service-process"), adminKey, ct);
+    /// <summary>Everything the service wrote to stdout and stderr so far, line by line.</summary>
+    public IReadOnlyCollection<string> Output => output;
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> output = new();
+
+    /// <summary>
+    /// Starts the service on a database and waits until it is ready. <paramref name="environment"/> overrides the defaults;
+    /// a null value removes a variable (e.g. GOVERNANCE_ADMIN_KEY, so that the service generates its key).
+    /// </summary>
+    public static Task<ServiceProcess> StartAsync(string connectionString, CancellationToken ct, string? adminKey = null,
+        IReadOnlyDictionary<string, string?>? environment = null) =>
+        StartCoreAsync(connectionString, Path.Combine(Path.GetTempPath(), "governance-service-process"), adminKey, environment, ct);
 
     /// <summary>
     /// Starts the service with its embedded PostgreSQL in <paramref name="dataDirectory"/> and waits until it is ready.
     /// Disposing it stops it gracefully (SIGTERM), so the embedded server stops too.
     /// </summary>
     public static Task<ServiceProcess> StartEmbeddedAsync(string dataDirectory, CancellationToken ct, string? adminKey = null) =>
-        StartCoreAsync(connectionString: null, dataDirectory, adminKey, ct);
+        StartCoreAsync(connectionString: null, dataDirectory, adminKey, environment: null, ct);
 
     /// <summary>Runs the service with <paramref name="arguments"/> until it exits by itself (killed after <paramref name="timeout"/>).</summary>
     public static async Task<Exited> RunToExitAsync(IReadOnlyList<string> arguments, string dataDirectory, TimeSpan timeout)
@@ -90,24 +99,44 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return info;
     }
 
-    private static async Task<ServiceProcess> StartCoreAsync(string? connectionString, string dataDirectory, string? adminKey, CancellationToken ct)
+    private static async Task<ServiceProcess> StartCoreAsync(string? connectionString, string dataDirectory, string? adminKey,
+        IReadOnlyDictionary<string, string?>? environment, CancellationToken ct)
     {
         var port = FreePort();
         adminKey ??= "gov_process-admin-" + Guid.NewGuid().ToString("N");
         var info = StartInfo(["--urls", $"http://127.0.0.1:{port}"], connectionString, dataDirectory, adminKey);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the service.");
-        process.OutputDataReceived += (_, _) => { };
+        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"), adminKey, embedded: connectionString is null);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                service.output.Enqueue(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is { Length: > 0 })
             {
                 Console.Error.WriteLine("[service] " + e.Data);
+                service.output.Enqueue(e.Data);
             }
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"), adminKey, embedded: connectionString is null);
         using var client = new HttpClient { BaseAddress = service.BaseAddress };
         for (var i = 0; i < 600; i++)
         {

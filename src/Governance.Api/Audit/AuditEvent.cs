@@ -1,10 +1,15 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Governance.Api.Core.Auth;
 using NodaTime;
 using Npgsql;
 
 namespace Governance.Api.Audit;
 
-/// <summary>An event exactly as stored: body and metadata as written, position and hash for verification.</summary>
+/// <summary>
+/// An event as stored: body and metadata as written, position and hash for verification — with one exception: principal
+/// events written before keys had ids carried the key's SHA-256, which is shown as the key's id instead (docs/security.md).
+/// </summary>
 public sealed record AuditEvent(
     long Seq, string Position, Guid Id, string StreamId, string StreamType, int Version, string Type,
     JsonElement Data, JsonElement Metadata, Instant RecordedAt, string Hash)
@@ -25,13 +30,33 @@ public sealed record AuditEvent(
         return events;
     }
 
+    // The log is append-only and hash-chained, so old rows keep their bytes (and /audit/verify still checks them);
+    // what leaves the service carries the key's id instead of its hash.
+    private static string WithoutKeyHash(string type, string json)
+    {
+        if (type is not ("principal_created" or "principal_key_rotated") || !json.Contains("\"keyHash\"", StringComparison.Ordinal))
+        {
+            return json;
+        }
+
+        var body = JsonNode.Parse(json)!.AsObject();
+        if (body["keyHash"]?.GetValue<string>() is { } hash && body["keyId"] is null)
+        {
+            body["keyId"] = ApiKeys.LegacyKeyId(hash);
+        }
+
+        body.Remove("keyHash");
+        return body.ToJsonString();
+    }
+
     private static AuditEvent Read(NpgsqlDataReader reader)
     {
-        using var data = JsonDocument.Parse(reader.GetString(7));
+        var type = reader.GetString(6);
+        using var data = JsonDocument.Parse(WithoutKeyHash(type, reader.GetString(7)));
         using var metadata = JsonDocument.Parse(reader.GetString(8));
         return new AuditEvent(
             reader.GetInt64(0), $"{reader.GetFieldValue<ulong>(1)}.{reader.GetInt64(0)}", reader.GetGuid(2),
-            reader.GetString(3), reader.GetString(4), reader.GetInt32(5), reader.GetString(6),
+            reader.GetString(3), reader.GetString(4), reader.GetInt32(5), type,
             data.RootElement.Clone(), metadata.RootElement.Clone(),
             Instant.FromDateTimeUtc(DateTime.SpecifyKind(reader.GetDateTime(9), DateTimeKind.Utc)), Convert.ToHexStringLower(reader.GetFieldValue<byte[]>(10)));
     }

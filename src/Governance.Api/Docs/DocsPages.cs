@@ -10,8 +10,8 @@ namespace Governance.Api.Docs;
 /// <summary>
 /// The pages people read in a browser: /docs (all models), /docs/models/{key} (with an "as of" picker) and
 /// /docs/streams/{streamId} (the events the documents link to).
-/// A browser cannot send a bearer header, so /docs/sign-in takes a key once and keeps it in an HttpOnly cookie
-/// that opens these read-only pages and nothing else.
+/// A browser cannot send a bearer header, so /docs/sign-in takes a key once and opens a server-side session whose id
+/// (never the key) travels in an HttpOnly cookie that opens these read-only pages and nothing else.
 /// </summary>
 public static partial class DocsPages
 {
@@ -77,10 +77,11 @@ public static partial class DocsPages
 
         app.MapGet("/docs/sign-in", (HttpContext http, IAntiforgery antiforgery, string? returnUrl = null) =>
             {
-                var token = antiforgery.GetAndStoreTokens(http);
+                ForgetKeyCookie(http);
+                var token = antiforgery.GetAndStoreTokens(Anonymous(http));
                 return Page("Sign in", $"""
                     <h1>Sign in to the documentation</h1>
-                    <p>Paste your API key. It is kept in a cookie that only opens these read-only pages.</p>
+                    <p>Paste your API key. It opens a session on the server; your browser keeps only the session's id, never the key.</p>
                     <form method="post" action="/docs/sign-in">
                     <input type="hidden" name="{token.FormFieldName}" value="{token.RequestToken}" />
                     <input type="hidden" name="returnUrl" value="{WebUtility.HtmlEncode(SafeReturn(returnUrl))}" />
@@ -91,31 +92,48 @@ public static partial class DocsPages
             })
             .AllowAnonymous().ExcludeFromDescription();
 
-        app.MapPost("/docs/sign-in", async (HttpContext http, NpgsqlDataSource db, IAntiforgery antiforgery, CancellationToken ct) =>
+        app.MapPost("/docs/sign-in", async (HttpContext http, ApiKeyStore keys, SessionStore sessions, IAntiforgery antiforgery, CancellationToken ct) =>
             {
-                if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http))
+                if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(Anonymous(http)))
                 {
                     return Page("Sign in", "<p>The form expired. <a href=\"/docs/sign-in\">Try again</a></p>", StatusCodes.Status400BadRequest);
                 }
 
                 var form = await http.Request.ReadFormAsync(ct);
-                var key = form["key"].ToString().Trim();
-                await using var cmd = db.CreateCommand("SELECT 1 FROM governance.principals WHERE key_hash = $1");
-                cmd.Parameters.Add(new() { Value = ApiKeys.Hash(key) });
-                if (key.Length is 0 or > 200 || await cmd.ExecuteScalarAsync(ct) is null)
+                if (await keys.FindAsync(form["key"].ToString().Trim(), ct) is not { } holder)
                 {
-                    return Page("Sign in", "<p>That key is not known. <a href=\"/docs/sign-in\">Try again</a></p>", StatusCodes.Status401Unauthorized);
+                    return Page("Sign in", "<p>That key is not known or has been revoked. <a href=\"/docs/sign-in\">Try again</a></p>", StatusCodes.Status401Unauthorized);
                 }
 
-                http.Response.Cookies.Append(ApiKeyAuthenticationHandler.PageCookie, key, new CookieOptions
-                {
-                    HttpOnly = true,
-                    SameSite = SameSiteMode.Strict,
-                    Secure = http.Request.IsHttps,
-                    Path = "/docs",
-                    MaxAge = TimeSpan.FromHours(12),
-                });
+                ForgetKeyCookie(http);
+                await sessions.SignInAsync(http, holder, ct);
                 return Results.Redirect(SafeReturn(form["returnUrl"]));
+            })
+            .AllowAnonymous().ExcludeFromDescription();
+
+        app.MapGet("/docs/sign-out", (HttpContext http, IAntiforgery antiforgery) =>
+            {
+                var token = antiforgery.GetAndStoreTokens(Anonymous(http));
+                return Page("Sign out", $"""
+                    <h1>Sign out</h1>
+                    <form method="post" action="/docs/sign-out">
+                    <input type="hidden" name="{token.FormFieldName}" value="{token.RequestToken}" />
+                    <button type="submit">Sign out</button> <a href="/docs">Back to the documentation</a>
+                    </form>
+                    """);
+            })
+            .AllowAnonymous().ExcludeFromDescription();
+
+        app.MapPost("/docs/sign-out", async (HttpContext http, SessionStore sessions, IAntiforgery antiforgery, CancellationToken ct) =>
+            {
+                if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(Anonymous(http)))
+                {
+                    return Page("Sign out", "<p>The form expired. <a href=\"/docs/sign-out\">Try again</a></p>", StatusCodes.Status400BadRequest);
+                }
+
+                await sessions.SignOutAsync(http, ct);
+                ForgetKeyCookie(http);
+                return Results.Redirect("/docs/sign-in");
             })
             .AllowAnonymous().ExcludeFromDescription();
     }
@@ -133,6 +151,25 @@ public static partial class DocsPages
 
     [GeneratedRegex("^/api/v1/streams/([^/?#]+)/events")]
     private static partial Regex StreamLink();
+
+    // The sign-in and sign-out forms are posted without a session (a session only opens reading), so their tokens are
+    // issued and checked for nobody in particular, whoever the page was shown to.
+    private static HttpContext Anonymous(HttpContext http)
+    {
+        http.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity());
+        return http;
+    }
+
+    // Earlier versions kept the raw key in this cookie; it opens nothing now, and is removed wherever it shows up.
+    private static void ForgetKeyCookie(HttpContext http)
+    {
+        if (http.Request.Cookies.ContainsKey(LegacyKeyCookie))
+        {
+            http.Response.Cookies.Delete(LegacyKeyCookie, new CookieOptions { Path = "/docs" });
+        }
+    }
+
+    private const string LegacyKeyCookie = "governance_key";
 
     // Only local paths under /docs: never an open redirect.
     private static string SafeReturn(string? url) =>

@@ -2,6 +2,7 @@ using FluentValidation;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
+using Governance.Api.Core.Idempotency;
 using Governance.Api.Core.Validation;
 using NodaTime;
 
@@ -25,34 +26,41 @@ public sealed record CreatePrincipal(string Name, IReadOnlyList<string> Roles)
     }
 
     /// <summary>The response, the only time the key is shown.</summary>
-    public sealed record Created(string Name, IReadOnlyList<string> Roles, string ApiKey);
+    public sealed record Created(string Name, IReadOnlyList<string> Roles, string KeyId, string ApiKey);
 
     /// <summary>Pure decision: a name is taken once.</summary>
-    public static Decision Decide(CreatePrincipal command, Principal? state, string keyHash, Instant now, Actor actor)
+    public static Decision Decide(CreatePrincipal command, Principal? state, string keyId, Instant now, Actor actor)
     {
         if (state is not null)
         {
             return DomainError.Conflict($"A principal named '{command.Name}' already exists.");
         }
 
-        return Decision.Accept(new PrincipalCreated(command.Name, [.. command.Roles.Distinct()], keyHash, actor.Name, now));
+        return Decision.Accept(new PrincipalCreated(command.Name, [.. command.Roles.Distinct()], keyId, actor.Name, now));
     }
 
     /// <summary>POST /api/v1/principals.</summary>
     public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/principals", async (CreatePrincipal command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
+        api.MapPost("/principals", async (CreatePrincipal command, HttpContext http, CommandExecutor executor, ApiKeyStore keys, CancellationToken ct) =>
             {
+                // The hash is stored before the event that makes the key live; if the command is refused it opens nothing.
                 var key = ApiKeys.Generate();
-                var hash = ApiKeys.HashHex(key);
+                var keyId = ApiKeys.NewKeyId();
+                await keys.RememberAsync(keyId, key, ct);
                 var outcome = await executor.ExecuteAsync<Principal>(http, nameof(CreatePrincipal),
                     Principal.StreamId(command.Name), Principal.StreamType,
-                    (state, now, actor) => Decide(command, state, hash, now, actor), ct);
-                return outcome.Succeeded
-                    ? Results.Created($"/api/v1/principals/{Uri.EscapeDataString(command.Name)}", new Created(command.Name, [.. command.Roles.Distinct()], key))
-                    : outcome.Error!.ToResult();
+                    (state, now, actor) => Decide(command, state, keyId, now, actor), ct);
+                if (!outcome.Succeeded)
+                {
+                    await keys.ForgetUnissuedAsync(keyId, CancellationToken.None);
+                    return outcome.Error!.ToResult();
+                }
+
+                return Results.Created($"/api/v1/principals/{Uri.EscapeDataString(command.Name)}", new Created(command.Name, [.. command.Roles.Distinct()], keyId, key));
             })
             .Validate<CreatePrincipal>()
             .RequireRole(Core.Auth.Roles.Admin)
+            .ShowsSecretOnce()
             .WithName(nameof(CreatePrincipal))
             .WithSummary("Create a principal (admin): returns its API key once.")
             .Produces<Created>(StatusCodes.Status201Created)

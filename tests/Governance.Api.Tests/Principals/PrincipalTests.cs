@@ -17,13 +17,22 @@ public sealed class PrincipalTests(GovernanceApp app) : IClassFixture<Governance
     }
 
     [Fact]
-    public async Task the_key_is_stored_only_as_its_hash()
+    public async Task the_key_is_stored_only_as_its_hash_and_events_name_it_by_id()
     {
         var key = await app.CreatePrincipalAsync("jack", "viewer");
         var stream = await app.Scenario(s => s.Get.Url("/api/v1/streams/principal-jack/events").StatusCodeShouldBe(200));
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
         stream.Body.ShouldNotContain(key);
-        stream.Json.GetProperty("events")[0].GetProperty("data").GetProperty("keyHash").GetString()
-            .ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))));
+        stream.Body.ShouldNotContain(hash);
+        var data = stream.Json.GetProperty("events")[0].GetProperty("data");
+        data.TryGetProperty("keyHash", out _).ShouldBeFalse();
+        var keyId = data.GetProperty("keyId").GetString()!;
+
+        await using var connection = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand("SELECT key_hash FROM governance.api_key_hashes WHERE key_id = $1", connection);
+        cmd.Parameters.Add(new() { Value = keyId });
+        Convert.ToHexStringLower((byte[])(await cmd.ExecuteScalarAsync())!).ShouldBe(hash);
     }
 
     [Fact]
