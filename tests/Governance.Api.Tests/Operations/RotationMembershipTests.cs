@@ -78,19 +78,22 @@ public sealed class RotationMembershipTests(GovernanceApp app) : IClassFixture<G
         var before = await app.OpenIncidentAsync("rm-model");
         (await app.Scenario(s => s.Get.Url($"/api/v1/incidents/{before}").StatusCodeShouldBe(200))).Json.GetProperty("assignee").GetString().ShouldBe("rm-ann");
 
-        // Her oncall role is taken away (what PUT /principals/{name}/roles records in the principals read model).
-        await app.ExecuteSqlAsync("UPDATE governance.principals SET roles = '{viewer}' WHERE name = 'rm-ann'");
+        await TakeAwayOnCallAsync("rm-ann");
         var id = await app.OpenIncidentAsync("rm-model");
         var incident = await app.Scenario(s => s.Get.Url($"/api/v1/incidents/{id}").StatusCodeShouldBe(200));
         incident.Json.GetProperty("assignee").GetString().ShouldBe("rm-bea");
         var now = await app.Scenario(s => s.Get.Url("/api/v1/teams/rm-route/oncall").StatusCodeShouldBe(200));
         (now.Json.GetProperty("primary").GetString(), now.Json.GetProperty("secondary").GetString()).ShouldBe(("rm-bea", "rm-cy"));
 
-        await app.ExecuteSqlAsync("UPDATE governance.principals SET roles = '{viewer}' WHERE name IN ('rm-bea', 'rm-cy')");
+        await TakeAwayOnCallAsync("rm-bea");
+        await TakeAwayOnCallAsync("rm-cy");
         var nobody = await app.Scenario(s => s.Get.Url("/api/v1/teams/rm-route/oncall").StatusCodeShouldBe(404).ShouldBeProblem());
         nobody.Json.GetProperty("detail").GetString()!.ShouldContain("nobody on its rotation holds the oncall role any more");
         var orphan = await app.OpenIncidentAsync("rm-model");
         var unassigned = await app.Scenario(s => s.Get.Url($"/api/v1/incidents/{orphan}").StatusCodeShouldBe(200));
         unassigned.Json.TryGetProperty("assignee", out _).ShouldBeFalse();
     }
+
+    private Task<ScenarioResult> TakeAwayOnCallAsync(string name) =>
+        app.Scenario(s => s.Put.Json(new { roles = new[] { "viewer" } }).ToUrl($"/api/v1/principals/{name}/roles").StatusCodeShouldBe(200));
 }
