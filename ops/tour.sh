@@ -20,6 +20,14 @@ SAM=$(curl -fsS "${H[@]}" $api/principals -d '{"name":"sam","roles":["approver"]
 curl -fsS "${H[@]}" $api/principals -d '{"name":"kim","roles":["oncall"]}' | jq -c '{name, roles}'   # on-call rotations take
 curl -fsS "${H[@]}" $api/principals -d '{"name":"lee","roles":["oncall"]}' | jq -c '{name, roles}'   # people with the oncall role
 
+# A person can hold several keys: issue a new one (shown once), revoke the old one, and the old one stops working
+# on the next request, on every node. Admins change roles with PUT /principals/{name}/roles.
+SAM_NEW=$(curl -fsS -X POST -H "Authorization: Bearer $SAM" $api/principals/sam/keys | jq -er .apiKey)
+OLD_KEY=$(curl -fsS -H "Authorization: Bearer $SAM_NEW" $api/principals/me | jq -er '.keys[] | select(.current | not) | .keyId')
+curl -fsS -X DELETE -H "Authorization: Bearer $SAM_NEW" $api/principals/sam/keys/$OLD_KEY
+test "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SAM" $api/principals/me)" = 401
+SAM=$SAM_NEW
+
 # Register a model, a dataset, an experiment with a run, and the version it produced
 curl -fsS "${H[@]}" $api/models -d '{"key":"churn-predictor","name":"Churn predictor","description":"Flags subscribers likely to cancel within 30 days","team":"growth-ml","taskType":"binary-classification","stages":["offline","shadow","canary","production"],"kpis":["retention-rate"]}' | jq -c .
 curl -fsS "${H[@]}" $api/datasets/subscriptions/versions -d '{"version":"2026-11-01","uri":"s3://data/subscriptions/2026-11-01","digest":"sha256:9f2c3a4b5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708","rows":850000,"parents":[]}' | jq -c .
