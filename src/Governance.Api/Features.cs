@@ -45,6 +45,7 @@ public static class Features
         builder.Services.AddSingleton<PromotionLookups>();
         builder.Services.AddSingleton<PromotionQueries>();
         builder.Services.AddSingleton<DeploymentQueries>();
+        builder.Services.AddSingleton<AuditCursorKey>();
 
         builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelsProjection>();

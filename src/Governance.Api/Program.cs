@@ -4,6 +4,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Health;
 using Governance.Api.Core.Json;
 using Governance.Api.Core.OpenApi;
+using Governance.Api.Core.Requests;
 using Governance.Api.Core.Telemetry;
 
 // --demo seeds a realistic story through the API once the server listens.
@@ -20,6 +21,7 @@ var app = builder.Build();
 app.UseGovernanceProblems();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseGovernanceRequestRules();
 app.MapGovernanceHealth();
 app.MapGovernanceOpenApi();
 app.MapGovernanceApi();

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Governance.Api.Audit;
+using Governance.Api.Core.Time;
 using Governance.EventStore;
 using NodaTime;
 using Npgsql;
@@ -78,7 +79,7 @@ public static class ModelHistory
                 """, connection, tx);
             cmd.Parameters.Add(new() { Value = slo.Id });
             cmd.Parameters.Add(new() { Value = at.ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            cmd.Parameters.Add(new() { Value = at.Minus(window.Value.ToDuration()).ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            cmd.Parameters.Add(new() { Value = TimeInput.BackFrom(at, window.Value.ToDuration()).ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
             slo.Attainment = await cmd.ExecuteScalarAsync(ct) is double attainment ? attainment : null;
         }
     }
