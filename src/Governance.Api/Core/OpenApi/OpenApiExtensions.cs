@@ -28,9 +28,31 @@ public static class OpenApiExtensions
             document.Security ??= [];
             document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
             return Task.CompletedTask;
+        }).AddSchemaTransformer((schema, context, _) =>
+        {
+            // Types with their own converters are opaque to the schema generator; say what they are on the wire.
+            var type = context.ParameterDescription?.Type ?? context.JsonTypeInfo.Type;
+            if (WireFormats.TryGetValue(Nullable.GetUnderlyingType(type) ?? type, out var wire))
+            {
+                schema.Type = JsonSchemaType.String;
+                schema.Format = wire;
+            }
+
+            return Task.CompletedTask;
         }));
         return builder;
     }
+
+    private static readonly Dictionary<Type, string?> WireFormats = new()
+    {
+        [typeof(string)] = null,
+        [typeof(NodaTime.Instant)] = "date-time",
+        [typeof(Time.QueryInstant)] = "date-time",
+        [typeof(NodaTime.LocalDate)] = "date",
+        [typeof(NodaTime.LocalTime)] = "time",
+        [typeof(NodaTime.Duration)] = "duration",
+        [typeof(NodaTime.DateTimeZone)] = null,
+    };
 
     /// <summary>Serves the document without a key.</summary>
     public static WebApplication MapGovernanceOpenApi(this WebApplication app)
