@@ -63,13 +63,15 @@ public static class TimeInput
             return false;
         }
 
-        instant = parsed.Value.ToInstant();
-        if (instant < Earliest || instant > Latest)
+        // The local year first: 9999-12-31T23:59:59-05:00 is past the last instant NodaTime can hold at all.
+        var local = parsed.Value.LocalDateTime;
+        if (local.Year is < 1 or > 9998 || parsed.Value.ToInstant() is var at && (at < Earliest || at > Latest))
         {
             error = "must be between 0001-01-01T00:00:00Z and 9998-12-31T23:59:59Z";
             return false;
         }
 
+        instant = at;
         error = null;
         return true;
     }
