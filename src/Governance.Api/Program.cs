@@ -19,6 +19,8 @@ await builder.AddGovernanceFeaturesAsync();
 
 var app = builder.Build();
 app.UseGovernanceProblems();
+app.UseGovernanceEmptyBodies();
+app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseGovernanceRequestRules();

@@ -13,6 +13,24 @@ namespace Governance.Api.Core.Requests;
 /// </summary>
 public static class RequestRules
 {
+    /// <summary>
+    /// Before routing: a request without a body carries no content type either. Routing answers 415 when the content
+    /// type is not one an endpoint accepts, and <c>curl -X POST -d ''</c> sends a form type with nothing in it.
+    /// </summary>
+    public static WebApplication UseGovernanceEmptyBodies(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            if (context.Request.ContentLength == 0 && context.Request.ContentType is not null)
+            {
+                context.Request.ContentType = null;
+            }
+
+            return next(context);
+        });
+        return app;
+    }
+
     /// <summary>Adds the rules; after authentication, so an anonymous caller is told 401 first.</summary>
     public static WebApplication UseGovernanceRequestRules(this WebApplication app)
     {
