@@ -15,6 +15,16 @@ public sealed record QueryParameter(string Name, Type Type)
     /// <summary>Whether the parameter takes several values (<c>?tag=a&amp;tag=b</c>).</summary>
     public bool Repeatable => Type.IsArray || Type == typeof(StringValues);
 
+    /// <summary>
+    /// The enum member <paramref name="value"/> names in any case, spelt as declared (the binder is case-sensitive;
+    /// the document lists camelCase names); null when the parameter is not an enum or the value names none.
+    /// </summary>
+    public string? EnumSpelling(string value)
+    {
+        var type = Nullable.GetUnderlyingType(Type.IsArray ? Type.GetElementType()! : Type) ?? (Type.IsArray ? Type.GetElementType()! : Type);
+        return type.IsEnum ? Enum.GetNames(type).FirstOrDefault(n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase)) : null;
+    }
+
     /// <summary>Why <paramref name="value"/> cannot bind to this parameter, as a predicate; null when it can.</summary>
     public string? Problem(string? value)
     {

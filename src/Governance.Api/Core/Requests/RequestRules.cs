@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.Primitives;
 
 namespace Governance.Api.Core.Requests;
 
@@ -68,6 +69,7 @@ public static class RequestRules
             return errors;
         }
 
+        Dictionary<string, StringValues>? respelt = null;
         foreach (var (key, values) in context.Request.Query)
         {
             var parameter = declared.FirstOrDefault(p => string.Equals(p.Name, key, StringComparison.OrdinalIgnoreCase));
@@ -86,6 +88,16 @@ public static class RequestRules
             {
                 (errors ??= [])[parameter.Name] = [$"'{parameter.Name}' {problem}."];
             }
+            else if (values.Any(v => v is not null && parameter.EnumSpelling(v) is { } name && name != v))
+            {
+                (respelt ??= [])[key] = new StringValues([.. values.Select(v => v is null ? v : parameter.EnumSpelling(v))]);
+            }
+        }
+
+        // Enum values are read in any case, as the OpenAPI document writes them (order=desc); the binder wants Desc.
+        if (errors is null && respelt is not null)
+        {
+            context.Request.Query = new QueryCollection(context.Request.Query.ToDictionary(q => q.Key, q => respelt.GetValueOrDefault(q.Key, q.Value)));
         }
 
         return errors;
