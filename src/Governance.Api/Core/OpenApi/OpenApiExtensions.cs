@@ -31,7 +31,11 @@ public static class OpenApiExtensions
         }).AddSchemaTransformer((schema, context, _) =>
         {
             // Types with their own converters are opaque to the schema generator; say what they are on the wire.
-            var type = context.ParameterDescription?.Type ?? context.JsonTypeInfo.Type;
+            // A query parameter bound by TryParse (QueryInstant) is described as a string; its own type says more.
+            var type = context.JsonPropertyInfo is null && context.ParameterDescription is { Source.IsFromRequest: true } parameter
+                && parameter.Source != Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Body
+                ? parameter.Type
+                : context.JsonTypeInfo.Type;
             if (WireFormats.TryGetValue(Nullable.GetUnderlyingType(type) ?? type, out var wire))
             {
                 schema.Type = JsonSchemaType.String;

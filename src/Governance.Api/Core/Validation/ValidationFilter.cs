@@ -11,7 +11,14 @@ public sealed class ValidationFilter<T>(IValidator<T> validator) : IEndpointFilt
         var body = context.Arguments.OfType<T>().FirstOrDefault();
         if (body is null)
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Missing body", detail: "This request needs a JSON body.");
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["This request needs a JSON body."] },
+                title: "Missing body", detail: "This request needs a JSON body.");
+        }
+
+        if (NullElements.In(body) is { Count: > 0 } nulls)
+        {
+            return Results.ValidationProblem(nulls.ToDictionary(path => path, path => new[] { $"'{path}' must not be null." }),
+                title: "Invalid request", detail: $"'{nulls[0]}' must not be null.");
         }
 
         var result = await validator.ValidateAsync(body, context.HttpContext.RequestAborted);
