@@ -32,8 +32,6 @@ public static class Features
         builder.Services.AddSingleton<IClock>(SystemClock.Instance);
         builder.Services.AddSingleton<CommandExecutor>();
         builder.Services.AddAntiforgery();
-        // A rule stops at its first failure: a Must after NotEmpty never sees the null that NotEmpty already refused.
-        ValidatorOptions.Global.DefaultRuleLevelCascadeMode = CascadeMode.Stop;
         builder.Services.AddValidatorsFromAssemblyContaining<CreatePrincipal.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
 
         builder.Services.AddSingleton<ModelQueries>();

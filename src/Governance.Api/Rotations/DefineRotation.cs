@@ -22,10 +22,10 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
     {
         public Validator()
         {
-            RuleFor(c => c.TimeZone).NotEmpty().Must(z => DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) is not null)
+            RuleFor(c => c.TimeZone).NotEmpty().Must(z => z is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) is not null)
                 .WithMessage("'Time Zone' must be a TZDB id such as Europe/Berlin.");
             RuleFor(c => c.HandoffDay).NotEmpty().Must(d => ParseDay(d) is not null).WithMessage("'Handoff Day' is a day of the week such as Monday.");
-            RuleFor(c => c.HandoffTime).NotEmpty().Must(t => TimePattern.Parse(t).Success).WithMessage("'Handoff Time' is a local time such as 10:00.");
+            RuleFor(c => c.HandoffTime).NotEmpty().Must(t => t is not null && TimePattern.Parse(t).Success).WithMessage("'Handoff Time' is a local time such as 10:00.");
             RuleFor(c => c.ShiftLength).NotEmpty().Must(s => ParseShiftDays(s) is not null)
                 .WithMessage("'Shift Length' is a whole number of days from P1D to P28D, such as P7D or P14D.");
             RuleFor(c => c.StartsOn).NotEmpty().Must(d => TimeInput.TryParseDate(d, out _, out _))

@@ -78,7 +78,7 @@ public sealed class TimeRangeTests(TimeRangeTests.EdgeApp app) : IClassFixture<T
         new("a run started in the year -5", "POST", "/api/v1/experiments/{experiment}/runs",
             """{"runId":"r-early","codeCommit":"abc","configHash":"x","startedAt":"-0005-01-01T00:00:00Z"}""", "startedAt"),
         new("a minimum soak of 10^17 hours", "PUT", $"/api/v1/models/{Model}/policy", """{"stages":{"production":{"minSoak":"PT99999999999999999H"}}}""",
-            "stages.production.minSoak"),
+            "stages[production].minSoak"),
     };
 
     [Theory]

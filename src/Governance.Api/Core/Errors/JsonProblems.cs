@@ -49,7 +49,7 @@ public static class JsonProblems
         }
 
         var segments = Parse(exception.Path ?? "$");
-        var field = Key(segments);
+        var (type, unknownIn, field) = Walk(bodyType, segments, options);
         var name = field == Body ? "The body" : $"'{field}'";
         if (exception is JsonInputException input)
         {
@@ -66,7 +66,6 @@ public static class JsonProblems
             return (field, $"{name} is given more than once.");
         }
 
-        var (type, unknownIn) = Walk(bodyType, segments, options);
         if (unknownIn is not null)
         {
             var fields = Fields(unknownIn, options);
@@ -182,40 +181,53 @@ public static class JsonProblems
     }
 
     /// <summary>
-    /// The type at the end of the path, or the object type in which the last name is unknown. A path that cannot be
-    /// followed (an index into an object) gives a null type: the message then stays general.
+    /// The type at the end of the path, or the object type in which the last name is unknown, and the error key: the
+    /// path without <c>$</c>, object fields after dots, list indexes and map keys in brackets (<c>metrics[0].threshold</c>,
+    /// <c>stages[production].minSoak</c>), as validation errors write them; <c>body</c> for the root. A path that
+    /// cannot be followed (an index into an object) gives a null type: the message then stays general.
     /// </summary>
-    private static (Type? Type, Type? UnknownIn) Walk(Type? root, List<Segment> segments, JsonSerializerOptions options)
+    private static (Type? Type, Type? UnknownIn, string Key) Walk(Type? root, List<Segment> segments, JsonSerializerOptions options)
     {
+        var key = new StringBuilder();
         var type = root;
-        for (var i = 0; i < segments.Count && type is not null; i++)
+        Type? unknownIn = null;
+        for (var i = 0; i < segments.Count; i++)
         {
             var segment = segments[i];
-            type = Nullable.GetUnderlyingType(type) ?? type;
-            var info = TypeInfo(type, options);
-            switch (info?.Kind)
+            var info = type is null ? null : TypeInfo(Nullable.GetUnderlyingType(type) ?? type, options);
+            var name = segment.Name is null ? null : Printable(segment.Name);
+            if (segment.Index is { } index)
             {
-                case JsonTypeInfoKind.Enumerable when segment.Index is not null:
-                    type = info.ElementType;
-                    break;
-                case JsonTypeInfoKind.Dictionary when segment.Name is not null:
-                    type = info.ElementType;
-                    break;
-                case JsonTypeInfoKind.Object when segment.Name is not null:
-                    var property = info.Properties.FirstOrDefault(p => string.Equals(p.Name, segment.Name, StringComparison.OrdinalIgnoreCase));
-                    if (property is null)
-                    {
-                        return i == segments.Count - 1 ? (null, type) : (null, null);
-                    }
+                key.Append(CultureInfo.InvariantCulture, $"[{index}]");
+                type = info?.Kind == JsonTypeInfoKind.Enumerable ? info.ElementType : null;
+            }
+            else if (info?.Kind == JsonTypeInfoKind.Dictionary)
+            {
+                key.Append('[').Append(name).Append(']');
+                type = info.ElementType;
+            }
+            else
+            {
+                key.Append(key.Length > 0 ? "." : "").Append(name);
+                var property = info?.Kind == JsonTypeInfoKind.Object
+                    ? info.Properties.FirstOrDefault(p => string.Equals(p.Name, segment.Name, StringComparison.OrdinalIgnoreCase))
+                    : null;
+                if (property is null && info?.Kind == JsonTypeInfoKind.Object && i == segments.Count - 1)
+                {
+                    unknownIn = info.Type;
+                }
 
-                    type = property.PropertyType;
-                    break;
-                default:
-                    return (null, null);
+                type = property?.PropertyType;
             }
         }
 
-        return (type, null);
+        return (unknownIn is null ? type : null, unknownIn, key.Length == 0 ? Body : key.ToString());
+    }
+
+    private static string Printable(string name)
+    {
+        var shown = new string([.. name.Take(100).Select(c => char.IsControl(c) ? '?' : c)]);
+        return name.Length > 100 ? shown + "…" : shown;
     }
 
     private readonly record struct Segment(string? Name, int? Index);
@@ -257,35 +269,5 @@ public static class JsonProblems
         }
 
         return segments;
-    }
-
-    /// <summary>The error key: the path without <c>$</c>, names as sent, indexes in brackets; <c>body</c> for the root.</summary>
-    private static string Key(List<Segment> segments)
-    {
-        if (segments.Count == 0)
-        {
-            return Body;
-        }
-
-        var key = new StringBuilder();
-        foreach (var segment in segments)
-        {
-            if (segment.Index is { } index)
-            {
-                key.Append(CultureInfo.InvariantCulture, $"[{index}]");
-            }
-            else
-            {
-                if (key.Length > 0)
-                {
-                    key.Append('.');
-                }
-
-                var name = new string([.. segment.Name!.Take(100).Select(c => char.IsControl(c) ? '?' : c)]);
-                key.Append(name.Length >= 100 ? name + "…" : name);
-            }
-        }
-
-        return key.ToString();
     }
 }

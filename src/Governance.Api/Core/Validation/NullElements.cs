@@ -7,7 +7,7 @@ namespace Governance.Api.Core.Validation;
 /// <summary>
 /// Finds <c>null</c> inside lists and maps of a request body (<c>"requiredSuites": [null]</c>, <c>[null]</c> as a
 /// list of buckets). JSON allows them, validators skip them and handlers trip over them, so they are refused before
-/// validation, keyed by their path.
+/// validation, keyed by their path as validation errors write it (<c>requiredSuites[0]</c>, <c>slices[eu]</c>).
 /// </summary>
 public static class NullElements
 {
@@ -32,7 +32,7 @@ public static class NullElements
         {
             foreach (DictionaryEntry entry in map)
             {
-                var at = Join(path, Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "");
+                var at = $"{path}[{Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture)}]";
                 if (entry.Value is null)
                 {
                     found.Add(at);
