@@ -138,6 +138,14 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
         failures.ShouldBeEmpty(string.Join("\n", failures));
     }
 
+    [Fact]
+    public async Task every_operation_documents_the_400_it_answers_to_a_query_it_does_not_take()
+    {
+        var document = await DocumentAsync();
+        Operations(document).Where(o => !o.Operation.GetProperty("responses").TryGetProperty("400", out _)).Select(o => $"{o.Method} {o.Path}")
+            .ShouldBeEmpty();
+    }
+
     private async Task<JsonElement> DocumentAsync()
     {
         var result = await app.Scenario(s => s.Get.Url("/openapi/v1.json").Anonymous().StatusCodeShouldBe(200));

@@ -54,11 +54,11 @@ public sealed class QueryParameterTests(GovernanceApp app) : IClassFixture<Gover
         var handler = (string id, int? limit, [FromQuery(Name = "q")] string? search, QueryInstant? at, string[]? tag, IClock clock, HttpContext http,
             CancellationToken ct, Body body, [FromHeader(Name = "Idempotency-Key")] string? key) => Results.Ok();
         var endpoint = new RouteEndpoint(_ => Task.CompletedTask, RoutePatternFactory.Parse("/things/{id}"), 0,
-            new EndpointMetadataCollection(handler.Method), "things");
+            new EndpointMetadataCollection(handler.Method, new AcceptsQueryMetadata(["page"])), "things");
 
         var declared = QueryParameters.Of(endpoint)!;
 
-        declared.Select(p => p.Name).ShouldBe(["limit", "q", "at", "tag"]);
+        declared.Select(p => p.Name).ShouldBe(["limit", "q", "at", "tag", "page"]);
         declared.Single(p => p.Name == "tag").Repeatable.ShouldBeTrue();
         declared.Single(p => p.Name == "at").Problem("2026-11-22").ShouldNotBeNull();
         declared.Single(p => p.Name == "limit").Problem("12").ShouldBeNull();

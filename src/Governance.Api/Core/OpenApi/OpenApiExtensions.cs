@@ -27,6 +27,7 @@ public static class OpenApiExtensions
             };
             document.Security ??= [];
             document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
+            DeclareQueryRefusals(document);
             return Task.CompletedTask;
         }).AddSchemaTransformer((schema, context, _) =>
         {
@@ -45,6 +46,33 @@ public static class OpenApiExtensions
             return Task.CompletedTask;
         }));
         return builder;
+    }
+
+    // Every operation refuses query parameters it does not declare (Core/Requests/RequestRules): the 400 is on the wire,
+    // so it is in the document.
+    private static void DeclareQueryRefusals(OpenApiDocument document)
+    {
+        var hasValidationProblem = document.Components?.Schemas?.ContainsKey("HttpValidationProblemDetails") == true;
+        foreach (var operation in (document.Paths ?? []).Values.SelectMany(p => p.Operations ?? []).Select(o => o.Value))
+        {
+            operation.Responses ??= [];
+            if (operation.Responses.ContainsKey("400"))
+            {
+                continue;
+            }
+
+            operation.Responses["400"] = new OpenApiResponse
+            {
+                Description = "Bad Request: a query parameter this operation does not take, or one it cannot read.",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/problem+json"] = new()
+                    {
+                        Schema = hasValidationProblem ? new OpenApiSchemaReference("HttpValidationProblemDetails", document) : null,
+                    },
+                },
+            };
+        }
     }
 
     private static readonly Dictionary<Type, string?> WireFormats = new()

@@ -19,10 +19,16 @@ public sealed record QueryParameter(string Name, Type Type)
     /// The enum member <paramref name="value"/> names in any case, spelt as declared (the binder is case-sensitive;
     /// the document lists camelCase names); null when the parameter is not an enum or the value names none.
     /// </summary>
-    public string? EnumSpelling(string value)
+    public string? EnumSpelling(string value) =>
+        ValueType.IsEnum ? Enum.GetNames(ValueType).FirstOrDefault(n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase)) : null;
+
+    private Type ValueType
     {
-        var type = Nullable.GetUnderlyingType(Type.IsArray ? Type.GetElementType()! : Type) ?? (Type.IsArray ? Type.GetElementType()! : Type);
-        return type.IsEnum ? Enum.GetNames(type).FirstOrDefault(n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase)) : null;
+        get
+        {
+            var type = Type.IsArray ? Type.GetElementType()! : Type;
+            return Nullable.GetUnderlyingType(type) ?? type;
+        }
     }
 
     /// <summary>Why <paramref name="value"/> cannot bind to this parameter, as a predicate; null when it can.</summary>
@@ -38,8 +44,7 @@ public sealed record QueryParameter(string Name, Type Type)
             return "must not contain NUL characters";
         }
 
-        var type = Type.IsArray ? Type.GetElementType()! : Type;
-        type = Nullable.GetUnderlyingType(type) ?? type;
+        var type = ValueType;
         var invariant = CultureInfo.InvariantCulture;
         return type switch
         {
@@ -81,12 +86,22 @@ public static class QueryParameters
     /// </summary>
     public static IReadOnlyList<QueryParameter>? Of(Endpoint endpoint) => Cache.GetOrAdd(endpoint, Discover);
 
+    /// <summary>
+    /// Declares query parameters a handler reads by hand (<c>HttpContext.Request.Query</c>) rather than as parameters,
+    /// so that they are not refused as unknown.
+    /// </summary>
+    public static TBuilder AcceptsQuery<TBuilder>(this TBuilder builder, params string[] names)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AcceptsQueryMetadata(names));
+
     private static IReadOnlyList<QueryParameter>? Discover(Endpoint endpoint)
     {
         if (endpoint.Metadata.GetMetadata<MethodInfo>() is not { } method)
         {
             return null;
         }
+
+        var byHand = endpoint.Metadata.GetOrderedMetadata<AcceptsQueryMetadata>().SelectMany(m => m.Names).Select(n => new QueryParameter(n, typeof(string)));
 
         var routeNames = (endpoint as RouteEndpoint)?.RoutePattern.Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase) ?? [];
         var found = new List<QueryParameter>();
@@ -112,7 +127,7 @@ public static class QueryParameters
             }
         }
 
-        return found;
+        return [.. found, .. byHand];
     }
 
     private static bool IsQueryBindable(Type type)
@@ -143,3 +158,6 @@ public static class QueryParameters
             && m.GetParameters() is [{ ParameterType: var text }, .., { IsOut: true }] && text == typeof(string));
     }
 }
+
+/// <summary>Query parameters an endpoint reads by hand (see <see cref="QueryParameters.AcceptsQuery"/>).</summary>
+public sealed record AcceptsQueryMetadata(IReadOnlyList<string> Names);
