@@ -46,6 +46,7 @@ public static class Features
         builder.Services.AddSingleton<PromotionQueries>();
         builder.Services.AddSingleton<DeploymentQueries>();
         builder.Services.AddSingleton<AdminLockout>();
+        builder.Services.AddSingleton<AuditCursorKey>();
 
         builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
         builder.Services.AddSingleton<IInlineProjection, ModelsProjection>();

@@ -5,6 +5,7 @@ using Governance.Api.Core.Health;
 using Governance.Api.Core.Idempotency;
 using Governance.Api.Core.Json;
 using Governance.Api.Core.OpenApi;
+using Governance.Api.Core.Requests;
 using Governance.Api.Core.Telemetry;
 using Governance.EventStore.Embedded;
 
@@ -36,8 +37,11 @@ catch (EmbeddedPostgresException e)
 
 var app = builder.Build();
 app.UseGovernanceProblems();
+app.UseGovernanceEmptyBodies();
+app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseGovernanceRequestRules();
 app.UseGovernanceIdempotency();
 app.MapGovernanceHealth();
 app.MapGovernanceOpenApi();

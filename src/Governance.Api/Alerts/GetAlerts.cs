@@ -1,7 +1,7 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
+using Governance.Api.Core.Time;
 using Governance.Api.Incidents;
-using Governance.Api.Rotations;
 using Governance.EventStore;
 using NodaTime;
 using Npgsql;
@@ -33,19 +33,13 @@ public static class GetAlerts
     /// <summary>Maps the endpoints.</summary>
     public static void Map(IEndpointRouteBuilder api)
     {
-        api.MapGet("/alerts/noise", async (NpgsqlDataSource db, CancellationToken ct, string? since = null) =>
+        api.MapGet("/alerts/noise", async (NpgsqlDataSource db, CancellationToken ct, QueryInstant? since = null) =>
             {
-                var (from, error) = GetOnCall.ParseAt(since, Instant.MinValue);
-                if (error is not null)
-                {
-                    return DomainError.Invalid("since", "'since' must be an ISO-8601 instant such as 2026-11-22T10:00:00Z.").ToResult();
-                }
-
                 await using var cmd = db.CreateCommand(
                     "SELECT rule, count(*), count(acknowledged_at), count(*) FILTER (WHERE actionable), " +
                     "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - fired_at)) FILTER (WHERE acknowledged_at IS NOT NULL) " +
                     "FROM governance.alerts WHERE fired_at >= $1 GROUP BY rule ORDER BY rule");
-                cmd.Parameters.Add(new() { Value = from == Instant.MinValue ? DateTime.MinValue.ToUniversalTime() : from!.Value.ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+                cmd.Parameters.Add(new() { Value = (since?.Value ?? TimeInput.Earliest).ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
                 var rules = new List<RuleNoise>();
                 await using var reader = await cmd.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct))
@@ -58,7 +52,7 @@ public static class GetAlerts
             })
             .RequireRole(Roles.Viewer).WithTags("Alerts").WithName("GetAlertNoise")
             .WithSummary("Per rule: fired, acknowledged, ignored and actionable percentages, median time to acknowledge, and whether it is noisy.")
-            .Produces<IReadOnlyList<RuleNoise>>();
+            .Produces<IReadOnlyList<RuleNoise>>().ProducesValidationProblem();
 
         api.MapGet("/alerts/{id}", async (string id, IEventStore store, CancellationToken ct) =>
                 await store.AggregateStreamAsync<Alert>(Alert.StreamId(id), ct: ct) is { } found

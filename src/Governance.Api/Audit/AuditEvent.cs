@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Governance.Api.Core.Auth;
+using System.Text.Json.Serialization;
+using Governance.EventStore;
 using NodaTime;
 using Npgsql;
 
@@ -14,6 +16,10 @@ public sealed record AuditEvent(
     long Seq, string Position, Guid Id, string StreamId, string StreamType, int Version, string Type,
     JsonElement Data, JsonElement Metadata, Instant RecordedAt, string Hash)
 {
+    /// <summary>Where the event sits in the log, for cursors.</summary>
+    [JsonIgnore]
+    public LogPosition LogPosition => LogPosition.TryParseCursor(Position, out var position) ? position : LogPosition.Start;
+
     /// <summary>Columns read by <see cref="Read"/>.</summary>
     public const string Columns = "seq, tx_id, id, stream_id, stream_type, version, type, data::text, metadata::text, recorded_at, hash";
 

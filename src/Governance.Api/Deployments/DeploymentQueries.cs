@@ -2,7 +2,7 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
 using Governance.Api.Models;
 using NodaTime;
-using NodaTime.Text;
+using Governance.Api.Core.Time;
 using Npgsql;
 
 namespace Governance.Api.Deployments;
@@ -90,40 +90,20 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
             _ => null,
         };
 
-    /// <summary>Parses an ISO-8601 instant (UTC or with an offset).</summary>
-    public static Instant? ParseInstant(string text) =>
-        Governance.EventStore.Serialization.NodaTimeJsonConverters.TryParseInstant(text, out var instant) ? instant : null;
-
     private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
 
     /// <summary>GET /models/{key}/deployments?at= and GET /models/{key}/stages/{stage}/history.</summary>
     public static void Map(IEndpointRouteBuilder api)
     {
-        api.MapGet("/models/{key}/deployments", async (string key, DeploymentQueries queries, IClock clock, CancellationToken ct, string? at = null) =>
-            {
-                Instant instant;
-                if (at is null)
-                {
-                    instant = clock.GetCurrentInstant();
-                }
-                else if (ParseInstant(at) is { } parsed)
-                {
-                    instant = parsed;
-                }
-                else
-                {
-                    return DomainError.Invalid("at", $"'{at}' is not an ISO-8601 instant such as 2026-11-22T10:00:00Z.").ToResult();
-                }
-
-                return await queries.AtAsync(key, instant, ct) is { } deployments
+        api.MapGet("/models/{key}/deployments", async (string key, DeploymentQueries queries, IClock clock, CancellationToken ct, QueryInstant? at = null) =>
+                await queries.AtAsync(key, at?.Value ?? clock.GetCurrentInstant(), ct) is { } deployments
                     ? Results.Ok(deployments)
-                    : DomainError.NotFound($"No model '{key}'.").ToResult();
-            })
+                    : DomainError.NotFound($"No model '{key}'.").ToResult())
             .RequireRole(Roles.Viewer)
             .WithTags("Deployments").WithName("GetDeployments")
             .WithSummary("What ran in each stage of a model now, or at any past instant (at=), with what put it there (promotion or rollback), who approved it and its fallback; the entry stage (status 'registered') counts the versions registered by then.")
             .Produces<DeploymentsAt>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/models/{key}/stages/{stage}/history", async (string key, string stage, DeploymentQueries queries, ModelQueries models, CancellationToken ct) =>

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Governance.Api.Core.Auth;
 using Microsoft.AspNetCore.Antiforgery;
-using NodaTime.Text;
+using Governance.Api.Core.Time;
 using Npgsql;
 
 namespace Governance.Api.Docs;
@@ -36,13 +36,13 @@ public static partial class DocsPages
                 NodaTime.Instant? asOf = null;
                 if (at is { Length: > 0 })
                 {
-                    var parsed = InstantPattern.ExtendedIso.Parse(at.Length == 16 ? at + ":00Z" : at);
-                    if (!parsed.Success)
+                    // A browser's date-time field sends local minutes without a zone; the picker means UTC.
+                    if (!QueryInstant.TryRead(at.Length == 16 ? at + "Z" : at, out var parsed, out var error))
                     {
-                        return Page("Bad date", $"<p>'{WebUtility.HtmlEncode(at)}' is not an instant such as 2026-11-22T10:00:00Z.</p>", StatusCodes.Status400BadRequest);
+                        return Page("Bad date", $"<p>'{WebUtility.HtmlEncode(at)}' {WebUtility.HtmlEncode(error)}.</p>", StatusCodes.Status400BadRequest);
                     }
 
-                    asOf = parsed.Value;
+                    asOf = parsed;
                 }
 
                 var markdown = await GetModelDoc.RenderAsync(db, key, asOf, clock.GetCurrentInstant(), ct);

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
+using Governance.Api.Core.Time;
 using NodaTime.Text;
 using Npgsql;
 
@@ -16,18 +17,12 @@ public static class GetModelDoc
     /// <summary>Maps the endpoints.</summary>
     public static void Map(IEndpointRouteBuilder api)
     {
-        api.MapGet("/docs/models/{key}", async (string key, HttpContext http, NpgsqlDataSource db, NodaTime.IClock clock, CancellationToken ct, string? at = null) =>
+        api.MapGet("/docs/models/{key}", async (string key, HttpContext http, NpgsqlDataSource db, NodaTime.IClock clock, CancellationToken ct, QueryInstant? at = null) =>
             {
                 string? markdown;
-                if (at is not null)
+                if (at is { } asOf)
                 {
-                    var parsed = InstantPattern.ExtendedIso.Parse(at);
-                    if (!parsed.Success)
-                    {
-                        return DomainError.Invalid("at", "'at' must be an ISO-8601 UTC instant such as 2026-11-22T10:00:00Z.").ToResult();
-                    }
-
-                    markdown = await RenderAsync(db, key, parsed.Value, clock.GetCurrentInstant(), ct);
+                    markdown = await RenderAsync(db, key, asOf.Value, clock.GetCurrentInstant(), ct);
                 }
                 else
                 {
@@ -45,7 +40,7 @@ public static class GetModelDoc
             })
             .RequireRole(Roles.Viewer).WithTags("Docs").WithName("GetModelDoc")
             .WithSummary("The generated document of a model: Markdown (default) or HTML; at= for any past instant.")
-            .Produces<string>(contentType: "text/markdown").ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<string>(contentType: "text/markdown").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/docs/models", async (HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
             {

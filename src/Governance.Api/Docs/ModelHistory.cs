@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Governance.Api.Audit;
 using Governance.Api.Slos;
+using Governance.Api.Core.Time;
 using Governance.EventStore;
 using NodaTime;
 using Npgsql;
@@ -73,7 +74,7 @@ public static class ModelHistory
                 continue;
             }
 
-            var until = at - labelDelay;
+            var until = TimeInput.BackFrom(at, labelDelay);
             await using var cmd = new NpgsqlCommand("""
                 SELECT coalesce(sum(good), 0)::bigint, coalesce(sum(total), 0)::bigint FROM (
                     SELECT DISTINCT ON (bucket_from, bucket_to) good, total FROM governance.slo_measurements
@@ -82,7 +83,7 @@ public static class ModelHistory
                 """, connection, tx);
             cmd.Parameters.Add(new() { Value = slo.Id });
             cmd.Parameters.Add(new() { Value = at.ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            cmd.Parameters.Add(new() { Value = (until - window).ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            cmd.Parameters.Add(new() { Value = TimeInput.BackFrom(until, window).ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
             cmd.Parameters.Add(new() { Value = until.ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);

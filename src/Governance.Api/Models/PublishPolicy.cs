@@ -28,22 +28,49 @@ public sealed record PublishPolicy(IReadOnlyDictionary<string, StagePolicyBody>?
         {
             RuleFor(c => c.Stages).NotNull().WithMessage("'stages' maps stage names to their rules.")
                 .Must(s => s is null || s.Count <= 20).WithMessage("At most 20 stages.");
-            RuleForEach(c => c.Stages).ChildRules(entry =>
+            // Keyed by stage name (stages[production].minSoak), the way a client wrote the map.
+            RuleFor(c => c.Stages).Custom((stages, context) =>
             {
-                entry.RuleFor(e => e.Key).Matches(Rules.Slug()).WithMessage("Stage names are slugs.");
-                entry.RuleFor(e => e.Value).NotNull().WithMessage("Each stage needs its rules (an empty object takes the defaults).");
-                entry.RuleFor(e => e.Value.RequiredApprovals).InclusiveBetween(1, MaxApprovals).When(e => e.Value?.RequiredApprovals is not null)
-                    .WithMessage($"'requiredApprovals' is between 1 and {MaxApprovals}.");
-                entry.RuleFor(e => e.Value.ApproverRoles).Must(r => r is null || (r.Count > 0 && r.All(Roles.All.Contains)))
-                    .When(e => e.Value is not null)
-                    .WithMessage($"'approverRoles' names at least one of: {string.Join(", ", Roles.All)}.");
-                entry.RuleFor(e => e.Value.RequiredSuites).Must(s => s is null || (s.Count <= 50 && s.All(n => Rules.Slug().IsMatch(n))))
-                    .When(e => e.Value is not null).WithMessage("'requiredSuites' are suite names (slugs), at most 50.");
-                entry.RuleFor(e => e.Value.BlockOnIncidentSeverity).Must(s => s is null || Severity.IsKnown(s))
-                    .When(e => e.Value is not null).WithMessage("'blockOnIncidentSeverity' is one of SEV1, SEV2, SEV3, SEV4.");
-                entry.RuleFor(e => e.Value.MinSoak).Must(d => d is null || (d.Value >= Duration.Zero && d.Value <= Duration.FromDays(366)))
-                    .When(e => e.Value is not null).WithMessage("'minSoak' is a duration between PT0S and P366D.");
-            }).OverridePropertyName("stages");
+                foreach (var (stage, body) in stages ?? new Dictionary<string, StagePolicyBody>())
+                {
+                    var at = $"stages[{(stage.Length > 63 ? stage[..63] + "…" : stage)}]";
+                    if (!Rules.Slug().IsMatch(stage))
+                    {
+                        context.AddFailure(at, "Stage names are slugs.");
+                    }
+
+                    if (body is null)
+                    {
+                        context.AddFailure(at, "Each stage needs its rules (an empty object takes the defaults).");
+                        continue;
+                    }
+
+                    if (body.RequiredApprovals is < 1 or > MaxApprovals)
+                    {
+                        context.AddFailure($"{at}.requiredApprovals", $"'requiredApprovals' is between 1 and {MaxApprovals}.");
+                    }
+
+                    if (body.ApproverRoles is { } roles && (roles.Count == 0 || !roles.All(Roles.All.Contains)))
+                    {
+                        context.AddFailure($"{at}.approverRoles", $"'approverRoles' names at least one of: {string.Join(", ", Roles.All)}.");
+                    }
+
+                    if (body.RequiredSuites is { } suites && (suites.Count > 50 || !suites.All(n => n is not null && Rules.Slug().IsMatch(n))))
+                    {
+                        context.AddFailure($"{at}.requiredSuites", "'requiredSuites' are suite names (slugs), at most 50.");
+                    }
+
+                    if (body.BlockOnIncidentSeverity is { } severity && !Severity.IsKnown(severity))
+                    {
+                        context.AddFailure($"{at}.blockOnIncidentSeverity", "'blockOnIncidentSeverity' is one of SEV1, SEV2, SEV3, SEV4.");
+                    }
+
+                    if (body.MinSoak is { } soak && (soak < Duration.Zero || soak > Duration.FromDays(366)))
+                    {
+                        context.AddFailure($"{at}.minSoak", "'minSoak' is a duration between PT0S and P366D.");
+                    }
+                }
+            });
         }
     }
 
@@ -65,7 +92,7 @@ public sealed record PublishPolicy(IReadOnlyDictionary<string, StagePolicyBody>?
         if (given.Keys.FirstOrDefault(s => !state.Stages.Contains(s)) is { } unknown)
         {
             return DomainError.Unprocessable(
-                $"Model '{key}' has no stage '{unknown}'; its stages are {string.Join(", ", state.Stages)}.", $"stages.{unknown}");
+                $"Model '{key}' has no stage '{unknown}'; its stages are {string.Join(", ", state.Stages)}.", $"stages[{unknown}]");
         }
 
         var stages = new Dictionary<string, StagePolicy>(StringComparer.Ordinal);

@@ -2,6 +2,7 @@ using FluentValidation;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
+using Governance.Api.Core.Time;
 using Governance.Api.Core.Validation;
 using NodaTime;
 using NodaTime.Text;
@@ -22,13 +23,14 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
     {
         public Validator()
         {
-            RuleFor(c => c.TimeZone).NotEmpty().Must(z => DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) is not null)
+            RuleFor(c => c.TimeZone).NotEmpty().Must(z => z is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) is not null)
                 .WithMessage("'Time Zone' must be a TZDB id such as Europe/Berlin.");
             RuleFor(c => c.HandoffDay).NotEmpty().Must(d => ParseDay(d) is not null).WithMessage("'Handoff Day' is a day of the week such as Monday.");
-            RuleFor(c => c.HandoffTime).NotEmpty().Must(t => TimePattern.Parse(t).Success).WithMessage("'Handoff Time' is a local time such as 10:00.");
+            RuleFor(c => c.HandoffTime).NotEmpty().Must(t => t is not null && TimePattern.Parse(t).Success).WithMessage("'Handoff Time' is a local time such as 10:00.");
             RuleFor(c => c.ShiftLength).NotEmpty().Must(s => ParseShiftDays(s) is not null)
                 .WithMessage("'Shift Length' is a whole number of days from P1D to P28D, such as P7D or P14D.");
-            RuleFor(c => c.StartsOn).NotEmpty().Must(d => LocalDatePattern.Iso.Parse(d).Success).WithMessage("'Starts On' is a date such as 2026-11-23.");
+            RuleFor(c => c.StartsOn).NotEmpty().Must(d => TimeInput.TryParseDate(d, out _, out _))
+                .WithMessage("'Starts On' is a date such as 2026-11-23, between 0001-01-01 and 9998-12-31.");
             RuleFor(c => c.Members).NotEmpty().WithMessage("'Members' needs at least one person.")
                 .Must(m => m is null || m.Distinct(StringComparer.Ordinal).Count() == m.Count).WithMessage("'Members' must not repeat a person.");
             RuleForEach(c => c.Members).IsPrincipalName();
@@ -71,43 +73,29 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
 
         return Decision.Accept(new RotationDefined(team, command.TimeZone, ParseDay(command.HandoffDay)!.Value,
             TimePattern.Parse(command.HandoffTime).Value, ParseShiftDays(command.ShiftLength)!.Value,
-            command.Members ?? [], command.Shadows ?? [], LocalDatePattern.Iso.Parse(command.StartsOn).Value, actor.Name, now,
+            command.Members ?? [], command.Shadows ?? [], ParseDate(command.StartsOn), actor.Name, now,
             command.AckDeadlines is { Count: > 0 } deadlines
                 ? deadlines.ToDictionary(d => d.Key, d => ParseAckDeadline(d.Value)!.Value, StringComparer.Ordinal)
                 : null));
     }
 
     /// <summary>"PT10M" → 10 minutes; from one minute to one day.</summary>
-    public static Duration? ParseAckDeadline(string? text)
-    {
-        var parsed = PeriodPattern.NormalizingIso.Parse(text ?? "");
-        if (!parsed.Success || parsed.Value.Years != 0 || parsed.Value.Months != 0)
-        {
-            return null;
-        }
+    public static Duration? ParseAckDeadline(string? text) =>
+        TimeInput.TryParseDuration(text, out var duration, out _) && duration >= Duration.FromMinutes(1) && duration <= Duration.FromDays(1)
+            ? duration
+            : null;
 
-        var duration = parsed.Value.ToDuration();
-        return duration >= Duration.FromMinutes(1) && duration <= Duration.FromDays(1) ? duration : null;
-    }
+    private static LocalDate ParseDate(string text) => TimeInput.TryParseDate(text, out var date, out _) ? date : throw new ArgumentException("Validated before deciding.", nameof(text));
 
     /// <summary>"Monday" (any case) as an ISO day.</summary>
     public static IsoDayOfWeek? ParseDay(string? text) =>
         Enum.TryParse<IsoDayOfWeek>(text, ignoreCase: true, out var day) && day != IsoDayOfWeek.None && !int.TryParse(text, out _) ? day : null;
 
-    /// <summary>P7D → 7; only whole days, 1 to 28.</summary>
-    public static int? ParseShiftDays(string? text)
-    {
-        var parsed = PeriodPattern.NormalizingIso.Parse(text ?? "");
-        if (!parsed.Success)
-        {
-            return null;
-        }
-
-        var p = parsed.Value;
-        var wholeDays = p.Years == 0 && p.Months == 0 && p.Hours == 0 && p.Minutes == 0 && p.Seconds == 0 && p.Milliseconds == 0 && p.Nanoseconds == 0 && p.Ticks == 0;
-        var days = p.Weeks * 7 + p.Days;
-        return wholeDays && days is >= 1 and <= 28 ? days : null;
-    }
+    /// <summary>P7D (or P1W) → 7; only whole days, 1 to 28.</summary>
+    public static int? ParseShiftDays(string? text) =>
+        TimeInput.TryParseDuration(text, out var duration, out _) && duration.NanosecondOfDay == 0 && duration.Days is >= 1 and <= 28
+            ? duration.Days
+            : null;
 
     /// <summary>PUT /api/v1/teams/{team}/rotation.</summary>
     public static void Map(IEndpointRouteBuilder api) =>

@@ -4,7 +4,7 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using NodaTime;
-using NodaTime.Text;
+using Governance.Api.Core.Time;
 using Npgsql;
 
 namespace Governance.Api.Slos;
@@ -30,12 +30,8 @@ public sealed record DefineSlo(string Name, string Model, string Stage, double? 
     /// <summary>The response.</summary>
     public sealed record Defined(string Id);
 
-    /// <summary>"P28D" → 28 days; months and years have no fixed length and are refused.</summary>
-    public static Duration? ParseDuration(string? text)
-    {
-        var parsed = PeriodPattern.NormalizingIso.Parse(text ?? "");
-        return parsed.Success && parsed.Value.Years == 0 && parsed.Value.Months == 0 ? parsed.Value.ToDuration() : null;
-    }
+    /// <summary>"P28D" → 28 days, read by <see cref="TimeInput"/>; months and years have no fixed length and are refused.</summary>
+    public static Duration? ParseDuration(string? text) => TimeInput.TryParseDuration(text, out var duration, out _) ? duration : null;
 
     /// <summary>Pure decision: the model must exist and have the stage.</summary>
     public static Decision Decide(DefineSlo command, string id, (string Team, IReadOnlyList<string> Stages)? model, Slo? state, Instant now, Actor actor)

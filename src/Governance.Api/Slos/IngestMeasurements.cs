@@ -25,7 +25,7 @@ public static class IngestMeasurements
         public Validator()
         {
             RuleFor(b => b).NotEmpty().WithMessage("Send at least one bucket.").Must(b => b.Length <= MaxBuckets)
-                .WithMessage($"At most {MaxBuckets} buckets per request.").OverridePropertyName("buckets");
+                .WithMessage($"At most {MaxBuckets} buckets per request.").OverridePropertyName("body");
             RuleForEach(b => b).ChildRules(bucket =>
             {
                 bucket.RuleFor(x => x.From).NotNull();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
+using Governance.Api.Core.Time;
 using Governance.Api.Incidents;
 using Governance.Api.Rotations;
 using Governance.EventStore;
@@ -41,20 +42,15 @@ public static class GetShiftReport
     /// <summary>Maps the endpoint.</summary>
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapGet("/teams/{team}/shift-report", async (string team, HttpContext http, IEventStore store, NpgsqlDataSource db, IClock clock, CancellationToken ct,
-                string? at = null) =>
+                QueryInstant? at = null) =>
             {
-                var (instant, error) = GetOnCall.ParseAt(at, clock.GetCurrentInstant());
-                if (error is not null)
-                {
-                    return error.ToResult();
-                }
-
+                var instant = at?.Value ?? clock.GetCurrentInstant();
                 if (await store.AggregateStreamAsync<Rotation>(Rotation.StreamId(team), ct: ct) is not { } rotation)
                 {
                     return DomainError.NotFound($"Team '{team}' has no rotation.").ToResult();
                 }
 
-                if (rotation.State.At(instant!.Value) is not { } shift)
+                if (rotation.State.At(instant) is not { } shift)
                 {
                     return DomainError.NotFound($"Team '{team}' has no shift at {instant}: the rotation starts at {rotation.State.FirstShiftStart}.").ToResult();
                 }
@@ -67,7 +63,7 @@ public static class GetShiftReport
             })
             .RequireRole(Roles.Viewer).WithTags("Teams").WithName("GetShiftReport")
             .WithSummary("The shift's incidents, alerts, SLO breaches and deployments (JSON, or Markdown with Accept: text/markdown).")
-            .Produces<ShiftReport>().Produces<string>(StatusCodes.Status200OK, "text/markdown")
+            .Produces<ShiftReport>().Produces<string>(StatusCodes.Status200OK, "text/markdown").ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
     private static async Task<ShiftReport> BuildAsync(NpgsqlDataSource db, string team, OnCall shift, CancellationToken ct)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Governance.EventStore;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
@@ -65,38 +66,65 @@ public static class ProblemHandling
         return app;
     }
 
-    private sealed class GovernanceExceptionHandler(IProblemDetailsService problems, ILogger<GovernanceExceptionHandler> logger) : IExceptionHandler
+    private sealed class GovernanceExceptionHandler(
+        IProblemDetailsService problems, IOptions<JsonOptions> json, ILogger<GovernanceExceptionHandler> logger) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
         {
-            var (status, title, detail) = Map(exception);
+            var (status, title, detail, errors) = Map(httpContext, exception);
             if (status >= 500)
             {
                 logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
             }
 
             httpContext.Response.StatusCode = status;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
+            var context = new ProblemDetailsContext
             {
                 HttpContext = httpContext,
                 Exception = exception,
                 ProblemDetails = { Status = status, Title = title, Detail = detail },
-            });
+            };
+            if (errors is not null)
+            {
+                context.ProblemDetails.Extensions["errors"] = errors;
+            }
+
+            return await problems.TryWriteAsync(context);
         }
 
-        private static (int Status, string Title, string Detail) Map(Exception exception) => exception switch
+        // Framework messages name .NET types and parameters ("Failed to bind parameter \"Nullable<int> limit\"…"): none is
+        // passed on. Each case gets its own sentence, and errors keyed by the field where there is one.
+        private (int Status, string Title, string Detail, Dictionary<string, string[]>? Errors) Map(HttpContext http, Exception exception)
         {
-            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
-                (413, "Request body too large", "The request body is larger than the service accepts."),
-            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } bad =>
-                (415, "Unsupported media type", bad.Message),
-            BadHttpRequestException { InnerException: JsonException json } =>
-                (400, "Malformed JSON", json.Message),
-            BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
-            JsonException json => (400, "Malformed JSON", json.Message),
-            ConcurrencyException conflict => (409, "Conflict", conflict.Message),
-            OperationCanceledException => (499, "Client closed request", "The request was cancelled."),
-            _ => (500, "Internal error", "Something went wrong on our side; it has been logged."),
-        };
+            // The exception handler clears the endpoint before handlers run; the feature keeps the one that failed.
+            var endpoint = http.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? http.GetEndpoint();
+            var bodyType = endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+            switch (exception)
+            {
+                case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
+                    return (413, "Request body too large", "The request body is larger than the service accepts.", null);
+                case BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType }:
+                    return (415, "Unsupported media type", "Send the body as JSON with 'Content-Type: application/json'.", null);
+                case BadHttpRequestException { InnerException: JsonException inner }:
+                    return Invalid(JsonProblems.Describe(inner, bodyType, json.Value.SerializerOptions));
+                case JsonException direct:
+                    return Invalid(JsonProblems.Describe(direct, bodyType, json.Value.SerializerOptions));
+                case BadHttpRequestException bad when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal):
+                    return (400, "Invalid request", "A parameter of the request has a value this endpoint cannot read.", null);
+                case BadHttpRequestException when bodyType is not null:
+                    return Invalid(JsonProblems.Missing(bodyType, json.Value.SerializerOptions));
+                case BadHttpRequestException bad:
+                    return (bad.StatusCode, "Bad request", "The request could not be read.", null);
+                case ConcurrencyException conflict:
+                    return (409, "Conflict", conflict.Message, null);
+                case OperationCanceledException:
+                    return (499, "Client closed request", "The request was cancelled.", null);
+                default:
+                    return (500, "Internal error", "Something went wrong on our side; it has been logged.", null);
+            }
+        }
+
+        private static (int, string, string, Dictionary<string, string[]>?) Invalid((string Detail, Dictionary<string, string[]> Errors) problem) =>
+            (400, "Invalid request", problem.Detail, problem.Errors);
     }
 }

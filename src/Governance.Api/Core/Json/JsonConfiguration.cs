@@ -4,7 +4,10 @@ using Governance.EventStore.Serialization;
 
 namespace Governance.Api.Core.Json;
 
-/// <summary>The one JSON shape of the service: camelCase, enums as strings, NodaTime as ISO-8601, strict about unknown fields.</summary>
+/// <summary>
+/// The one JSON shape of the service: camelCase, enums as strings, NodaTime as ISO-8601, strict about unknown and
+/// duplicated fields, and strict about the range of instants, dates and durations (<see cref="RequestConverters"/>).
+/// </summary>
 public static class JsonConfiguration
 {
     /// <summary>Applies the shared settings to <paramref name="options"/>.</summary>
@@ -23,6 +26,13 @@ public static class JsonConfiguration
 
         // {"name":"a","name":"admin"} must not let the second value slip past whatever checked the first.
         options.AllowDuplicateProperties = false;
+
+        // Ahead of the storage converters, which stay lenient so that the log can always be read back.
+        foreach (var converter in RequestConverters.All)
+        {
+            options.Converters.Add(converter);
+        }
+
         foreach (var converter in shared.Converters)
         {
             options.Converters.Add(converter);

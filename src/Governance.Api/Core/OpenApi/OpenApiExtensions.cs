@@ -27,10 +27,64 @@ public static class OpenApiExtensions
             };
             document.Security ??= [];
             document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
+            DeclareQueryRefusals(document);
+            return Task.CompletedTask;
+        }).AddSchemaTransformer((schema, context, _) =>
+        {
+            // Types with their own converters are opaque to the schema generator; say what they are on the wire.
+            // A query parameter bound by TryParse (QueryInstant) is described as a string; its own type says more.
+            var type = context.JsonPropertyInfo is null && context.ParameterDescription is { Source.IsFromRequest: true } parameter
+                && parameter.Source != Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Body
+                ? parameter.Type
+                : context.JsonTypeInfo.Type;
+            if (WireFormats.TryGetValue(Nullable.GetUnderlyingType(type) ?? type, out var wire))
+            {
+                schema.Type = JsonSchemaType.String;
+                schema.Format = wire;
+            }
+
             return Task.CompletedTask;
         }));
         return builder;
     }
+
+    // Every operation refuses query parameters it does not declare (Core/Requests/RequestRules): the 400 is on the wire,
+    // so it is in the document.
+    private static void DeclareQueryRefusals(OpenApiDocument document)
+    {
+        var hasValidationProblem = document.Components?.Schemas?.ContainsKey("HttpValidationProblemDetails") == true;
+        foreach (var operation in (document.Paths ?? []).Values.SelectMany(p => p.Operations ?? []).Select(o => o.Value))
+        {
+            operation.Responses ??= [];
+            if (operation.Responses.ContainsKey("400"))
+            {
+                continue;
+            }
+
+            operation.Responses["400"] = new OpenApiResponse
+            {
+                Description = "Bad Request: a query parameter this operation does not take, or one it cannot read.",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/problem+json"] = new()
+                    {
+                        Schema = hasValidationProblem ? new OpenApiSchemaReference("HttpValidationProblemDetails", document) : null,
+                    },
+                },
+            };
+        }
+    }
+
+    private static readonly Dictionary<Type, string?> WireFormats = new()
+    {
+        [typeof(string)] = null,
+        [typeof(NodaTime.Instant)] = "date-time",
+        [typeof(Time.QueryInstant)] = "date-time",
+        [typeof(NodaTime.LocalDate)] = "date",
+        [typeof(NodaTime.LocalTime)] = "time",
+        [typeof(NodaTime.Duration)] = "duration",
+        [typeof(NodaTime.DateTimeZone)] = null,
+    };
 
     /// <summary>Serves the document without a key.</summary>
     public static WebApplication MapGovernanceOpenApi(this WebApplication app)

@@ -11,7 +11,14 @@ public sealed class ValidationFilter<T>(IValidator<T> validator) : IEndpointFilt
         var body = context.Arguments.OfType<T>().FirstOrDefault();
         if (body is null)
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Missing body", detail: "This request needs a JSON body.");
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["This request needs a JSON body."] },
+                title: "Missing body", detail: "This request needs a JSON body.");
+        }
+
+        if (NullElements.In(body) is { Count: > 0 } nulls)
+        {
+            return Results.ValidationProblem(nulls.ToDictionary(path => path, path => new[] { $"'{path}' must not be null." }),
+                title: "Invalid request", detail: $"'{nulls[0]}' must not be null.");
         }
 
         var result = await validator.ValidateAsync(body, context.HttpContext.RequestAborted);
@@ -26,8 +33,15 @@ public sealed class ValidationFilter<T>(IValidator<T> validator) : IEndpointFilt
         return Results.ValidationProblem(errors, title: "Invalid request", detail: "One or more fields are invalid.");
     }
 
-    private static string CamelCasePath(string path) =>
-        string.Join('.', path.Split('.').Select(part => part.Length == 0 ? part : char.ToLowerInvariant(part[0]) + part[1..]));
+    // A body that is a list has no name on the wire: its errors are keyed from the index, as JSON paths are ([0].to).
+    private static readonly bool BodyIsList = typeof(T) != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T));
+
+    private static string CamelCasePath(string path)
+    {
+        var camel = string.Join('.', path.Split('.').Select(part => part.Length == 0 ? part : char.ToLowerInvariant(part[0]) + part[1..]));
+        var index = camel.IndexOf('[', StringComparison.Ordinal);
+        return BodyIsList && index > 0 && !camel[..index].Contains('.', StringComparison.Ordinal) ? camel[index..] : camel;
+    }
 }
 
 /// <summary>Adds validation to an endpoint.</summary>
