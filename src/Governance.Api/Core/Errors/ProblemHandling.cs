@@ -105,6 +105,8 @@ public static class ProblemHandling
                     return (413, "Request body too large", "The request body is larger than the service accepts.", null);
                 case BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType }:
                     return (415, "Unsupported media type", "Send the body as JSON with 'Content-Type: application/json'.", null);
+                case BodyRefusedException refused:
+                    return (400, "Invalid request", refused.Message, new() { ["body"] = [refused.Message] });
                 case BadHttpRequestException { InnerException: JsonException inner }:
                     return Invalid(JsonProblems.Describe(inner, bodyType, json.Value.SerializerOptions));
                 case JsonException direct:

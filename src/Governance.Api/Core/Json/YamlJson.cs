@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Governance.Api.Core.Errors;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -53,8 +54,7 @@ public static class YamlJson
         }
         catch (YamlException ex)
         {
-            throw new BadHttpRequestException("The body could not be read.", StatusCodes.Status400BadRequest,
-                new JsonException($"Malformed YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}", ex));
+            throw new BodyRefusedException($"The YAML could not be read at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}", ex);
         }
     }
 
@@ -63,7 +63,7 @@ public static class YamlJson
     /// anchor or alias is refused before anything is expanded: a few hundred bytes of nested aliases would otherwise
     /// stand for billions of nodes.
     /// </summary>
-    /// <exception cref="BadHttpRequestException">Anchors, aliases, more than one document, too deep or too many nodes.</exception>
+    /// <exception cref="BodyRefusedException">Anchors, aliases, more than one document, too deep or too many nodes.</exception>
     /// <exception cref="YamlException">Malformed YAML.</exception>
     public static string ToJson(string yaml)
     {
@@ -153,8 +153,8 @@ public static class YamlJson
         }
     }
 
-    private static BadHttpRequestException Refused(string reason, ParsingEvent? at) =>
-        new(at is null ? reason : $"{reason} (line {at.Start.Line}, column {at.Start.Column})", StatusCodes.Status400BadRequest);
+    private static BodyRefusedException Refused(string reason, ParsingEvent? at) =>
+        new(at is null ? reason : $"{reason} (line {at.Start.Line}, column {at.Start.Column})");
 
     private static void WriteScalar(Utf8JsonWriter writer, Scalar scalar)
     {
