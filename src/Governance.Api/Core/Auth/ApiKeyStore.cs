@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Governance.EventStore;
 using Npgsql;
 
 namespace Governance.Api.Core.Auth;
@@ -20,9 +21,10 @@ public sealed record KeyHolder(string Name, IReadOnlyList<string> Roles, string 
 
 /// <summary>
 /// The secret side of API keys. Every lookup goes to the database: a revoked key, or a change of roles, holds from
-/// the next request on every node, and the lookup is one probe of a unique index.
+/// the next request on every node, and the lookup is one probe of a unique index. It runs on every request, so it goes
+/// through the multiplexed data source of stateless hot reads (<paramref name="queries"/>).
 /// </summary>
-public sealed class ApiKeyStore(NpgsqlDataSource db)
+public sealed class ApiKeyStore(NpgsqlDataSource db, [FromKeyedServices(DataSourceKeys.Queries)] NpgsqlDataSource queries)
 {
     /// <summary>Longer than any key this service makes; longer input is refused without a lookup.</summary>
     public const int MaxKeyLength = 200;
@@ -35,7 +37,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource db)
             return null;
         }
 
-        await using var cmd = db.CreateCommand(
+        await using var cmd = queries.CreateCommand(
             "SELECT p.name, p.roles, k.key_id FROM governance.api_key_hashes h " +
             "JOIN governance.principal_keys k ON k.key_id = h.key_id AND k.revoked_at IS NULL " +
             "JOIN governance.principals p ON p.name = k.principal " +
