@@ -45,10 +45,10 @@ public sealed class HashChainVerifier(NpgsqlDataSource dataSource, string schema
                 FROM {schema}.mt_streams s
                 LEFT JOIN LATERAL (SELECT max(x.version) AS version, max(x.seq_id) AS seq_id
                                    FROM {schema}.mt_events x WHERE x.stream_id = s.id) e ON true
-                WHERE e.version IS DISTINCT FROM s.version
+                WHERE s.id <> '{LogGuarantees.TombstoneStream}' AND e.version IS DISTINCT FROM s.version
             )
             SELECT stream_id, version, seq_id, reason FROM findings ORDER BY stream_id, version LIMIT {MaxFindings};
-            SELECT (SELECT count(*) FROM {schema}.mt_streams),
+            SELECT (SELECT count(*) FROM {schema}.mt_streams WHERE id <> '{LogGuarantees.TombstoneStream}'),
                    (SELECT count(*) FROM {schema}.mt_events WHERE stream_id <> '{LogGuarantees.TombstoneStream}');
             """;
         await using var connection = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);

@@ -113,9 +113,10 @@ public sealed class LogGuarantees : FeatureSchemaBase
              LANGUAGE plpgsql
             AS $function$
             BEGIN
-                IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'mt_events' AND NEW.is_archived
-                   AND (to_jsonb(NEW) - 'is_archived') = (to_jsonb(OLD) - 'is_archived') THEN
-                    RETURN NEW;
+                IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'mt_events' THEN
+                    IF NEW.is_archived AND (to_jsonb(NEW) - 'is_archived') = (to_jsonb(OLD) - 'is_archived') THEN
+                        RETURN NEW;
+                    END IF;
                 END IF;
             {emptying}    RAISE EXCEPTION '%.% is append-only: % is not allowed', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP
                     USING ERRCODE = '42501';

@@ -6,8 +6,12 @@ public sealed record ThingCreated(string Name);
 
 public sealed record ThingRenamed(string Name);
 
-/// <summary>One writer's append in the concurrency tests; <c>Sleep</c> and <c>Fail</c> steer the test-only trigger.</summary>
-public sealed record Tick(int Writer, int N, double Sleep = 0, bool Fail = false);
+/// <summary>
+/// One writer's append in the concurrency tests. <c>Sleep</c> seconds are spent inside the transaction after the
+/// sequence number was drawn (test-only trigger), or before the commit starts when <c>SleepBeforeCommit</c>
+/// (a session listener: the window in which Rich mode has already drawn its numbers); <c>Fail</c> rolls it back.
+/// </summary>
+public sealed record Tick(int Writer, int N, double Sleep = 0, bool SleepBeforeCommit = false, bool Fail = false);
 
 public enum Colour
 {
