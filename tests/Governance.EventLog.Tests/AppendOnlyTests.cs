@@ -5,13 +5,9 @@ using Npgsql;
 namespace Governance.EventLog.Tests;
 
 /// <summary>Stored events and their hashes cannot be changed or removed, whoever asks, except by archiving.</summary>
-public sealed class AppendOnlyTests : IAsyncLifetime
+public sealed class AppendOnlyTests(LogFixture fixture) : IClassFixture<LogFixture>
 {
-    private TestLog log = null!;
-
-    public async Task InitializeAsync() => log = await TestLog.StartAsync();
-
-    public async Task DisposeAsync() => await log.DisposeAsync();
+    private readonly TestLog log = fixture.Log;
 
     private static string NewStream() => $"thing-{Guid.NewGuid():N}";
 
