@@ -5,6 +5,8 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using NodaTime;
+using NodaTime.Testing;
 using Weasel.Core;
 
 namespace Governance.EventLog.Tests;
@@ -12,10 +14,15 @@ namespace Governance.EventLog.Tests;
 /// <summary>The guarantees are installed through Marten's schema management and the start-up refuses a log without them.</summary>
 public sealed class SchemaTests
 {
-    private static IHost BuildHost(string connectionString, bool applySchema = true, Action<StoreOptions>? afterUs = null)
+    private static IHost BuildHost(string connectionString, bool applySchema = true, Action<StoreOptions>? afterUs = null, IClock? clock = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (clock is not null)
+        {
+            builder.Services.AddSingleton(clock);
+        }
+
         var marten = builder.Services.AddGovernanceEventLog((_, options) =>
         {
             options.ConnectionString = connectionString;
@@ -54,11 +61,20 @@ public sealed class SchemaTests
             await first.StopAsync();
         }
 
-        using var second = BuildHost(connectionString);
+        var clock = new FakeClock(Instant.FromUtc(2030, 1, 2, 3, 4, 5));
+        using var second = BuildHost(connectionString, clock: clock);
         await second.StartAsync();
         var afterSecond = await Sql.ScalarAsync<string>(connectionString, ObjectIds);
         var store = second.Services.GetRequiredService<IDocumentStore>();
         var pending = await store.Storage.Database.CreateMigrationAsync();
+        await using (var session = store.LightweightSession().WithMetadata(TestEvents.Meta))
+        {
+            session.Events.StartStream<Thing>("thing-hosted", new ThingCreated("a"));
+            await session.SaveChangesAsync();
+        }
+
+        var report = await second.Services.GetRequiredService<HashChainVerifier>().VerifyAsync();
+        var recordedAt = await Sql.ScalarAsync<DateTime>(connectionString, "SELECT timestamp FROM governance.mt_events WHERE stream_id = 'thing-hosted'");
         await second.StopAsync();
 
         foreach (var trigger in LogGuarantees.EventTriggers)
@@ -74,6 +90,10 @@ public sealed class SchemaTests
         // Same object ids: nothing was dropped and re-created by the second migration, and none is pending.
         afterSecond.ShouldBe(afterFirst);
         pending.Difference.ShouldBe(SchemaPatchDifference.None);
+
+        // The hosted log uses the container's clock and offers the verifier.
+        Instant.FromDateTimeUtc(recordedAt.ToUniversalTime()).ShouldBe(clock.GetCurrentInstant());
+        report.ShouldBe(new HashChainReport(true, 1, 1, []), new ReportComparer());
     }
 
     [Fact]
