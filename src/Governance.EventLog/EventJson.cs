@@ -37,14 +37,6 @@ public static class EventJson
         });
     }
 
-    /// <summary>New options with the event body conventions.</summary>
-    public static JsonSerializerOptions CreateOptions()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        Configure(options);
-        return options;
-    }
-
     // HH:mm when the seconds are zero, the full ISO time otherwise; both are read. A composite pattern formats
     // with the last pattern whose predicate holds, so the short form comes last.
     private static readonly IPattern<LocalTime> TimeOfDayPattern = new CompositePatternBuilder<LocalTime>
