@@ -7,7 +7,7 @@ using Governance.Api.Core.Json;
 using Governance.Api.Core.OpenApi;
 using Governance.Api.Core.Requests;
 using Governance.Api.Core.Telemetry;
-using Governance.EventStore.Embedded;
+using Governance.EventLog.Embedded;
 
 // --demo seeds a realistic story through the API once the server listens.
 var demo = args.Contains("--demo");

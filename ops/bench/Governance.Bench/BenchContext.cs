@@ -1,4 +1,5 @@
 using System.Globalization;
+using Governance.EventLog;
 using Governance.EventStore;
 using Governance.EventStore.Serialization;
 using Npgsql;

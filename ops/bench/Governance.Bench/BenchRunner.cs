@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Governance.EventStore.Embedded;
+using Governance.EventLog.Embedded;
 using Npgsql;
 
 namespace Governance.Bench;

@@ -5,6 +5,7 @@ using Governance.Bench.Benchmarks;
 IBenchmark[] benchmarks =
 [
     new AppendBenchmark(),
+    new AppendMartenBenchmark(),
     new CatchupBenchmark(),
     new LineageBenchmark(),
     new EvaluationsBenchmark(),

@@ -1,6 +1,7 @@
 using Governance.Api.Core.Storage;
+using Governance.EventLog;
+using Governance.EventLog.Embedded;
 using Governance.EventStore;
-using Governance.EventStore.Embedded;
 using Npgsql;
 
 namespace Governance.Api.Tests.Harness;

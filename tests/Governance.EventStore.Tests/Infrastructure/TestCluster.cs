@@ -1,4 +1,5 @@
-using Governance.EventStore.Embedded;
+using Governance.EventLog;
+using Governance.EventLog.Embedded;
 using Npgsql;
 
 namespace Governance.EventStore.Tests.Infrastructure;

@@ -1,5 +1,6 @@
+using Governance.EventLog;
+using Governance.EventLog.Embedded;
 using Governance.EventStore;
-using Governance.EventStore.Embedded;
 
 namespace Governance.Api.Core.Storage;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
-using Governance.EventStore.Embedded;
+using Governance.EventLog.Embedded;
 using Npgsql;
 
-namespace Governance.EventStore.Tests.Embedded;
+namespace Governance.EventLog.Tests.Embedded;
 
 // PostgreSQL binaries, runuser and Unix file modes: these tests run on Linux.
 [UnsupportedOSPlatform("windows")]

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace Governance.EventStore.Embedded;
+namespace Governance.EventLog.Embedded;
 
 /// <summary>
 /// Makes one process the owner of a data directory for as long as it lives: an exclusive lock on

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Governance.EventStore.Embedded;
+namespace Governance.EventLog.Embedded;
 
 /// <summary>Exit code and combined output of one finished command.</summary>
 internal sealed record CommandResult(string CommandLine, int ExitCode, string Output)

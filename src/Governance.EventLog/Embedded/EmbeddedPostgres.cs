@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
 
-namespace Governance.EventStore.Embedded;
+namespace Governance.EventLog.Embedded;
 
 /// <summary>
 /// A private PostgreSQL cluster run from the server binaries installed on this machine

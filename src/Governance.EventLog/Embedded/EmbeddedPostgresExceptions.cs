@@ -1,4 +1,4 @@
-namespace Governance.EventStore.Embedded;
+namespace Governance.EventLog.Embedded;
 
 /// <summary>The embedded PostgreSQL server could not be created, started or stopped.</summary>
 public class EmbeddedPostgresException : Exception

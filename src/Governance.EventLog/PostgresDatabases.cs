@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Governance.EventStore;
+namespace Governance.EventLog;
 
 /// <summary>Creating databases on a server: the service's own, and per-test clones of a migrated template.</summary>
 public static class PostgresDatabases

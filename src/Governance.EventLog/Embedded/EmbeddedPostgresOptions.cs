@@ -1,4 +1,4 @@
-namespace Governance.EventStore.Embedded;
+namespace Governance.EventLog.Embedded;
 
 /// <summary>Where and how to run an <see cref="EmbeddedPostgres"/> cluster.</summary>
 public sealed record EmbeddedPostgresOptions

@@ -1,4 +1,4 @@
-namespace Governance.EventStore.Embedded;
+namespace Governance.EventLog.Embedded;
 
 /// <summary>Absolute paths of the PostgreSQL server programs used to run a private cluster.</summary>
 internal sealed record PostgresBinaries(string InitDb, string PgCtl)

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Governance.EventStore.Embedded;
+namespace Governance.EventLog.Embedded;
 
 internal static class NativeMethods
 {
