@@ -34,6 +34,9 @@ public class GovernanceApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>JSON as the service writes it.</summary>
     public JsonSerializerOptions Json { get; } = CreateJson();
 
+    /// <summary>Errors the app logged, for tests to show when it answered 5xx.</summary>
+    public ServerErrorLog ServerErrors { get; } = new();
+
     /// <summary>The database of this app.</summary>
     public string ConnectionString => connectionString;
 
@@ -64,6 +67,7 @@ public class GovernanceApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             services.RemoveAll<IClock>();
             services.AddSingleton<IClock>(Clock);
+            services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(ServerErrors);
         });
     }
 

@@ -64,7 +64,9 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IdempotencyStore
             var remembered = await store.FindAsync(request.Principal, request.Key, ct);
             if (remembered is null && waited.Elapsed <= WaitForFirst)
             {
-                continue; // the holder let it go (or it expired) a moment ago: claim it again
+                // The holder let it go (or it expired) a moment ago: claim it again, without spinning on the database.
+                await Task.Delay(5, ct);
+                continue;
             }
 
             if (remembered is null)
