@@ -57,4 +57,22 @@ public sealed class Session(CliContext context, ApiClient api, bool json)
 
     /// <summary>The service's answer, as is, for machines.</summary>
     public void WriteJson(ApiResponse response) => Out.WriteLine(response.Body.TrimEnd());
+
+    /// <summary>
+    /// Ends a command that succeeded: the service's JSON as is with <c>--output json</c>, else what
+    /// <paramref name="forPeople"/> writes.
+    /// </summary>
+    public async Task<int> DoneAsync(ApiResponse response, Func<Task> forPeople)
+    {
+        if (Json)
+        {
+            WriteJson(response);
+        }
+        else
+        {
+            await forPeople();
+        }
+
+        return ExitCodes.Done;
+    }
 }

@@ -25,16 +25,12 @@ public static class Rollback
         {
             var path = $"models/{Uri.EscapeDataString(parse.GetValue(model)!)}/stages/{Uri.EscapeDataString(parse.GetValue(stage)!)}/rollback";
             var response = await session.Api.PostAsync(path, new { toVersion = parse.GetValue(to), reason = parse.GetValue(reason), incidentId = parse.GetValue(incident) }, ct);
-            if (session.Json)
+            return await session.DoneAsync(response, async () =>
             {
-                session.WriteJson(response);
-                return ExitCodes.Done;
-            }
-
-            var rolledBack = response.Json();
-            await session.Out.WriteLineAsync(
-                $"Rolled back {rolledBack.Str("model")} in {rolledBack.Str("stage")}: {rolledBack.Str("fromVersion")} → {rolledBack.Str("toVersion")}; fallback now {rolledBack.Str("fallback") ?? "none"}.");
-            return ExitCodes.Done;
+                var rolledBack = response.Json();
+                await session.Out.WriteLineAsync(
+                    $"Rolled back {rolledBack.Str("model")} in {rolledBack.Str("stage")}: {rolledBack.Str("fromVersion")} → {rolledBack.Str("toVersion")}; fallback now {rolledBack.Str("fallback") ?? "none"}.");
+            });
         }));
         return command;
     }

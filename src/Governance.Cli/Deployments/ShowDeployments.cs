@@ -22,21 +22,17 @@ public static class ShowDeployments
         {
             var query = parse.GetValue(at) is { } instant ? $"?at={Uri.EscapeDataString(instant)}" : "";
             var response = await session.Api.GetAsync($"models/{Uri.EscapeDataString(parse.GetValue(model)!)}/deployments{query}", ct);
-            if (session.Json)
+            return await session.DoneAsync(response, async () =>
             {
-                session.WriteJson(response);
-                return ExitCodes.Done;
-            }
-
-            var deployments = response.Json();
-            await session.Out.WriteLineAsync($"{deployments.Str("model")} at {deployments.Str("at")}:");
-            Table.Write(session.Out, ["stage", "version", "since", "approved by", "fallback", "promotion"],
-                deployments.Array("stages").Select(s => (IReadOnlyList<string?>)
-                [
-                    s.Str("stage"), s.Str("version"), s.Str("since"), s.Str("version") is null ? null : Json.Names(s.Strings("approvedBy"), "-"), s.Str("fallback"),
-                    s.Str("promotionId"),
-                ]));
-            return ExitCodes.Done;
+                var deployments = response.Json();
+                await session.Out.WriteLineAsync($"{deployments.Str("model")} at {deployments.Str("at")}:");
+                Table.Write(session.Out, ["stage", "version", "since", "approved by", "fallback", "promotion"],
+                    deployments.Array("stages").Select(s => (IReadOnlyList<string?>)
+                    [
+                        s.Str("stage"), s.Str("version"), s.Str("since"), s.Str("version") is null ? null : Json.Names(s.Strings("approvedBy"), "-"), s.Str("fallback"),
+                        s.Str("promotionId"),
+                    ]));
+            });
         }));
         return command;
     }

@@ -26,23 +26,19 @@ public static class ShowLineage
                 + (parse.GetValue(direction) is { } d ? $"&direction={d}" : "")
                 + (parse.GetValue(depth) is { } n ? $"&depth={n}" : "");
             var response = await session.Api.GetAsync(query, ct);
-            if (session.Json)
+            return await session.DoneAsync(response, async () =>
             {
-                session.WriteJson(response);
-                return ExitCodes.Done;
-            }
+                var graph = response.Json();
+                Table.Write(session.Out, ["node", "kind", "label"],
+                    graph.Array("nodes").Select(n => (IReadOnlyList<string?>)[n.Str("id"), n.Str("kind"), n.Str("label")]));
+                var edges = graph.Array("edges");
+                if (edges.Count > 0)
+                {
+                    await session.Out.WriteLineAsync();
+                    Table.Write(session.Out, ["from", "edge", "to"], edges.Select(e => (IReadOnlyList<string?>)[e.Str("from"), e.Str("kind"), e.Str("to")]));
+                }
 
-            var graph = response.Json();
-            Table.Write(session.Out, ["node", "kind", "label"],
-                graph.Array("nodes").Select(n => (IReadOnlyList<string?>)[n.Str("id"), n.Str("kind"), n.Str("label")]));
-            var edges = graph.Array("edges");
-            if (edges.Count > 0)
-            {
-                await session.Out.WriteLineAsync();
-                Table.Write(session.Out, ["from", "edge", "to"], edges.Select(e => (IReadOnlyList<string?>)[e.Str("from"), e.Str("kind"), e.Str("to")]));
-            }
-
-            return ExitCodes.Done;
+            });
         }));
         return command;
     }

@@ -23,25 +23,21 @@ public static class Approve
         {
             var id = parse.GetValue(promotion)!;
             var response = await session.Api.PostAsync($"promotions/{Uri.EscapeDataString(id)}/approvals", new { comment = parse.GetValue(comment) }, ct);
-            if (session.Json)
+            return await session.DoneAsync(response, async () =>
             {
-                session.WriteJson(response);
-                return ExitCodes.Done;
-            }
-
-            var outcome = response.Json();
-            var approvals = outcome.Strings("approvedBy");
-            var summary = $"Approved promotion {id}: {approvals.Count} of {outcome.Int("requiredApprovals")} approvals ({Json.Names(approvals)})";
-            var next = outcome.Str("status") switch
-            {
-                "deployed" => "deployed (the policy deploys on the final approval).",
-                "approved" when outcome.Array("failedGates").Count > 0 =>
-                    $"approved, but a gate blocks the deployment now ({Promote.FailingGates(outcome, "failedGates")}); run 'gov deploy {id}' once it passes.",
-                "approved" => $"approved; deploy it with 'gov deploy {id}'.",
-                var status => $"{status}.",
-            };
-            await session.Out.WriteLineAsync($"{summary}; {next}");
-            return ExitCodes.Done;
+                var outcome = response.Json();
+                var approvals = outcome.Strings("approvedBy");
+                var summary = $"Approved promotion {id}: {approvals.Count} of {outcome.Int("requiredApprovals")} approvals ({Json.Names(approvals)})";
+                var next = outcome.Str("status") switch
+                {
+                    "deployed" => "deployed (the policy deploys on the final approval).",
+                    "approved" when outcome.Array("failedGates").Count > 0 =>
+                        $"approved, but a gate blocks the deployment now ({Promote.FailingGates(outcome, "failedGates")}); run 'gov deploy {id}' once it passes.",
+                    "approved" => $"approved; deploy it with 'gov deploy {id}'.",
+                    var status => $"{status}.",
+                };
+                await session.Out.WriteLineAsync($"{summary}; {next}");
+            });
         }));
         return command;
     }

@@ -22,15 +22,11 @@ public static class Deploy
         {
             var id = parse.GetValue(promotion)!;
             var response = await session.Api.PostAsync($"promotions/{Uri.EscapeDataString(id)}/deployment", new { }, ct);
-            if (session.Json)
+            return await session.DoneAsync(response, async () =>
             {
-                session.WriteJson(response);
-                return ExitCodes.Done;
-            }
-
-            var view = (await session.Api.GetAsync($"promotions/{Uri.EscapeDataString(id)}", ct)).Json();
-            await session.Out.WriteLineAsync($"Deployed {view.Str("model")}@{view.Str("version")} to {view.Str("targetStage")} (promotion {id}, approved by {Json.Names(response.Json().Strings("approvedBy"))}).");
-            return ExitCodes.Done;
+                var view = (await session.Api.GetAsync($"promotions/{Uri.EscapeDataString(id)}", ct)).Json();
+                await session.Out.WriteLineAsync($"Deployed {view.Str("model")}@{view.Str("version")} to {view.Str("targetStage")} (promotion {id}, approved by {Json.Names(response.Json().Strings("approvedBy"))}).");
+            });
         }));
         return command;
     }

@@ -22,14 +22,10 @@ public static class Reject
         {
             var id = parse.GetValue(promotion)!;
             var response = await session.Api.PostAsync($"promotions/{Uri.EscapeDataString(id)}/rejections", new { reason = parse.GetValue(reason) }, ct);
-            if (session.Json)
+            return await session.DoneAsync(response, async () =>
             {
-                session.WriteJson(response);
-                return ExitCodes.Done;
-            }
-
-            await session.Out.WriteLineAsync($"Rejected promotion {id}: {parse.GetValue(reason)}");
-            return ExitCodes.Done;
+                await session.Out.WriteLineAsync($"Rejected promotion {id}: {parse.GetValue(reason)}");
+            });
         }));
         return command;
     }

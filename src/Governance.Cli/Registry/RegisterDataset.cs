@@ -33,15 +33,11 @@ public static class RegisterDataset
                 rows = parse.GetValue(rows),
                 parents = parse.GetValue(parents) ?? [],
             }, ct);
-            if (session.Json)
+            return await session.DoneAsync(response, async () =>
             {
-                session.WriteJson(response);
-                return ExitCodes.Done;
-            }
-
-            var created = response.Json();
-            await session.Out.WriteLineAsync($"Registered dataset {created.Str("name")}@{created.Str("version")} (lineage node {created.Str("node")}).");
-            return ExitCodes.Done;
+                var created = response.Json();
+                await session.Out.WriteLineAsync($"Registered dataset {created.Str("name")}@{created.Str("version")} (lineage node {created.Str("node")}).");
+            });
         }));
         return command;
     }

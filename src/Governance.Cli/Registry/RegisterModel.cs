@@ -37,16 +37,12 @@ public static class RegisterModel
                 taskType = parse.GetValue(taskType),
                 stages = parse.GetValue(stages) ?? [],
             }, ct);
-            if (session.Json)
+            return await session.DoneAsync(response, async () =>
             {
-                session.WriteJson(response);
-                return ExitCodes.Done;
-            }
-
-            var model = response.Json();
-            await session.Out.WriteLineAsync(
-                $"Registered model {model.Str("key")} ({model.Str("name")}), team {model.Str("team")}; stages {string.Join(" → ", model.Strings("stages"))}.");
-            return ExitCodes.Done;
+                var model = response.Json();
+                await session.Out.WriteLineAsync(
+                    $"Registered model {model.Str("key")} ({model.Str("name")}), team {model.Str("team")}; stages {string.Join(" → ", model.Strings("stages"))}.");
+            });
         }));
         return command;
     }

@@ -51,15 +51,11 @@ public static class RegisterVersion
                 codeCommit = commit,
                 config = configFile is null ? (object?)null : JsonFiles.ReadObject(session.ResolvePath(configFile), "--config"),
             }, ct);
-            if (session.Json)
+            return await session.DoneAsync(response, async () =>
             {
-                session.WriteJson(response);
-                return ExitCodes.Done;
-            }
-
-            var created = response.Json();
-            await session.Out.WriteLineAsync($"Registered {created.Str("model")}@{created.Str("version")} (lineage node {created.Str("node")}).");
-            return ExitCodes.Done;
+                var created = response.Json();
+                await session.Out.WriteLineAsync($"Registered {created.Str("model")}@{created.Str("version")} (lineage node {created.Str("node")}).");
+            });
         }));
         return command;
     }
