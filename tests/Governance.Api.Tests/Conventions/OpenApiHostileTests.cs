@@ -96,7 +96,7 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
             (answered.TryGetValue(operation, out var statuses) ? statuses : answered[operation] = []).Add(status);
             var problem = status >= 500 ? "a 5xx"
                 : status >= 400 && response.Content.Headers.ContentType?.MediaType != "application/problem+json" ? "an error that is not problem+json"
-                : status >= 400 && Leaks.FirstOrDefault(leak => text.Contains(leak, StringComparison.Ordinal)) is { } leak ? $"a leak ('{leak}')"
+                : status >= 400 && Leaks.FirstOrDefault(leak => ProblemText.WithoutTraceId(text).Contains(leak, StringComparison.Ordinal)) is { } leak ? $"a leak ('{leak}')"
                 : null;
             if (problem is not null)
             {
