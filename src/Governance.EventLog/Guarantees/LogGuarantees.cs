@@ -71,7 +71,12 @@ public sealed class LogGuarantees : FeatureSchemaBase
         table.AddColumn<string>("stream_id").NotNull();
         table.AddColumn<long>("version").NotNull();
         table.AddColumn("hash", "bytea").NotNull();
+
+        // The appending transaction: the audit feed pages in (tx_id, seq_id) order below the oldest running
+        // transaction, so a slow commit can never land behind a page a reader has already seen.
+        table.AddColumn("tx_id", "xid8").NotNull();
         table.Indexes.Add(new IndexDefinition("event_hashes_stream_version") { Columns = ["stream_id", "version"], IsUnique = true });
+        table.Indexes.Add(new IndexDefinition("event_hashes_commit_order") { Columns = ["tx_id", "seq_id"] });
         yield return table;
 
         yield return new Function(Name(GuardFunction), GuardSql());
@@ -145,8 +150,8 @@ public sealed class LogGuarantees : FeatureSchemaBase
             ELSE
                 previous := '\x'::bytea;
             END IF;
-            INSERT INTO {schema}.{HashTable} (seq_id, stream_id, version, hash)
-            VALUES (NEW.seq_id, NEW.stream_id, NEW.version, sha256(previous || {CanonicalBytes("NEW")}));
+            INSERT INTO {schema}.{HashTable} (seq_id, stream_id, version, hash, tx_id)
+            VALUES (NEW.seq_id, NEW.stream_id, NEW.version, sha256(previous || {CanonicalBytes("NEW")}), pg_current_xact_id());
             RETURN NULL;
         END $function$;
         """;
