@@ -17,8 +17,8 @@ using Governance.Api.Rotations;
 using Governance.Api.Slos;
 using Governance.Api.Teams;
 using Governance.Api.Promotions;
-using Governance.EventStore;
-using Governance.EventStore.Projections;
+using Governance.EventLog;
+using Governance.EventLog.Projections;
 using NodaTime;
 
 namespace Governance.Api;
@@ -59,7 +59,6 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
         builder.Services.AddSingleton<IInlineProjection, PromotionsProjection>();
         builder.Services.AddSingleton<IInlineProjection, DeploymentsProjection>();
-        builder.Services.AddSingleton<IAsyncProjection, ModelDocsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
         await builder.AddGovernanceStorageAsync(RegisterEvents);
@@ -70,7 +69,7 @@ public static class Features
     }
 
     /// <summary>Every event type the service writes.</summary>
-    public static void RegisterEvents(EventStoreOptions options)
+    public static void RegisterEvents(EventLogOptions options)
     {
         Principal.RegisterEvents(options.Registry);
         Model.RegisterEvents(options.Registry);

@@ -12,6 +12,23 @@ namespace Governance.EventLog;
 /// </summary>
 public static class EventJson
 {
+    /// <summary>Ready-made options with the event body conventions, for reading and writing bodies and read-model JSON.</summary>
+    public static JsonSerializerOptions Options => SharedOptions.Value;
+
+    // Lazy: the patterns below are static fields initialised after this one.
+    private static readonly Lazy<JsonSerializerOptions> SharedOptions = new(CreateOptions);
+
+    /// <summary>A duration as the log writes it: an ISO-8601 period with days as the largest unit (P28D, PT30M).</summary>
+    public static string FormatDuration(Duration duration) => IsoDurationPattern.Instance.Format(duration);
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        Configure(options);
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
     /// <summary>Applies the event body conventions to options Marten (or anyone) serializes with.</summary>
     public static void Configure(JsonSerializerOptions options)
     {

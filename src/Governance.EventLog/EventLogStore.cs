@@ -42,6 +42,23 @@ public static class EventLogStore
     }
 
     /// <summary>
+    /// A data source for stateless queries on hot request paths: Npgsql multiplexing pipelines the statements of
+    /// concurrent requests over a few connections, so many small reads share round trips and backends (ADR 0003).
+    /// It must never carry session state (no advisory locks, LISTEN, SET); transactions use <see cref="CreateDataSource"/>.
+    /// </summary>
+    public static NpgsqlDataSource CreateQueryDataSource(EventLogOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var multiplexed = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Multiplexing = true };
+        return CreateDataSource(new EventLogOptions
+        {
+            ConnectionString = multiplexed.ConnectionString,
+            LockTimeout = options.LockTimeout,
+            IdleInTransactionTimeout = options.IdleInTransactionTimeout,
+        });
+    }
+
+    /// <summary>
     /// Configures <paramref name="opts"/> as the event log on <paramref name="dataSource"/>: schema, identity, names,
     /// append mode, metadata, serializer, clock, daemon gap handling and our guarantees.
     /// </summary>

@@ -53,3 +53,13 @@ public static class EventLogKeys
     /// <summary>The log's <see cref="NpgsqlDataSource"/> (NodaTime-aware, with the log's session timeouts).</summary>
     public const string DataSource = "event-log";
 }
+
+/// <summary>Keys of the data sources the service registers besides the log's own.</summary>
+public static class DataSourceKeys
+{
+    /// <summary>
+    /// The multiplexed <see cref="NpgsqlDataSource"/> for stateless reads on hot paths
+    /// (<see cref="EventLogStore.CreateQueryDataSource"/>); inject it with <c>[FromKeyedServices(DataSourceKeys.Queries)]</c>.
+    /// </summary>
+    public const string Queries = "queries";
+}

@@ -67,9 +67,9 @@ public sealed class TamperedLogTests(GovernanceApp app) : IClassFixture<Governan
     {
         await app.CreatePrincipalAsync("tamper-pat", GovernanceApp.Role.Viewer);
         await app.ExecuteSqlAsync("""
-            ALTER TABLE governance.events DISABLE TRIGGER events_append_only;
-            UPDATE governance.events SET data = jsonb_set(data, '{roles}', '["admin"]') WHERE stream_id = 'principal-tamper-pat';
-            ALTER TABLE governance.events ENABLE TRIGGER events_append_only;
+            ALTER TABLE governance.mt_events DISABLE TRIGGER log_no_update;
+            UPDATE governance.mt_events SET data = jsonb_set(data, '{roles}', '["admin"]') WHERE stream_id = 'principal-tamper-pat';
+            ALTER TABLE governance.mt_events ENABLE TRIGGER log_no_update;
             """);
 
         var run = (await app.Gov("audit", "verify")).ShouldExit(ExitCodes.Error);

@@ -1,6 +1,6 @@
 using Governance.Api.Incidents;
-using Governance.EventStore;
-using Governance.EventStore.Projections;
+using Governance.EventLog;
+using Governance.EventLog.Projections;
 using NpgsqlTypes;
 
 namespace Governance.Api.Alerts;

@@ -5,7 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.Api.Incidents;
 using Severity = Governance.Api.Incidents.Severity;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Alerts;

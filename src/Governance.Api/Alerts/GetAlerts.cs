@@ -2,7 +2,7 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Time;
 using Governance.Api.Incidents;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;

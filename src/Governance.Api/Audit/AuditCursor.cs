@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
-using Governance.EventStore;
+using Governance.EventLog;
 using Npgsql;
 
 namespace Governance.Api.Audit;

@@ -16,7 +16,7 @@ public static class GetStreamEvents
     /// <summary>The stream's events from <paramref name="fromVersion"/> to <paramref name="toVersion"/> (all when null); null when there is no such stream.</summary>
     public static async Task<StreamEvents?> LoadAsync(NpgsqlDataSource db, string streamId, int? fromVersion, int? toVersion, CancellationToken ct)
     {
-        await using var head = db.CreateCommand("SELECT max(version) FROM governance.events WHERE stream_id = $1");
+        await using var head = db.CreateCommand("SELECT max(version) FROM governance.log_events WHERE stream_id = $1");
         head.Parameters.Add(new() { Value = streamId });
         if (await head.ExecuteScalarAsync(ct) is not int version)
         {
@@ -24,7 +24,7 @@ public static class GetStreamEvents
         }
 
         await using var cmd = db.CreateCommand(
-            $"SELECT {AuditEvent.Columns} FROM governance.events WHERE stream_id = $1 AND version BETWEEN $2 AND $3 ORDER BY version");
+            $"SELECT {AuditEvent.Columns} FROM governance.log_events WHERE stream_id = $1 AND version BETWEEN $2 AND $3 ORDER BY version");
         cmd.Parameters.Add(new() { Value = streamId });
         cmd.Parameters.Add(new() { Value = fromVersion ?? 1 });
         cmd.Parameters.Add(new() { Value = toVersion ?? int.MaxValue });

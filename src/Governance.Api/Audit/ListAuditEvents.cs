@@ -1,6 +1,6 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Time;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
@@ -81,11 +81,11 @@ public static class ListAuditEvents
         var take = limit ?? DefaultLimit;
         var newestFirst = paging == AuditOrder.Desc;
         await using var cmd = db.CreateCommand(
-            $"SELECT {AuditEvent.Columns} FROM governance.events " +
+            $"SELECT {AuditEvent.Columns} FROM governance.log_events " +
             "WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot()) " +
             (position is null ? "" : newestFirst ? "AND (tx_id, seq) < ($1, $2) " : "AND (tx_id, seq) > ($1, $2) ") +
             "AND ($3::text IS NULL OR stream_id = 'model-' || $3 OR data ->> 'model' = $3) " +
-            "AND ($4::text IS NULL OR metadata ->> 'actor' = $4) " +
+            "AND ($4::text IS NULL OR actor = $4) " +
             "AND ($5::text IS NULL OR type = $5) " +
             "AND ($6::timestamptz IS NULL OR recorded_at >= $6) " +
             "AND ($7::timestamptz IS NULL OR recorded_at < $7) " +

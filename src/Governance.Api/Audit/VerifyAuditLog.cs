@@ -1,5 +1,6 @@
 using Governance.Api.Core.Auth;
-using Governance.EventStore;
+using Governance.EventLog;
+using Governance.EventLog.Guarantees;
 
 namespace Governance.Api.Audit;
 

@@ -1,6 +1,6 @@
 using Governance.Api.Lineage;
-using Governance.EventStore;
-using Governance.EventStore.Projections;
+using Governance.EventLog;
+using Governance.EventLog.Projections;
 
 namespace Governance.Api.Datasets;
 

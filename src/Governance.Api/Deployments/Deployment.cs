@@ -1,5 +1,4 @@
-using Governance.EventStore;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Deployments;

@@ -1,17 +1,23 @@
 using System.Diagnostics;
-using Governance.EventStore;
-using Governance.EventStore.Projections;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+using Npgsql;
 
 namespace Governance.Api.Docs;
 
 /// <summary>
-/// Regenerates the document of every model a batch of events touches, after commit, off the request path.
-/// A model written to many times a second (a pipeline posting evaluations) is regenerated at most every
-/// <see cref="MinInterval"/>, and at most every <see cref="CostFactor"/> times as long as its last regeneration took
-/// (a long history makes a document expensive: it must not eat the machine the writes run on). In between its
-/// document is only marked stale, and readers render it from the log.
+/// Regenerates the document of every model a batch of events touches, after commit, off the request path: an async
+/// projection run by Marten's daemon. A model written to many times a second (a pipeline posting evaluations) is
+/// regenerated at most every <see cref="MinInterval"/>, and at most every <see cref="CostFactor"/> times as long as
+/// its last regeneration took (a long history makes a document expensive: it must not eat the machine the writes
+/// run on). In between its document is only marked stale, and readers render it from the log.
 /// </summary>
-public sealed class ModelDocsProjection(NodaTime.IClock clock) : IAsyncProjection
+/// <remarks>
+/// Documents are built from the committed log (a read on a connection of its own); every write is queued into the
+/// daemon's batch, so it commits with the projection's progress or not at all.
+/// </remarks>
+public sealed class ModelDocsProjection(NodaTime.IClock clock, NpgsqlDataSource db) : IProjection
 {
     /// <summary>The shortest time between two regenerations of one model's document.</summary>
     public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(2);
@@ -20,33 +26,33 @@ public sealed class ModelDocsProjection(NodaTime.IClock clock) : IAsyncProjectio
     public const int CostFactor = 50;
 
     /// <inheritdoc />
-    public string Name => "model_docs";
-
-    /// <inheritdoc />
-    public async Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
         var models = new HashSet<string>(StringComparer.Ordinal);
         foreach (var @event in events)
         {
-            if (ModelHistory.ModelOf(@event) is { } key)
+            if (@event.StreamKey is { } stream && ModelHistory.ModelOf(stream, @event.Data) is { } key)
             {
                 models.Add(key);
             }
         }
 
+        if (models.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await db.OpenConnectionAsync(cancellation);
         foreach (var key in models)
         {
-            var recent = await context.ScalarAsync(
-                "UPDATE governance.model_docs SET stale = true " +
-                "WHERE key = $1 AND generated_at > clock_timestamp() - greatest($2, make_interval(secs => generation_ms * $3 / 1000.0)) RETURNING key",
-                ct, key, MinInterval, CostFactor);
-            if (recent is not null)
+            if (await RecentlyGeneratedAsync(connection, key, cancellation))
             {
+                operations.QueueSqlCommand("UPDATE governance.model_docs SET stale = true WHERE key = ?", key);
                 continue;
             }
 
             var started = Stopwatch.GetTimestamp();
-            var (document, count) = await ModelHistory.BuildAsync(context.Connection, context.Transaction, key, null, clock.GetCurrentInstant(), ct);
+            var (document, count) = await ModelHistory.BuildAsync(connection, null, key, null, clock.GetCurrentInstant(), cancellation);
             if (!document.Exists)
             {
                 continue;
@@ -54,15 +60,22 @@ public sealed class ModelDocsProjection(NodaTime.IClock clock) : IAsyncProjectio
 
             var markdown = MarkdownRenderer.Render(document);
             var took = (int)Math.Min(int.MaxValue, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            await context.ExecuteAsync(
-                "INSERT INTO governance.model_docs (key, markdown, events, generation_ms) VALUES ($1, $2, $3, $4) " +
+            operations.QueueSqlCommand(
+                "INSERT INTO governance.model_docs (key, markdown, events, generation_ms) VALUES (?, ?, ?, ?) " +
                 "ON CONFLICT (key) DO UPDATE SET markdown = excluded.markdown, events = excluded.events, generation_ms = excluded.generation_ms, " +
                 "generated_at = clock_timestamp(), stale = false",
-                ct, key, markdown, count, took);
+                key, markdown, count, took);
         }
     }
 
-    /// <inheritdoc />
-    public Task ResetAsync(ProjectionContext context, CancellationToken ct) =>
-        context.ExecuteAsync("DELETE FROM governance.model_docs", ct);
+    private static async Task<bool> RecentlyGeneratedAsync(NpgsqlConnection connection, string key, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT 1 FROM governance.model_docs " +
+            "WHERE key = $1 AND generated_at > clock_timestamp() - greatest($2, make_interval(secs => generation_ms * $3 / 1000.0))", connection);
+        cmd.Parameters.Add(new() { Value = key });
+        cmd.Parameters.Add(new() { Value = MinInterval });
+        cmd.Parameters.Add(new() { Value = CostFactor });
+        return await cmd.ExecuteScalarAsync(ct) is not null;
+    }
 }

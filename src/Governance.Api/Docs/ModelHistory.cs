@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using Governance.Api.Audit;
 using Governance.Api.Slos;
 using Governance.Api.Core.Time;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
@@ -22,7 +22,7 @@ public static class ModelHistory
     public static async Task<IReadOnlyList<AuditEvent>> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string key, Instant? asOf, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            $"SELECT {AuditEvent.Columns} FROM governance.events " +
+            $"SELECT {AuditEvent.Columns} FROM governance.log_events " +
             "WHERE (stream_id = 'model-' || $1 OR data ->> 'model' = $1) AND ($2::timestamptz IS NULL OR recorded_at <= $2) " +
             "ORDER BY recorded_at, seq", connection, tx);
         cmd.Parameters.Add(new() { Value = key });
@@ -43,7 +43,7 @@ public static class ModelHistory
         for (var generation = 0; generation < 5 && pending.Count > 0; generation++)
         {
             await using var cmd = new NpgsqlCommand(
-                $"SELECT {AuditEvent.Columns} FROM governance.events WHERE stream_id = ANY($1) " +
+                $"SELECT {AuditEvent.Columns} FROM governance.log_events WHERE stream_id = ANY($1) " +
                 "AND ($2::timestamptz IS NULL OR recorded_at <= $2) ORDER BY recorded_at, seq", connection, tx);
             cmd.Parameters.Add(new() { Value = pending.Select(n => "dataset-" + n).ToArray() });
             cmd.Parameters.Add(new() { Value = asOf is { } at ? at.ToDateTimeUtc() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -118,21 +118,24 @@ public static class ModelHistory
     }
 
     /// <summary>The model a stored event concerns, if any: its own stream, or the <c>model</c> its body names.</summary>
-    public static string? ModelOf(StoredEvent @event)
+    public static string? ModelOf(StoredEvent @event) => ModelOf(@event.StreamId, @event.Data);
+
+    /// <summary>The model an event with this stream and body concerns, if any.</summary>
+    public static string? ModelOf(string streamId, object data)
     {
-        if (@event.StreamId.StartsWith("model-", StringComparison.Ordinal))
+        if (streamId.StartsWith("model-", StringComparison.Ordinal))
         {
-            return @event.StreamId["model-".Length..];
+            return streamId["model-".Length..];
         }
 
-        if (@event.Data is JsonObject unknown)
+        if (data is JsonObject unknown)
         {
             return unknown["model"] is JsonValue value && value.TryGetValue<string>(out var named) ? named : null;
         }
 
-        return ModelProperties.GetOrAdd(@event.Data.GetType(), static type =>
+        return ModelProperties.GetOrAdd(data.GetType(), static type =>
                 type.GetProperty("Model") is { PropertyType: var t } property && t == typeof(string) ? property : null)
-            ?.GetValue(@event.Data) as string;
+            ?.GetValue(data) as string;
     }
 
     // Events are records; reading their Model property beats serialising every event again to look for it.

@@ -4,8 +4,7 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
-using Governance.EventStore;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 
@@ -247,7 +246,7 @@ public sealed record RecordEvaluation(
         static NpgsqlParameter Revision(int? revision) => new() { Value = revision is { } r ? r : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer };
     }
 
-    private static readonly JsonSerializerOptions Json = EventSerializer.CreateDefaultOptions();
+    private static readonly JsonSerializerOptions Json = EventJson.Options;
 
     private static NpgsqlBatchCommand Statement(string sql, params object[] parameters)
     {

@@ -1,16 +1,15 @@
 using System.Text.Json;
 using Governance.Api.Datasets;
 using Governance.Api.Lineage;
-using Governance.EventStore;
-using Governance.EventStore.Projections;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
+using Governance.EventLog.Projections;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Governance.Api.Experiments;
 
 /// <summary>governance.experiments, governance.runs and run lineage, in the append transaction.</summary>
-public sealed class ExperimentsProjection(EventSerializer serializer) : IInlineProjection
+public sealed class ExperimentsProjection : IInlineProjection
 {
     /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
@@ -29,7 +28,7 @@ public sealed class ExperimentsProjection(EventSerializer serializer) : IInlineP
                         "INSERT INTO governance.runs (experiment_id, run_id, code_commit, config_hash, datasets, metrics, started_at, finished_at, recorded_by) " +
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                         r.ExperimentId, r.RunId, r.CodeCommit, r.ConfigHash, r.Datasets.ToArray(),
-                        new NpgsqlParameter { Value = JsonSerializer.Serialize(r.Metrics, serializer.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
+                        new NpgsqlParameter { Value = JsonSerializer.Serialize(r.Metrics, EventJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
                         new NpgsqlParameter { Value = r.StartedAt is { } started ? started.ToDateTimeUtc() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                         new NpgsqlParameter { Value = r.FinishedAt is { } finished ? finished.ToDateTimeUtc() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                         r.RecordedBy);

@@ -1,6 +1,6 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using Governance.Api.Rotations;
-using Governance.EventStore;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Incidents;

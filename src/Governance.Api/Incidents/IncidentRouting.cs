@@ -1,5 +1,5 @@
 using Governance.Api.Rotations;
-using Governance.EventStore;
+using Governance.EventLog;
 using Npgsql;
 
 namespace Governance.Api.Incidents;

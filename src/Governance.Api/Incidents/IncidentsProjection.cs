@@ -1,5 +1,5 @@
-using Governance.EventStore;
-using Governance.EventStore.Projections;
+using Governance.EventLog;
+using Governance.EventLog.Projections;
 using Npgsql;
 using NpgsqlTypes;
 

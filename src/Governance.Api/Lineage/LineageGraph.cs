@@ -1,4 +1,4 @@
-using Governance.EventStore.Projections;
+using Governance.EventLog.Projections;
 
 namespace Governance.Api.Lineage;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using Governance.Api.Experiments;
 using Governance.Api.Lineage;
-using Governance.EventStore;
-using Governance.EventStore.Projections;
+using Governance.EventLog;
+using Governance.EventLog.Projections;
 
 namespace Governance.Api.ModelVersions;
 

@@ -3,6 +3,7 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Models;
@@ -50,7 +51,7 @@ public sealed record AddKnowledgeNote(string Title, string Body, IReadOnlyList<s
             .Produces<Created>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/models/{key}/notes", async (string key, Governance.EventStore.IEventStore store, CancellationToken ct) =>
+        api.MapGet("/models/{key}/notes", async (string key, IEventStore store, CancellationToken ct) =>
                 await store.AggregateStreamAsync<Model>(Model.StreamId(key), ct: ct) is { } model
                     ? Results.Ok(model.State.Notes.Reverse())
                     : DomainError.NotFound($"No model '{key}'.").ToResult())

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
 using Npgsql;
 
 namespace Governance.Api.Models;
@@ -39,7 +39,7 @@ public sealed record ModelView(
     IReadOnlyList<Kpi> Kpis, DateTime RegisteredAt, string RegisteredBy, bool Retired, IReadOnlyList<StageDeployment> Deployments);
 
 /// <summary>Reads of the models read model, joined with current deployments.</summary>
-public sealed class ModelQueries(NpgsqlDataSource db, EventSerializer serializer)
+public sealed class ModelQueries(NpgsqlDataSource db)
 {
     private const string Select =
         "SELECT m.key, m.name, m.description, m.team, m.task_type, m.stages, m.kpis::text, m.registered_at, m.registered_by, m.retired_at IS NOT NULL, " +
@@ -85,7 +85,7 @@ public sealed class ModelQueries(NpgsqlDataSource db, EventSerializer serializer
         while (await reader.ReadAsync(ct))
         {
             var stages = reader.GetFieldValue<string[]>(5);
-            var deployed = JsonSerializer.Deserialize<List<DeployedRow>>(reader.GetString(10), serializer.Options) ?? [];
+            var deployed = JsonSerializer.Deserialize<List<DeployedRow>>(reader.GetString(10), EventJson.Options) ?? [];
             var registered = new RegisteredVersions(reader.GetInt64(11), reader.IsDBNull(12) ? null : reader.GetString(12),
                 reader.IsDBNull(13) ? null : DateTime.SpecifyKind(reader.GetDateTime(13), DateTimeKind.Utc));
             var perStage = stages.Select((s, i) => i == 0
@@ -95,7 +95,7 @@ public sealed class ModelQueries(NpgsqlDataSource db, EventSerializer serializer
                     : StageDeployment.Later(s, null, null, null, [], null, null)).ToList();
             result.Add(new ModelView(
                 reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), stages, stages[0],
-                JsonSerializer.Deserialize<List<Kpi>>(reader.GetString(6), serializer.Options) ?? [],
+                JsonSerializer.Deserialize<List<Kpi>>(reader.GetString(6), EventJson.Options) ?? [],
                 DateTime.SpecifyKind(reader.GetDateTime(7), DateTimeKind.Utc), reader.GetString(8), reader.GetBoolean(9), perStage));
         }
 

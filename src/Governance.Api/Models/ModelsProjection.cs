@@ -1,13 +1,12 @@
 using System.Text.Json;
-using Governance.EventStore;
-using Governance.EventStore.Projections;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
+using Governance.EventLog.Projections;
 using NpgsqlTypes;
 
 namespace Governance.Api.Models;
 
 /// <summary>Keeps governance.models current with model streams, in the append transaction.</summary>
-public sealed class ModelsProjection(EventSerializer serializer) : IInlineProjection
+public sealed class ModelsProjection : IInlineProjection
 {
     /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
@@ -21,7 +20,7 @@ public sealed class ModelsProjection(EventSerializer serializer) : IInlineProjec
                         "INSERT INTO governance.models (key, name, description, team, task_type, stages, kpis, registered_at, registered_by) " +
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                         r.Key, r.Name, r.Description, r.Team, r.TaskType, r.Stages.ToArray(),
-                        new Npgsql.NpgsqlParameter { Value = JsonSerializer.Serialize(r.Kpis, serializer.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
+                        new Npgsql.NpgsqlParameter { Value = JsonSerializer.Serialize(r.Kpis, EventJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
                         r.RegisteredAt.ToDateTimeUtc(), r.RegisteredBy);
                     break;
                 case ModelDescribed d:

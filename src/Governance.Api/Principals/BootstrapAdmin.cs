@@ -1,6 +1,6 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Storage;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 using Governance.Api.Core.Auth;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Principals;
@@ -86,7 +86,7 @@ public sealed record Principal(string Name, IReadOnlyList<string> Roles, Immutab
     };
 
     /// <summary>Registers the stream's events.</summary>
-    public static void RegisterEvents(Governance.EventStore.Serialization.EventTypeRegistry registry) =>
+    public static void RegisterEvents(Governance.EventLog.EventTypeRegistry registry) =>
         registry.Register<PrincipalCreated>()
             .Register<PrincipalKeyIssued>()
             .Register<PrincipalKeyRevoked>()

@@ -4,7 +4,7 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Promotions;

@@ -1,6 +1,5 @@
 using Governance.Api.Models;
-using Governance.EventStore;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Promotions;

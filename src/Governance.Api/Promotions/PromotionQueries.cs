@@ -1,7 +1,7 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
 using Governance.Api.Models;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;

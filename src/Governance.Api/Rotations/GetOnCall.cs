@@ -1,7 +1,7 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Time;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 

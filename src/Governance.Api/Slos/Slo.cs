@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
-using Governance.EventStore;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Slos;

@@ -1,6 +1,6 @@
 using System.Text;
 using Governance.Api.Incidents;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 

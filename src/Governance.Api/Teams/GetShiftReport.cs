@@ -5,7 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Time;
 using Governance.Api.Incidents;
 using Governance.Api.Rotations;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 using NodaTime.Text;
 using Npgsql;
@@ -124,7 +124,7 @@ public static class GetShiftReport
         // Deployments are read from the log itself, so the report needs nothing from the deployment slice but its event names.
         var deployments = new List<ReportDeployment>();
         await using (var cmd = db.CreateCommand(
-            "SELECT e.type, e.data->>'model', e.data->>'stage', coalesce(e.data->>'version', e.data->>'toVersion'), e.recorded_at FROM governance.events e " +
+            "SELECT e.type, e.data->>'model', e.data->>'stage', coalesce(e.data->>'version', e.data->>'toVersion'), e.recorded_at FROM governance.log_events e " +
             "WHERE e.type IN ('version_deployed', 'version_rolled_back') AND e.recorded_at >= $2 AND e.recorded_at < $3 " +
             "AND e.data->>'model' IN (SELECT key FROM governance.models WHERE team = $1) ORDER BY e.seq"))
         {

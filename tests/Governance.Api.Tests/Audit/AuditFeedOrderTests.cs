@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Text.Json;
 using Governance.Api.Audit;
 using Governance.Api.Tests.Harness;
-using Governance.EventStore;
+using Governance.EventLog;
 
 namespace Governance.Api.Tests.Audit;
 

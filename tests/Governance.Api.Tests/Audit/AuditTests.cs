@@ -107,9 +107,9 @@ public sealed class AuditTests(GovernanceApp app) : IClassFixture<GovernanceApp>
         clean.Json.GetProperty("events").GetInt64().ShouldBe(await app.EventCountAsync());
 
         await app.ExecuteSqlAsync("""
-            ALTER TABLE governance.events DISABLE TRIGGER events_append_only;
-            UPDATE governance.events SET data = jsonb_set(data, '{roles}', '["admin"]') WHERE stream_id = 'principal-tamper-pat';
-            ALTER TABLE governance.events ENABLE TRIGGER events_append_only;
+            ALTER TABLE governance.mt_events DISABLE TRIGGER log_no_update;
+            UPDATE governance.mt_events SET data = jsonb_set(data, '{roles}', '["admin"]') WHERE stream_id = 'principal-tamper-pat';
+            ALTER TABLE governance.mt_events ENABLE TRIGGER log_no_update;
             """);
 
         var tampered = await app.Scenario(s => s.Get.Url("/api/v1/audit/verify").StatusCodeShouldBe(200));
@@ -121,8 +121,8 @@ public sealed class AuditTests(GovernanceApp app) : IClassFixture<GovernanceApp>
     public async Task the_log_refuses_updates_and_deletes()
     {
         await app.CreatePrincipalAsync("immutable-quinn", "viewer");
-        await Should.ThrowAsync<Npgsql.PostgresException>(() => app.ExecuteSqlAsync("UPDATE governance.events SET type = 'x'"));
-        await Should.ThrowAsync<Npgsql.PostgresException>(() => app.ExecuteSqlAsync("DELETE FROM governance.events"));
+        await Should.ThrowAsync<Npgsql.PostgresException>(() => app.ExecuteSqlAsync("UPDATE governance.mt_events SET type = 'x'"));
+        await Should.ThrowAsync<Npgsql.PostgresException>(() => app.ExecuteSqlAsync("DELETE FROM governance.mt_events"));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Evaluations;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Tests.Evaluations;

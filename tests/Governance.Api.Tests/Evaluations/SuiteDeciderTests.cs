@@ -1,7 +1,7 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Evaluations;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Tests.Evaluations;

@@ -3,7 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Json;
-using Governance.EventStore.Projections;
+using Marten;
+using Marten.Events;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -81,7 +82,16 @@ public class GovernanceApp : WebApplicationFactory<Program>, IAsyncLifetime
         using var response = await client.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         var result = new ScenarioResult(response.StatusCode, response.Headers, response.Content.Headers, body, Json);
-        scenario.Verify(result);
+        try
+        {
+            scenario.Verify(result);
+        }
+        catch (ScenarioAssertionException failed) when ((int)response.StatusCode >= 500 && ServerErrors.Entries.Count > 0)
+        {
+            // A 5xx is only half a story without what the server logged.
+            throw new ScenarioAssertionException(failed.Message + "\nServer errors:\n" + string.Join("\n", ServerErrors.Entries.TakeLast(3)));
+        }
+
         return result;
     }
 
@@ -116,7 +126,7 @@ public class GovernanceApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM governance.events", connection);
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM governance.mt_events", connection);
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
@@ -131,7 +141,7 @@ public class GovernanceApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>Waits until async projections have caught up with everything committed so far.</summary>
     public Task WaitForNonStaleProjectionsAsync() =>
-        Services.GetRequiredService<ProjectionMonitor>().WaitForNonStaleProjectionsAsync(TimeSpan.FromSeconds(30));
+        Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
 
     private async Task WaitUntilReadyAsync()
     {

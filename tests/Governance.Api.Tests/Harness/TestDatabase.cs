@@ -1,7 +1,8 @@
 using Governance.Api.Core.Storage;
 using Governance.EventLog;
 using Governance.EventLog.Embedded;
-using Governance.EventStore;
+using Marten;
+using NodaTime;
 using Npgsql;
 
 namespace Governance.Api.Tests.Harness;
@@ -48,8 +49,19 @@ public static class TestDatabase
             {
                 var templateConnection = PostgresDatabases.ForDatabase(server.ConnectionString, Template);
                 await PostgresDatabases.EnsureExistsAsync(templateConnection);
-                await using (var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(templateConnection) { Pooling = false }.ConnectionString))
+                var options = new EventLogOptions { ConnectionString = new NpgsqlConnectionStringBuilder(templateConnection) { Pooling = false }.ConnectionString };
+                Features.RegisterEvents(options);
+                await using (var dataSource = EventLogStore.CreateDataSource(options))
                 {
+                    // As the service starts: the log's schema through Marten, then the read models' migrations.
+                    var opts = new StoreOptions();
+                    EventLogStore.Configure(opts, options, dataSource, SystemClock.Instance);
+                    StorageExtensions.KeepReadModelIndexes(opts);
+                    using (var store = new DocumentStore(opts))
+                    {
+                        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+                    }
+
                     await SchemaMigrator.MigrateAsync(dataSource, [StorageExtensions.ApiMigrations]);
                 }
 

@@ -1,6 +1,6 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Rotations;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Tests.Operations;

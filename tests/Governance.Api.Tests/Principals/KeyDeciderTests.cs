@@ -2,8 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using Governance.Api.Core.Auth;
 using Governance.Api.Principals;
-using Governance.EventStore;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Tests.Principals;
@@ -124,13 +123,14 @@ public sealed class KeyDeciderTests
     {
         var registry = new EventTypeRegistry();
         Principal.RegisterEvents(registry);
-        var serializer = new EventSerializer(registry);
         var oldHash = new string('a', 64);
         var newHash = new string('b', 64);
-        var created = serializer.Deserialize("principal_created",
-            $$"""{"name":"admin","roles":["admin"],"keyHash":"{{oldHash}}","createdBy":"system:bootstrap","createdAt":"2026-01-01T00:00:00Z"}""").Data;
-        var rotated = serializer.Deserialize("principal_key_rotated",
-            $$"""{"name":"admin","keyHash":"{{newHash}}","rotatedBy":"system:bootstrap","rotatedAt":"2026-02-01T00:00:00Z"}""").Data;
+        var created = JsonSerializer.Deserialize(
+            $$"""{"name":"admin","roles":["admin"],"keyHash":"{{oldHash}}","createdBy":"system:bootstrap","createdAt":"2026-01-01T00:00:00Z"}""",
+            registry.TypeOf("principal_created")!, EventJson.Options)!;
+        var rotated = JsonSerializer.Deserialize(
+            $$"""{"name":"admin","keyHash":"{{newHash}}","rotatedBy":"system:bootstrap","rotatedAt":"2026-02-01T00:00:00Z"}""",
+            registry.TypeOf("principal_key_rotated")!, EventJson.Options)!;
 
         var state = new[] { created, rotated }.Select((data, i) => Stored(data, i + 1)).Aggregate(Principal.Initial, (s, e) => s.Evolve(e));
 
@@ -143,7 +143,8 @@ public sealed class KeyDeciderTests
     {
         var registry = new EventTypeRegistry();
         Principal.RegisterEvents(registry);
-        var (_, json) = new EventSerializer(registry).Serialize(new PrincipalCreated("pat", ["viewer"], "0123456789abcdef", "root", Now));
+        registry.NameOf(typeof(PrincipalCreated)).ShouldBe("principal_created");
+        var json = JsonSerializer.Serialize(new PrincipalCreated("pat", ["viewer"], "0123456789abcdef", "root", Now), EventJson.Options);
         using var body = JsonDocument.Parse(json);
         body.RootElement.GetProperty("keyId").GetString().ShouldBe("0123456789abcdef");
         body.RootElement.TryGetProperty("keyHash", out _).ShouldBeFalse();

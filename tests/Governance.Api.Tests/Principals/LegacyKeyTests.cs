@@ -4,7 +4,7 @@ using System.Text.Json;
 using Governance.Api.Core.Auth;
 using Governance.Api.Principals;
 using Governance.Api.Tests.Harness;
-using Governance.EventStore;
+using Governance.EventLog;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime.Testing;
 using Npgsql;
@@ -111,15 +111,24 @@ public sealed class LegacyKeyTests
 
     private static async Task AppendRawAsync(NpgsqlConnection connection, string stream, int version, string type, object data)
     {
+        // As events written before keys had ids sit in the log: straight into Marten's tables (the chain trigger hashes them).
+        await using (var head = new NpgsqlCommand("""
+            INSERT INTO governance.mt_streams AS s (id, type, version, timestamp, created, tenant_id, is_archived)
+            VALUES ($1, 'principal', $2, now(), now(), '*DEFAULT*', false)
+            ON CONFLICT (id) DO UPDATE SET version = excluded.version
+            """, connection))
+        {
+            head.Parameters.Add(new() { Value = stream });
+            head.Parameters.Add(new() { Value = (long)version });
+            await head.ExecuteNonQueryAsync();
+        }
+
         await using var cmd = new NpgsqlCommand("""
-            WITH e AS (
-              INSERT INTO governance.events (id, stream_id, stream_type, version, type, data, metadata)
-              VALUES (gen_random_uuid(), $1, 'principal', $2, $3, $4::jsonb, '{"actor":"system:bootstrap"}'::jsonb) RETURNING hash)
-            INSERT INTO governance.streams (id, type, version, last_hash) SELECT $1, 'principal', $2, hash FROM e
-            ON CONFLICT (id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash
+            INSERT INTO governance.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, is_archived, user_name)
+            VALUES (nextval('governance.mt_events_sequence'), gen_random_uuid(), $1, $2, $4::jsonb, $3, now(), '*DEFAULT*', null, false, 'system:bootstrap');
             """, connection);
         cmd.Parameters.Add(new() { Value = stream });
-        cmd.Parameters.Add(new() { Value = version });
+        cmd.Parameters.Add(new() { Value = (long)version });
         cmd.Parameters.Add(new() { Value = type });
         cmd.Parameters.Add(new() { Value = JsonSerializer.Serialize(data) });
         await cmd.ExecuteNonQueryAsync();

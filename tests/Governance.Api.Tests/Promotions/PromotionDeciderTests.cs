@@ -3,7 +3,7 @@ using Governance.Api.Deployments;
 using Governance.Api.Evaluations;
 using Governance.Api.Models;
 using Governance.Api.Promotions;
-using Governance.EventStore;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Tests.Promotions;

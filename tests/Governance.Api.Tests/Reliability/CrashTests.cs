@@ -69,7 +69,7 @@ public sealed class CrashTests : IAsyncLifetime
         acknowledged.Count.ShouldBeGreaterThanOrEqualTo(300);
         cutOff.ShouldBeGreaterThan(0, "no request was in flight when the service was killed");
         var ids = acknowledged.ToArray();
-        (await CountAsync("SELECT count(*) FROM governance.events WHERE stream_id = ANY($1)", ids.Select(id => $"evaluation-{id}").ToArray()))
+        (await CountAsync("SELECT count(*) FROM governance.mt_events WHERE stream_id = ANY($1)", ids.Select(id => $"evaluation-{id}").ToArray()))
             .ShouldBe(ids.Length);
         (await CountAsync("SELECT count(*) FROM governance.evaluations WHERE id = ANY($1)", ids)).ShouldBe(ids.Length);
 

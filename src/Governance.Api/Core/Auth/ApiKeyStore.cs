@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Governance.EventStore;
+using Governance.EventLog;
 using Npgsql;
 
 namespace Governance.Api.Core.Auth;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Telemetry;
-using Governance.EventStore;
+using Governance.EventLog;
 using Microsoft.Net.Http.Headers;
 using NodaTime;
 

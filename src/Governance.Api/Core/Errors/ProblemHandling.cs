@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Governance.EventStore;
+using Governance.EventLog;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;

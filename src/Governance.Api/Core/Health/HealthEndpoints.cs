@@ -1,6 +1,5 @@
 using Governance.Api.Core.Storage;
-using Governance.EventStore;
-using Governance.EventStore.Projections;
+using Marten;
 using Npgsql;
 
 namespace Governance.Api.Core.Health;
@@ -17,7 +16,7 @@ public static class HealthEndpoints
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }))
             .AllowAnonymous().WithTags("Health").WithName("Live");
 
-        app.MapGet("/health/ready", async (NpgsqlDataSource db, EventStoreOptions options, ProjectionDaemon daemon, CancellationToken ct) =>
+        app.MapGet("/health/ready", async (NpgsqlDataSource db, StorageSettings storage, IServiceProvider services, CancellationToken ct) =>
             {
                 bool database = false, migrations = false;
                 string? error = null;
@@ -25,14 +24,15 @@ public static class HealthEndpoints
                 {
                     await using var cmd = db.CreateCommand("SELECT 1");
                     database = await cmd.ExecuteScalarAsync(ct) is 1;
-                    migrations = await SchemaMigrator.IsCurrentAsync(db, options.Migrations, ct);
+                    migrations = await SchemaMigrator.IsCurrentAsync(db, storage.Migrations, ct);
                 }
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
                 {
                     error = ex.Message;
                 }
 
-                var daemonOk = !options.RunDaemon || daemon.IsRunning;
+                // Marten's coordinator runs the async projections wherever this node holds their leadership.
+                var daemonOk = !storage.RunDaemon || services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>() is not null;
                 var ready = database && migrations && daemonOk;
                 var report = new Readiness(ready ? "ready" : "not ready", database, migrations, daemonOk, error);
                 return ready ? Results.Ok(report) : Results.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);

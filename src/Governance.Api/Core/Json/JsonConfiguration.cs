@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
 
 namespace Governance.Api.Core.Json;
 
@@ -13,7 +13,7 @@ public static class JsonConfiguration
     /// <summary>Applies the shared settings to <paramref name="options"/>.</summary>
     public static void Apply(JsonSerializerOptions options)
     {
-        var shared = EventSerializer.CreateDefaultOptions();
+        var shared = EventJson.Options;
         options.PropertyNamingPolicy = shared.PropertyNamingPolicy;
         options.PropertyNameCaseInsensitive = true;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Governance.Api.Core.Time;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
 using NodaTime;
 using NodaTime.Text;
 
@@ -42,7 +42,7 @@ public static class RequestConverters
                 : throw new JsonInputException(error);
 
         public override void Write(Utf8JsonWriter writer, Duration value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(NodaTimeJsonConverters.DurationConverter.Format(value));
+            writer.WriteStringValue(EventJson.FormatDuration(value));
     }
 
     private sealed class LocalDateConverter : JsonConverter<LocalDate>

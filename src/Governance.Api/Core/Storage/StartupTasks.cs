@@ -1,4 +1,4 @@
-using Governance.EventStore;
+using Marten;
 using Npgsql;
 
 namespace Governance.Api.Core.Storage;
@@ -10,14 +10,18 @@ public interface IStartupTask
     Task RunAsync(CancellationToken ct);
 }
 
-/// <summary>Migrates the schema, then runs every <see cref="IStartupTask"/>; registered before the daemon so it goes first.</summary>
-internal sealed class StartupTasks(NpgsqlDataSource dataSource, EventStoreOptions options, IEnumerable<IStartupTask> tasks) : IHostedService
+/// <summary>
+/// Applies the log's schema (Marten's tables and our guarantees) and the read models' migrations, then runs every
+/// <see cref="IStartupTask"/>. Registered before Marten's hosted services, so it goes first.
+/// </summary>
+internal sealed class StartupTasks(IDocumentStore store, NpgsqlDataSource dataSource, StorageSettings settings, IEnumerable<IStartupTask> tasks) : IHostedService
 {
     public bool Completed { get; private set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await SchemaMigrator.MigrateAsync(dataSource, options.Migrations, cancellationToken);
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await SchemaMigrator.MigrateAsync(dataSource, settings.Migrations, cancellationToken);
         foreach (var task in tasks)
         {
             await task.RunAsync(cancellationToken);

@@ -1,6 +1,11 @@
 using Governance.EventLog;
+using Governance.Api.Docs;
 using Governance.EventLog.Embedded;
-using Governance.EventStore;
+using Governance.EventLog.Projections;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Npgsql;
 
 namespace Governance.Api.Core.Storage;
 
@@ -12,9 +17,9 @@ public static class StorageExtensions
 
     /// <summary>
     /// Resolves the connection string (starting the embedded server when none is configured), then registers
-    /// the event store, migrations at start-up and the features' event types and projections.
+    /// the event log on Marten, the read models' migrations at start-up, the async daemon and the service's store.
     /// </summary>
-    public static async Task<WebApplicationBuilder> AddGovernanceStorageAsync(this WebApplicationBuilder builder, Action<EventStoreOptions> configureStore)
+    public static async Task<WebApplicationBuilder> AddGovernanceStorageAsync(this WebApplicationBuilder builder, Action<EventLogOptions> configureLog)
     {
         var connectionString = builder.Configuration.GetConnectionString("Governance");
         var dataDirectory = DataDirectory(builder.Configuration);
@@ -27,23 +32,45 @@ public static class StorageExtensions
             Console.WriteLine($"Embedded PostgreSQL on 127.0.0.1:{embedded.Port} (data in {Path.GetFullPath(dataDirectory)}; psql \"$(cat {Path.Combine(dataDirectory, "connection")})\")");
         }
 
-        var pollInterval = builder.Configuration.GetValue("Governance:DaemonPollIntervalMs", 500);
         var runDaemon = builder.Configuration.GetValue("Governance:RunDaemon", true);
-        var batchInterval = builder.Configuration.GetValue("Governance:DaemonBatchIntervalMs", 100);
         var groupCommit = new GroupCommitOptions();
         builder.Configuration.GetSection("Governance:GroupCommit").Bind(groupCommit);
+
+        // Before Marten's own hosted services: the schema and the read models are in place before the daemon starts.
+        builder.Services.AddSingleton(new StorageSettings(connectionString, runDaemon, [ApiMigrations]));
         builder.Services.AddHostedService<StartupTasks>();
-        builder.Services.AddGovernanceEventStore((_, options) =>
+        var marten = builder.Services.AddGovernanceEventLog((_, options) =>
         {
             options.ConnectionString = connectionString;
-            options.RunDaemon = runDaemon;
-            options.GroupCommit = groupCommit;
-            options.DaemonPollInterval = TimeSpan.FromMilliseconds(pollInterval);
-            options.DaemonBatchInterval = TimeSpan.FromMilliseconds(batchInterval);
-            options.Migrations.Add(ApiMigrations);
-            configureStore(options);
+            configureLog(options);
         });
+        builder.Services.ConfigureMarten(KeepReadModelIndexes);
+        marten.AddProjectionWithServices<ModelDocsProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton);
+        marten.AddAsyncDaemon(runDaemon ? DaemonMode.HotCold : DaemonMode.Disabled);
+
+        builder.Services.AddSingleton(sp => sp.GetRequiredKeyedService<NpgsqlDataSource>(EventLogKeys.DataSource));
+        builder.Services.AddKeyedSingleton(DataSourceKeys.Queries, (sp, _) => EventLogStore.CreateQueryDataSource(sp.GetRequiredService<EventLogOptions>()));
+        builder.Services.AddSingleton(sp => new MartenEventStore(
+            sp.GetRequiredService<IDocumentStore>(),
+            sp.GetRequiredKeyedService<NpgsqlDataSource>(EventLogKeys.DataSource),
+            sp.GetRequiredService<EventLogOptions>().Registry,
+            sp.GetServices<IInlineProjection>(),
+            groupCommit));
+        builder.Services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<MartenEventStore>());
         return builder;
+    }
+
+    /// <summary>
+    /// The indexes migration 0022 puts on <c>mt_events</c> for the audit feed and model documents: Marten's migrator
+    /// drops indexes on its tables that it was not told about.
+    /// </summary>
+    public static void KeepReadModelIndexes(StoreOptions opts)
+    {
+        ArgumentNullException.ThrowIfNull(opts);
+        foreach (var index in new[] { "gov_events_model", "gov_events_user_name", "gov_events_type", "gov_events_stream_pattern" })
+        {
+            opts.Events.IgnoreIndex(index);
+        }
     }
 
     /// <summary>The folder for the embedded database and the generated admin key.</summary>
@@ -70,3 +97,6 @@ public static class StorageExtensions
         return Path.GetFullPath(configured);
     }
 }
+
+/// <summary>What storage was configured with, for start-up and readiness.</summary>
+public sealed record StorageSettings(string ConnectionString, bool RunDaemon, IReadOnlyList<MigrationSet> Migrations);

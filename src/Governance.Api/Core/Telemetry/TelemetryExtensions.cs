@@ -1,4 +1,4 @@
-using Governance.EventStore.Telemetry;
+using Governance.EventLog.Telemetry;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;

@@ -1,6 +1,7 @@
+using Governance.EventLog.Guarantees;
 using NodaTime;
 
-namespace Governance.EventStore;
+namespace Governance.EventLog;
 
 /// <summary>The state of a stream, folded from its events: <c>Initial</c>, then <c>Evolve</c> for each event.</summary>
 public interface IStreamState<TSelf> where TSelf : IStreamState<TSelf>
@@ -18,15 +19,9 @@ public sealed record Aggregate<T>(T State, long Version);
 /// <summary>Which part of a stream to read.</summary>
 public sealed record StreamRead(long FromVersion = 1, long? ToVersion = null, Instant? AsOf = null);
 
-/// <summary>One stream's hash chain that failed verification.</summary>
-public sealed record BrokenChain(string StreamId, long Version, long Seq, string Reason);
-
-/// <summary>The outcome of recomputing every hash chain.</summary>
-public sealed record HashChainReport(bool Verified, long Streams, long Events, IReadOnlyList<BrokenChain> Broken);
-
 /// <summary>
-/// The event store: an append-only log of streams with optimistic concurrency, read in order without
-/// skipping. Kept narrow so that Marten could replace it.
+/// The service's view of the event log: streams with optimistic concurrency, read in commit order without skipping.
+/// Marten does the appending (<see cref="MartenEventStore"/>); this narrow shape is what commands and projections see.
 /// </summary>
 public interface IEventStore
 {

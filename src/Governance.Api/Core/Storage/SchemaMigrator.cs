@@ -1,20 +1,20 @@
 using System.Globalization;
+using System.Reflection;
 using System.Text.RegularExpressions;
 using Npgsql;
 
-namespace Governance.EventStore;
+namespace Governance.Api.Core.Storage;
 
-/// <summary>Applies versioned migrations once, under an advisory lock, so nodes starting together do not race.</summary>
+/// <summary>
+/// Applies the read models' versioned migrations once, under an advisory lock, so nodes starting together do not race.
+/// The log's own tables (Marten's <c>mt_*</c> and our guarantees) are Marten's schema management's business.
+/// </summary>
 public static partial class SchemaMigrator
 {
     private const long MigrationLockKey = 0x6F76_6572_6E61; // "overna": any constant shared by all nodes
 
-    /// <summary>The store's own migrations.</summary>
-    public static MigrationSet EventStoreMigrations { get; } =
-        new("eventstore", typeof(SchemaMigrator).Assembly, "Governance.EventStore.Migrations.");
-
     /// <summary>Applies every migration not yet applied, in order, in one transaction.</summary>
-    public static async Task MigrateAsync(NpgsqlDataSource dataSource, IEnumerable<MigrationSet> extra, CancellationToken ct = default)
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, IEnumerable<MigrationSet> sets, CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -37,7 +37,7 @@ public static partial class SchemaMigrator
             }
         }
 
-        foreach (var set in new[] { EventStoreMigrations }.Concat(extra))
+        foreach (var set in sets)
         {
             foreach (var (version, name, sql) in Load(set))
             {
@@ -60,7 +60,7 @@ public static partial class SchemaMigrator
     }
 
     /// <summary>Whether every known migration has been applied (used by readiness checks).</summary>
-    public static async Task<bool> IsCurrentAsync(NpgsqlDataSource dataSource, IEnumerable<MigrationSet> extra, CancellationToken ct = default)
+    public static async Task<bool> IsCurrentAsync(NpgsqlDataSource dataSource, IEnumerable<MigrationSet> sets, CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand(
@@ -79,7 +79,7 @@ public static partial class SchemaMigrator
             return false;
         }
 
-        return new[] { EventStoreMigrations }.Concat(extra)
+        return sets
             .All(set => Load(set).All(m => applied.Contains((set.Module, m.Version))));
     }
 
@@ -117,3 +117,6 @@ public static partial class SchemaMigrator
     [GeneratedRegex(@"^(\d{4})_([A-Za-z0-9_]+)\.sql$")]
     private static partial Regex MigrationName();
 }
+
+/// <summary>A module's migrations: embedded resources named <c>NNNN_name.sql</c> under a prefix.</summary>
+public sealed record MigrationSet(string Module, Assembly Assembly, string ResourcePrefix);

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
-using Governance.EventStore.Telemetry;
+using Governance.EventLog.Telemetry;
 
-namespace Governance.EventStore;
+namespace Governance.EventLog;
 
 /// <summary>How appends that start new streams share transactions.</summary>
 public sealed class GroupCommitOptions
@@ -49,7 +49,7 @@ internal sealed class GroupCommit : IAsyncDisposable
         var pending = new Pending(member, new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously), ct);
         if (!queue.Writer.TryWrite(pending))
         {
-            throw new ObjectDisposedException(nameof(PostgresEventStore), "The event store is shutting down.");
+            throw new ObjectDisposedException(nameof(MartenEventStore), "The event log is shutting down.");
         }
 
         return pending.Result.Task.WaitAsync(ct);

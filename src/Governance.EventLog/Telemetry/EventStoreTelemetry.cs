@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Governance.EventStore.Telemetry;
+namespace Governance.EventLog.Telemetry;
 
 /// <summary>The store's ActivitySource and Meter, both named Governance.EventStore.</summary>
 public static class EventStoreTelemetry

@@ -1,4 +1,4 @@
-namespace Governance.EventStore;
+namespace Governance.EventLog;
 
 /// <summary>The stream was not at the version the writer expected, or another writer got there first.</summary>
 public sealed class ConcurrencyException : Exception

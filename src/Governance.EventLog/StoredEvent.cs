@@ -1,6 +1,6 @@
 using NodaTime;
 
-namespace Governance.EventStore;
+namespace Governance.EventLog;
 
 /// <summary>The position of an event in the global log, in the order the daemon reads it.</summary>
 public readonly record struct LogPosition(ulong TxId, long Seq) : IComparable<LogPosition>

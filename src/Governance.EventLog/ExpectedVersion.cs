@@ -1,4 +1,4 @@
-namespace Governance.EventStore;
+namespace Governance.EventLog;
 
 /// <summary>What a writer believes about a stream before appending to it.</summary>
 public readonly record struct ExpectedVersion

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Governance.EventStore.Projections;
+namespace Governance.EventLog.Projections;
 
 /// <summary>
 /// The connection and transaction a projection writes in; its writes commit with the events or the checkpoint.
