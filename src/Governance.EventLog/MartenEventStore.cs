@@ -339,9 +339,15 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(reader);
         var name = reader.GetString(6);
-        var type = registry.TypeOf(name) ?? throw new InvalidOperationException($"The log holds an event named '{name}' that no feature registers.");
-        var data = JsonSerializer.Deserialize(reader.GetString(7), type, json)
-                   ?? throw new InvalidOperationException($"Event {reader.GetGuid(2)} has an empty body.");
+        // An event no feature registers any more is still history: it reads as its raw JSON, not as an error.
+        var data = registry.TypeOf(name) is { } type
+            ? JsonSerializer.Deserialize(reader.GetString(7), type, json)
+            : System.Text.Json.Nodes.JsonNode.Parse(reader.GetString(7));
+        if (data is null)
+        {
+            throw new InvalidOperationException($"Event {reader.GetGuid(2)} has an empty body.");
+        }
+
         return new StoredEvent(
             reader.GetInt64(0), reader.GetFieldValue<ulong>(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4),
             (int)reader.GetInt64(5), name, data, Metadata(reader), reader.GetFieldValue<Instant>(12), reader.GetFieldValue<byte[]>(13));
