@@ -33,6 +33,7 @@ public static class StorageExtensions
         }
 
         var runDaemon = builder.Configuration.GetValue("Governance:RunDaemon", true);
+        var pollInterval = TimeSpan.FromMilliseconds(Math.Clamp(builder.Configuration.GetValue("Governance:DaemonPollIntervalMs", 250), 10, 60_000));
         var groupCommit = new GroupCommitOptions();
         builder.Configuration.GetSection("Governance:GroupCommit").Bind(groupCommit);
 
@@ -42,6 +43,10 @@ public static class StorageExtensions
         var marten = builder.Services.AddGovernanceEventLog((_, options) =>
         {
             options.ConnectionString = connectionString;
+
+            // Marten's daemon polls fast while events arrive and slower when the log is quiet.
+            options.FastPollingTime = pollInterval;
+            options.SlowPollingTime = pollInterval * 4;
             configureLog(options);
         });
         builder.Services.ConfigureMarten(KeepReadModelIndexes);
