@@ -3,7 +3,6 @@ using Governance.Api.Lineage;
 using Governance.Api.ModelVersions;
 using Governance.EventStore;
 using Governance.EventStore.Projections;
-using Governance.EventStore.Serialization;
 using NpgsqlTypes;
 
 namespace Governance.Api.Evaluations;
@@ -15,7 +14,7 @@ namespace Governance.Api.Evaluations;
 /// </summary>
 public sealed class EvaluationsProjection : IInlineProjection
 {
-    private static readonly JsonSerializerOptions Json = EventSerializer.CreateDefaultOptions();
+    private static readonly JsonSerializerOptions Json = Governance.EventLog.EventJson.Options;
 
     /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)

@@ -5,7 +5,6 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventStore;
-using Governance.EventStore.Serialization;
 using NodaTime;
 using Npgsql;
 
@@ -247,7 +246,7 @@ public sealed record RecordEvaluation(
         static NpgsqlParameter Revision(int? revision) => new() { Value = revision is { } r ? r : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer };
     }
 
-    private static readonly JsonSerializerOptions Json = EventSerializer.CreateDefaultOptions();
+    private static readonly JsonSerializerOptions Json = Governance.EventLog.EventJson.Options;
 
     private static NpgsqlBatchCommand Statement(string sql, params object[] parameters)
     {

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Governance.Api.Evaluations;
 using Governance.Api.Models;
 using Governance.EventStore;
-using Governance.EventStore.Serialization;
 using NodaTime;
 using Npgsql;
 
@@ -18,7 +17,7 @@ public sealed record RequestFacts(
 /// <summary>The reads promotions make before asking a decider: the registry, evaluations, incidents and deployment intervals.</summary>
 public sealed class PromotionLookups(NpgsqlDataSource db, IEventStore store)
 {
-    private static readonly JsonSerializerOptions Json = EventSerializer.CreateDefaultOptions();
+    private static readonly JsonSerializerOptions Json = Governance.EventLog.EventJson.Options;
 
     /// <summary>The model, the version, where it runs, which evidence is not an evaluation of it, and an open promotion to the same stage.</summary>
     public async Task<RequestFacts> RequestAsync(string model, string version, string targetStage, IReadOnlyList<string> evidence, CancellationToken ct)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Governance.Api.Core.Json;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Api.Tests.Conventions;
@@ -84,12 +85,24 @@ public sealed class JsonWireFormatTests
     public void a_stored_duration_in_months_is_refused_rather_than_guessed() =>
         Should.Throw<JsonException>(() => JsonSerializer.Deserialize<Duration>("\"P1M\"", StoredJson()));
 
+    [Theory]
+    [InlineData("\"9999-06-01T00:00:00Z\"", typeof(Instant), "between 0001-01-01T00:00:00Z and 9998-12-31T23:59:59Z")]
+    [InlineData("\"P3654D\"", typeof(Duration), "at most ten years")]
+    [InlineData("\"PT-5M\"", typeof(Duration), "must not be negative")]
+    [InlineData("\"9999-01-01\"", typeof(LocalDate), "between 0001-01-01 and 9998-12-31")]
+    public void request_bodies_are_read_by_the_strict_converters_ahead_of_the_lenient_ones(string json, Type type, string problem)
+    {
+        // The log's converters would accept every one of these; a request must not.
+        Should.NotThrow(() => JsonSerializer.Deserialize(json, type, StoredJson()));
+        Should.Throw<JsonInputException>(() => JsonSerializer.Deserialize(json, type, Api)).Problem.ShouldContain(problem);
+    }
+
     private sealed record Shift(Instant StartsAt, Instant? EndsAt, LocalTime HandoffTime, Duration Length, Duration? Grace, LocalDate? StartsOn);
 
     // A zone's runtime type is one of NodaTime's internal subclasses; members are declared as DateTimeZone.
     private static Type Declared(object value) => value is DateTimeZone ? typeof(DateTimeZone) : value.GetType();
 
-    private static JsonSerializerOptions StoredJson() => Governance.EventStore.Serialization.EventSerializer.CreateDefaultOptions();
+    private static JsonSerializerOptions StoredJson() => EventJson.Options;
 
     private static JsonSerializerOptions CreateApiOptions()
     {
