@@ -12,22 +12,23 @@ namespace Governance.EventLog;
 /// </summary>
 public static class EventJson
 {
-    /// <summary>Ready-made options with the event body conventions, for reading and writing bodies and read-model JSON.</summary>
-    public static JsonSerializerOptions Options => SharedOptions.Value;
-
-    // Lazy: the patterns below are static fields initialised after this one.
-    private static readonly Lazy<JsonSerializerOptions> SharedOptions = new(CreateOptions);
-
-    /// <summary>A duration as the log writes it: an ISO-8601 period with days as the largest unit (P28D, PT30M).</summary>
-    public static string FormatDuration(Duration duration) => IsoDurationPattern.Instance.Format(duration);
-
-    private static JsonSerializerOptions CreateOptions()
+    // HH:mm when the seconds are zero, the full ISO time otherwise; both are read. A composite pattern formats
+    // with the last pattern whose predicate holds, so the short form comes last. Declared ahead of Options: static
+    // initializers run in order, and Options is built from this.
+    private static readonly IPattern<LocalTime> TimeOfDayPattern = new CompositePatternBuilder<LocalTime>
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        Configure(options);
-        options.MakeReadOnly(populateMissingResolver: true);
-        return options;
-    }
+        { LocalTimePattern.ExtendedIso, _ => true },
+        { LocalTimePattern.CreateWithInvariantCulture("HH:mm"), t => t.Second == 0 && t.NanosecondOfSecond == 0 },
+    }.Build();
+
+    /// <summary>
+    /// Read-only options with these conventions on ASP.NET Core's web defaults, for code that reads or writes the
+    /// JSON the log and its projections store (jsonb columns) outside Marten.
+    /// </summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    /// <summary>How the service writes a duration: an ISO-8601 period with days as the largest unit (P28D, PT1H30M).</summary>
+    public static IPattern<Duration> DurationPattern => IsoDurationPattern.Instance;
 
     /// <summary>Applies the event body conventions to options Marten (or anyone) serializes with.</summary>
     public static void Configure(JsonSerializerOptions options)
@@ -54,13 +55,13 @@ public static class EventJson
         });
     }
 
-    // HH:mm when the seconds are zero, the full ISO time otherwise; both are read. A composite pattern formats
-    // with the last pattern whose predicate holds, so the short form comes last.
-    private static readonly IPattern<LocalTime> TimeOfDayPattern = new CompositePatternBuilder<LocalTime>
+    private static JsonSerializerOptions CreateOptions()
     {
-        { LocalTimePattern.ExtendedIso, _ => true },
-        { LocalTimePattern.CreateWithInvariantCulture("HH:mm"), t => t.Second == 0 && t.NanosecondOfSecond == 0 },
-    }.Build();
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        Configure(options);
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
 
     /// <summary>Durations as ISO-8601 periods with days as the largest unit (P7D, PT30M); months and years are refused.</summary>
     private sealed class IsoDurationPattern : IPattern<Duration>

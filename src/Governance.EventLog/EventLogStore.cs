@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using Governance.EventLog.Guarantees;
 using JasperFx.Events;
 using JasperFx.MultiTenancy;
+using JasperFx.OpenTelemetry;
 using Marten;
+using Marten.Services;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
@@ -103,6 +106,13 @@ public static class EventLogStore
         opts.Projections.SkipStaleGapsDespiteLiveTransactionsAfter = null;
 
         opts.Storage.Add(new LogGuarantees(opts, options.AllowEmptyingForTests));
+
+        // Marten's spans (a session's connection and what fails on it) and its marten.event.append counter, on the
+        // ActivitySource and Meter named "Marten", plus governance.events.appended (DESIGN §7) counted from what
+        // each session committed. With telemetry off nothing listens: no span is started and no measurement kept.
+        opts.OpenTelemetry.TrackConnections = TrackLevel.Normal;
+        opts.OpenTelemetry.TrackEventCounters();
+        opts.OpenTelemetry.ExportCounterOnChangeSets<long>("governance.events.appended", "{event}", CountAppended);
     }
 
     /// <summary>
@@ -146,6 +156,11 @@ public static class EventLogStore
 
         return problems;
     }
+
+    // Untagged: Marten knows a stream's type only when the session named it, and marten.event.append already
+    // breaks the same count down by event type.
+    private static void CountAppended(Counter<long> counter, IChangeSet changes) =>
+        counter.Add(changes.GetStreams().Sum(s => s.Events.Count));
 
     // Weasel picks the NpgsqlDbType of every QueueSqlCommand parameter; without these it binds NodaTime values as text.
     private static void MapNodaTimeParameters()

@@ -87,7 +87,7 @@ internal sealed class GroupCommit : IAsyncDisposable
 
             if (group.Count > 0)
             {
-                EventStoreTelemetry.GroupCommitSize.Record(group.Count);
+                LogTelemetry.GroupCommitSize.Record(group.Count);
                 try
                 {
                     await CommitAsync(group);
@@ -123,7 +123,7 @@ internal sealed class GroupCommit : IAsyncDisposable
             {
                 // Somebody's append cannot be written (its stream exists after all, a projection refuses it, the same
                 // stream twice in one group): find out whose, by writing each on its own.
-                EventStoreTelemetry.GroupCommitSplits.Add(1);
+                LogTelemetry.GroupCommitSplits.Add(1);
             }
         }
 

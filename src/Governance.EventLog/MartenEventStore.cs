@@ -81,7 +81,7 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
         }
 
         var started = Stopwatch.GetTimestamp();
-        using var activity = EventStoreTelemetry.ActivitySource.StartActivity("governance.append");
+        using var activity = LogTelemetry.ActivitySource.StartActivity("governance.append");
         activity?.SetTag("governance.stream.id", string.Join(",", members.Select(m => m.Append.StreamId)));
 
         // A stable lock order, so two units of work over the same streams cannot deadlock.
@@ -127,12 +127,7 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
             }
 
             await tx.CommitAsync(ct);
-            foreach (var group in stored.GroupBy(e => e.StreamType))
-            {
-                EventStoreTelemetry.EventsAppended.Add(group.Count(), new KeyValuePair<string, object?>("stream_type", group.Key));
-            }
-
-            EventStoreTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            LogTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return stored;
         }
         catch (Exception ex) when (Conflict(ex, ordered) is { } conflict)

@@ -14,7 +14,7 @@ namespace Governance.Api.Evaluations;
 /// </summary>
 public sealed class EvaluationsProjection : IInlineProjection
 {
-    private static readonly JsonSerializerOptions Json = EventJson.Options;
+    private static readonly JsonSerializerOptions Json = Governance.EventLog.EventJson.Options;
 
     /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
-using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,7 +10,7 @@ namespace Governance.Api.Evaluations;
 /// <summary>GET /evaluations/{id} and GET /evaluations?model=&amp;version=&amp;suite= (newest first).</summary>
 public static class GetEvaluations
 {
-    private static readonly JsonSerializerOptions Json = EventJson.Options;
+    private static readonly JsonSerializerOptions Json = Governance.EventLog.EventJson.Options;
 
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
-using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,7 +10,7 @@ namespace Governance.Api.Evaluations;
 /// <summary>GET /evaluation-suites (each suite at its current revision) and GET /evaluation-suites/{name}?revision=.</summary>
 public static class GetSuites
 {
-    private static readonly JsonSerializerOptions Json = EventJson.Options;
+    private static readonly JsonSerializerOptions Json = Governance.EventLog.EventJson.Options;
 
     /// <summary>A suite at one revision, with the revision that is current and what made this one.</summary>
     public sealed record SuiteView(

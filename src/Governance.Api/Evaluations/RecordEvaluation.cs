@@ -246,7 +246,7 @@ public sealed record RecordEvaluation(
         static NpgsqlParameter Revision(int? revision) => new() { Value = revision is { } r ? r : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer };
     }
 
-    private static readonly JsonSerializerOptions Json = EventJson.Options;
+    private static readonly JsonSerializerOptions Json = Governance.EventLog.EventJson.Options;
 
     private static NpgsqlBatchCommand Statement(string sql, params object[] parameters)
     {

@@ -17,7 +17,7 @@ public sealed record RequestFacts(
 /// <summary>The reads promotions make before asking a decider: the registry, evaluations, incidents and deployment intervals.</summary>
 public sealed class PromotionLookups(NpgsqlDataSource db, IEventStore store)
 {
-    private static readonly JsonSerializerOptions Json = EventJson.Options;
+    private static readonly JsonSerializerOptions Json = Governance.EventLog.EventJson.Options;
 
     /// <summary>The model, the version, where it runs, which evidence is not an evaluation of it, and an open promotion to the same stage.</summary>
     public async Task<RequestFacts> RequestAsync(string model, string version, string targetStage, IReadOnlyList<string> evidence, CancellationToken ct)

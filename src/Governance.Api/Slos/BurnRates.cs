@@ -82,6 +82,6 @@ public static class BurnRates
 
     private static class Json
     {
-        public static string DurationText(Duration d) => Governance.EventLog.EventJson.FormatDuration(d);
+        public static string DurationText(Duration d) => Governance.EventLog.EventJson.DurationPattern.Format(d);
     }
 }

@@ -5,16 +5,22 @@ using Governance.EventLog;
 namespace Governance.Api.Core.Json;
 
 /// <summary>
-/// The one JSON shape of the service: camelCase, enums as strings, NodaTime as ISO-8601, strict about unknown and
-/// duplicated fields, and strict about the range of instants, dates and durations (<see cref="RequestConverters"/>).
+/// The one JSON shape of the service: the log's (<see cref="EventJson"/>: camelCase, enums as strings, NodaTime as
+/// ISO-8601 through NodaTime.Serialization.SystemTextJson), strict about unknown and duplicated fields, and strict
+/// about the range of instants, dates and durations (<see cref="RequestConverters"/>).
 /// </summary>
 public static class JsonConfiguration
 {
     /// <summary>Applies the shared settings to <paramref name="options"/>.</summary>
     public static void Apply(JsonSerializerOptions options)
     {
-        var shared = EventJson.Options;
-        options.PropertyNamingPolicy = shared.PropertyNamingPolicy;
+        // Ahead of the log's converters, which stay lenient so that the log can always be read back.
+        foreach (var converter in RequestConverters.All)
+        {
+            options.Converters.Add(converter);
+        }
+
+        EventJson.Configure(options);
         options.PropertyNameCaseInsensitive = true;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.NumberHandling = JsonNumberHandling.Strict;
@@ -26,17 +32,6 @@ public static class JsonConfiguration
 
         // {"name":"a","name":"admin"} must not let the second value slip past whatever checked the first.
         options.AllowDuplicateProperties = false;
-
-        // Ahead of the storage converters, which stay lenient so that the log can always be read back.
-        foreach (var converter in RequestConverters.All)
-        {
-            options.Converters.Add(converter);
-        }
-
-        foreach (var converter in shared.Converters)
-        {
-            options.Converters.Add(converter);
-        }
     }
 
     /// <summary>Configures minimal API JSON.</summary>

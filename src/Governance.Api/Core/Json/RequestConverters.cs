@@ -8,9 +8,9 @@ using NodaTime.Text;
 namespace Governance.Api.Core.Json;
 
 /// <summary>
-/// Converters for request bodies, ahead of the storage converters: instants, dates and durations go through
-/// <see cref="TimeInput"/> (one range for the whole API), and no string may carry a NUL character, which PostgreSQL
-/// cannot store. They write exactly what the storage converters write.
+/// Converters for request bodies, ahead of the log's converters (<see cref="EventJson"/>): instants, dates and
+/// durations go through <see cref="TimeInput"/> (one range for the whole API), and no string may carry a NUL
+/// character, which PostgreSQL cannot store. They write exactly what the log's converters write.
 /// </summary>
 public static class RequestConverters
 {
@@ -42,7 +42,7 @@ public static class RequestConverters
                 : throw new JsonInputException(error);
 
         public override void Write(Utf8JsonWriter writer, Duration value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(EventJson.FormatDuration(value));
+            writer.WriteStringValue(EventJson.DurationPattern.Format(value));
     }
 
     private sealed class LocalDateConverter : JsonConverter<LocalDate>

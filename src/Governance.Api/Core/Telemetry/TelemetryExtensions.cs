@@ -1,5 +1,3 @@
-using Governance.EventLog.Telemetry;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -7,15 +5,16 @@ using OpenTelemetry.Trace;
 namespace Governance.Api.Core.Telemetry;
 
 /// <summary>
-/// OpenTelemetry without the hosting package: providers built with Sdk.Create…Builder(), exporting over
-/// OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set, disposed with the container on shutdown.
+/// OpenTelemetry through the hosting package, on when OTEL_EXPORTER_OTLP_ENDPOINT is set: ASP.NET Core's requests
+/// (instrumentation package), the service's own spans and metrics, Marten's and Npgsql's, all exported over OTLP.
+/// Off, nothing listens, so nothing is recorded: the hot paths pay for no span they would throw away.
 /// </summary>
 public static class TelemetryExtensions
 {
-    /// <summary>Sources: ours, the store's, and the framework's and Npgsql's built-in ones.</summary>
-    public static readonly string[] Sources = [GovernanceTelemetry.Name, EventStoreTelemetry.Name, "Microsoft.AspNetCore", "Npgsql"];
+    /// <summary>ActivitySources and Meters besides ASP.NET Core's: ours, Marten's (sessions, appends, daemon) and Npgsql's.</summary>
+    public static readonly string[] Sources = [GovernanceTelemetry.Name, Governance.EventLog.Telemetry.LogTelemetry.Name, "Marten", "Npgsql"];
 
-    /// <summary>Registers the tracer and meter providers when an OTLP endpoint is configured.</summary>
+    /// <summary>Registers tracing and metrics when an OTLP endpoint is configured.</summary>
     public static WebApplicationBuilder AddGovernanceTelemetry(this WebApplicationBuilder builder)
     {
         var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
@@ -25,20 +24,19 @@ public static class TelemetryExtensions
         }
 
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : "governance";
-        var resource = ResourceBuilder.CreateDefault().AddService(serviceName);
-        var tracer = Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddSource(Sources)
-            .AddOtlpExporter()
-            .Build();
-        var meter = Sdk.CreateMeterProviderBuilder()
-            .SetResourceBuilder(resource)
-            .AddMeter(Sources)
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
-            .AddOtlpExporter()
-            .Build();
-        builder.Services.AddSingleton(tracer);
-        builder.Services.AddSingleton(meter);
+
+        // The exporter reads OTEL_EXPORTER_OTLP_* (endpoint, protocol, headers) from the host's configuration, so
+        // appsettings and command-line settings work as well as environment variables.
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithTracing(tracing => tracing
+                .AddSource(Sources)
+                .AddAspNetCoreInstrumentation()
+                .AddOtlpExporter())
+            .WithMetrics(metrics => metrics
+                .AddMeter(Sources)
+                .AddAspNetCoreInstrumentation()
+                .AddOtlpExporter());
         return builder;
     }
 }
