@@ -14,10 +14,15 @@ namespace Governance.EventLog;
 /// event rather than through Marten's store-wide <c>TimeProvider</c>, which the daemon also uses for its own
 /// timing (a paused agent is restarted once the provider's "now" moves past its pause time): a frozen test clock
 /// must not freeze the daemon. Marten has already stamped the event from its own provider by now, so this
-/// overwrites every timestamp; the import of the previous store's events will need a way around it to keep theirs.
+/// overwrites every timestamp. The one exception is the import of the previous store's events, which must keep the
+/// times they were recorded at: it writes through a store of its own (never exposed, never serving requests) whose
+/// listener is made by <see cref="KeepingRecordedTimes"/>.
 /// </remarks>
-internal sealed class ClockStamping(EventTypeRegistry registry, IClock clock) : DocumentSessionListenerBase
+internal sealed class ClockStamping(EventTypeRegistry registry, IClock clock, bool keepRecordedTimes = false) : DocumentSessionListenerBase
 {
+    /// <summary>The listener of the legacy import's store: the registration check without the stamping.</summary>
+    internal static ClockStamping KeepingRecordedTimes(EventTypeRegistry registry) => new(registry, SystemClock.Instance, keepRecordedTimes: true);
+
     public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
     {
         DateTimeOffset? now = null;
@@ -30,7 +35,10 @@ internal sealed class ClockStamping(EventTypeRegistry registry, IClock clock) : 
                     throw new UnregisteredEventException(@event.EventType);
                 }
 
-                @event.Timestamp = now ??= clock.GetCurrentInstant().ToDateTimeOffset();
+                if (!keepRecordedTimes)
+                {
+                    @event.Timestamp = now ??= clock.GetCurrentInstant().ToDateTimeOffset();
+                }
             }
         }
 
