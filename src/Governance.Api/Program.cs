@@ -8,6 +8,7 @@ using Governance.Api.Core.OpenApi;
 using Governance.Api.Core.Requests;
 using Governance.Api.Core.Telemetry;
 using Governance.EventLog.Embedded;
+using Governance.EventLog.Import;
 
 // --demo seeds a realistic story through the API once the server listens.
 var demo = args.Contains("--demo");
@@ -52,7 +53,17 @@ if (demo)
     Governance.Api.Demo.DemoStory.RunOnStart(app);
 }
 
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (LegacyImportRefusedException e)
+{
+    // The previous store's log could not be imported faithfully; nothing was written (docs/upgrading.md).
+    await Console.Error.WriteLineAsync(e.Message);
+    return 1;
+}
+
 return 0;
 
 /// <summary>The entry point, visible to the test host.</summary>

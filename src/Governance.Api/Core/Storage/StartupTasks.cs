@@ -1,3 +1,4 @@
+using Governance.EventLog.Import;
 using Marten;
 using Npgsql;
 
@@ -11,10 +12,11 @@ public interface IStartupTask
 }
 
 /// <summary>
-/// Applies the log's schema (Marten's tables and our guarantees) and the read models' migrations, then runs every
-/// <see cref="IStartupTask"/>. Registered before Marten's hosted services, so it goes first.
+/// Applies the log's schema (Marten's tables and our guarantees) and the read models' migrations, imports a previous
+/// store's log if there is one, then runs every <see cref="IStartupTask"/>. Registered before Marten's hosted services, so it goes first.
 /// </summary>
-internal sealed class StartupTasks(IDocumentStore store, NpgsqlDataSource dataSource, StorageSettings settings, IEnumerable<IStartupTask> tasks) : IHostedService
+internal sealed class StartupTasks(
+    IDocumentStore store, NpgsqlDataSource dataSource, StorageSettings settings, LegacyEventImport import, IEnumerable<IStartupTask> tasks) : IHostedService
 {
     public bool Completed { get; private set; }
 
@@ -22,6 +24,9 @@ internal sealed class StartupTasks(IDocumentStore store, NpgsqlDataSource dataSo
     {
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         await SchemaMigrator.MigrateAsync(dataSource, settings.Migrations, cancellationToken);
+
+        // Before anything appends: the import refuses a log that already holds events (docs/upgrading.md).
+        await import.ImportIfPresentAsync(cancellationToken);
         foreach (var task in tasks)
         {
             await task.RunAsync(cancellationToken);

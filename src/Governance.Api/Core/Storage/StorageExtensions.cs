@@ -1,6 +1,7 @@
 using Governance.EventLog;
 using Governance.Api.Docs;
 using Governance.EventLog.Embedded;
+using Governance.EventLog.Import;
 using Governance.EventLog.Projections;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
@@ -62,6 +63,7 @@ public static class StorageExtensions
             sp.GetServices<IInlineProjection>(),
             groupCommit));
         builder.Services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<MartenEventStore>());
+        builder.Services.AddLegacyEventImport(builder.Configuration.GetValue("Governance:Import:AcceptBrokenLegacyChains", false));
         return builder;
     }
 
