@@ -23,6 +23,6 @@ public sealed class ConcurrencyException : Exception
     /// <summary>What the writer expected.</summary>
     public ExpectedVersion Expected { get; }
 
-    /// <summary>The version found, or -1 when a concurrent insert won the race.</summary>
+    /// <summary>The stream's version once the write had failed (0: there is no such stream; -1: not known).</summary>
     public long Actual { get; } = -1;
 }

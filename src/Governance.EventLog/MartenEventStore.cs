@@ -97,8 +97,7 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
                 foreach (var member in ordered)
                 {
                     var append = member.Append;
-                    await CheckExpectationAsync(session, append, ct);
-                    var action = append.Expected.Value == ExpectedVersion.NoStream.Value
+                    var action = await StartsStreamAsync(session, append, ct)
                         ? session.Events.StartStream(StreamTypes.For(store, append.StreamType), append.StreamId, [.. append.Events])
                         : append.Expected.Value > 0
                             ? session.Events.Append(append.StreamId, append.Expected.Value + append.Events.Count, [.. append.Events])
@@ -132,24 +131,35 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
         }
         catch (Exception ex) when (Conflict(ex, ordered) is { } conflict)
         {
-            throw conflict;
+            // Marten's exceptions do not say what the writer ran into; the conflict does (its message is the 409 or
+            // 412 a client reads), so the stream's version is looked up once the attempt has failed.
+            var actual = await GetStreamVersionAsync(conflict.StreamId, CancellationToken.None);
+            throw new ConcurrencyException(conflict.StreamId, conflict.Expected, actual, ex);
         }
     }
 
-    // Marten checks an exact expected version itself (Append with the version after the append); "any" and
-    // "stream exists" are checked here, under the stream's row lock.
-    private static async Task CheckExpectationAsync(IDocumentSession session, StreamAppend append, CancellationToken ct)
+    // Marten checks "no stream" and an exact version itself (Append with the version after the append). "Stream
+    // exists" is checked here; "any" starts the stream when there is none yet, because Marten only starts a stream
+    // that is declared with its type (a plain Append to a missing stream is refused).
+    private static async Task<bool> StartsStreamAsync(IDocumentSession session, StreamAppend append, CancellationToken ct)
     {
-        if (append.Expected.Value != ExpectedVersion.StreamExists.Value)
+        if (append.Expected == ExpectedVersion.NoStream)
         {
-            return;
+            return true;
         }
 
-        var state = await session.Events.FetchStreamStateAsync(append.StreamId, ct);
-        if (state is null)
+        if (append.Expected != ExpectedVersion.Any && append.Expected != ExpectedVersion.StreamExists)
+        {
+            return false;
+        }
+
+        var exists = await session.Events.FetchStreamStateAsync(append.StreamId, ct) is not null;
+        if (!exists && append.Expected == ExpectedVersion.StreamExists)
         {
             throw new ConcurrencyException(append.StreamId, append.Expected, 0);
         }
+
+        return !exists;
     }
 
     // Each member of a group keeps its own actor, correlation and trace, although they share one session.
@@ -177,7 +187,7 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
         {
             ConcurrencyException => null,
             Marten.Exceptions.ExistingStreamIdCollisionException collision =>
-                new ConcurrencyException(collision.Id?.ToString() ?? first.StreamId, ExpectedVersion.NoStream, -1, ex),
+                new ConcurrencyException(collision.Id?.ToString() ?? first.StreamId, ExpectedOf(collision.Id?.ToString()), -1, ex),
             EventStreamUnexpectedMaxEventIdException unexpected =>
                 new ConcurrencyException(unexpected.Id?.ToString() ?? first.StreamId, ExpectedOf(unexpected.Id?.ToString()), -1, ex),
             JasperFx.ConcurrencyException concurrency =>

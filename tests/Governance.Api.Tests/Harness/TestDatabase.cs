@@ -27,6 +27,15 @@ public static class TestDatabase
         return PostgresDatabases.ForDatabase(admin, name);
     }
 
+    /// <summary>A connection string to a new database with nothing in it, for tests of the schema's installation itself.</summary>
+    public static async Task<string> CreateEmptyAsync()
+    {
+        var admin = await ServerAsync();
+        var name = "e_" + Guid.NewGuid().ToString("N")[..20];
+        await PostgresDatabases.CreateAsync(admin, name, template: null);
+        return PostgresDatabases.ForDatabase(admin, name);
+    }
+
     /// <summary>Drops a clone.</summary>
     public static async Task DropAsync(string connectionString)
     {
