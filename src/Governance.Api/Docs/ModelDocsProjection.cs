@@ -17,7 +17,7 @@ namespace Governance.Api.Docs;
 /// Documents are built from the committed log (a read on a connection of its own); every write is queued into the
 /// daemon's batch, so it commits with the projection's progress or not at all.
 /// </remarks>
-public sealed class ModelDocsProjection(NodaTime.IClock clock, NpgsqlDataSource db) : IProjection
+public sealed class ModelDocsProjection(NodaTime.IClock clock, NpgsqlDataSource db, ILogger<ModelDocsProjection> logger) : IProjection
 {
     /// <summary>The shortest time between two regenerations of one model's document.</summary>
     public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(2);
@@ -52,13 +52,29 @@ public sealed class ModelDocsProjection(NodaTime.IClock clock, NpgsqlDataSource 
             }
 
             var started = Stopwatch.GetTimestamp();
-            var (document, count) = await ModelHistory.BuildAsync(connection, null, key, null, clock.GetCurrentInstant(), cancellation);
+            ModelDocument document;
+            int count;
+            string markdown;
+            try
+            {
+                (document, count) = await ModelHistory.BuildAsync(connection, null, key, null, clock.GetCurrentInstant(), cancellation);
+                markdown = document.Exists ? MarkdownRenderer.Render(document) : "";
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One model whose document cannot be built must not stop every other model's (Marten pauses a raw
+                // projection that throws). Its stored document is marked stale, so readers render it from the log
+                // and see the same failure there, where it is reported.
+                logger.LogError(ex, "The document of model {Model} could not be regenerated; it is marked stale", key);
+                operations.QueueSqlCommand("UPDATE governance.model_docs SET stale = true WHERE key = ?", key);
+                continue;
+            }
+
             if (!document.Exists)
             {
                 continue;
             }
 
-            var markdown = MarkdownRenderer.Render(document);
             var took = (int)Math.Min(int.MaxValue, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             operations.QueueSqlCommand(
                 "INSERT INTO governance.model_docs (key, markdown, events, generation_ms) VALUES (?, ?, ?, ?) " +
