@@ -14,6 +14,9 @@ namespace Governance.Api.Evaluations;
 /// </summary>
 public sealed class EvaluationsProjection : IInlineProjection
 {
+    /// <inheritdoc />
+    public IReadOnlyList<string> Tables { get; } = ["governance.evaluation_suites", "governance.evaluations", "governance.lineage_edges"];
+
     private static readonly JsonSerializerOptions Json = EventJson.Options;
 
     /// <inheritdoc />

@@ -45,7 +45,14 @@ public static class StorageExtensions
             configureLog(options);
         });
         builder.Services.ConfigureMarten(KeepReadModelIndexes);
-        marten.AddProjectionWithServices<ModelDocsProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton);
+        // Marten owns the documents' table: its rebuild empties it before replaying the log.
+        marten.AddProjectionWithServices<ModelDocsProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, projection =>
+        {
+            foreach (var table in ModelDocsProjection.Tables)
+            {
+                projection.Options.DeleteDataInTableOnTeardown(table);
+            }
+        });
         marten.AddAsyncDaemon(runDaemon ? DaemonMode.HotCold : DaemonMode.Disabled);
 
         builder.Services.AddSingleton(sp => sp.GetRequiredKeyedService<NpgsqlDataSource>(EventLogKeys.DataSource));
@@ -57,8 +64,24 @@ public static class StorageExtensions
             sp.GetServices<IInlineProjection>(),
             groupCommit));
         builder.Services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<MartenEventStore>());
+        builder.Services.AddSingleton<ReadModelRebuild>();
+        builder.Services.AddSingleton<MartenProjectionRebuild>();
         return builder;
     }
+
+    /// <summary>
+    /// Brings the database up to date, as the service does before anything else: the log's schema through Marten's
+    /// schema management (its tables and our guarantees), then the read models' migrations.
+    /// </summary>
+    public static async Task ApplySchemaAsync(IServiceProvider services, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        await services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await SchemaMigrator.MigrateAsync(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<StorageSettings>().Migrations, ct);
+    }
+
+    /// <summary>The tables the async (Marten) projections write; Marten empties them when it rebuilds those projections.</summary>
+    public static IReadOnlyList<string> AsyncProjectionTables => ModelDocsProjection.Tables;
 
     /// <summary>
     /// The indexes migration 0022 puts on <c>mt_events</c> for the audit feed and model documents: Marten's migrator
