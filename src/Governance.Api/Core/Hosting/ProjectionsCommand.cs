@@ -53,13 +53,13 @@ public static class ProjectionsCommand
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         var phase = Phase.Schema;
+        var started = DateTime.UtcNow;
         try
         {
             await output.WriteLineAsync("Rebuilding every projection from the event log. Run this with the service stopped: a running one would wait on the tables being rebuilt.");
             await StorageExtensions.ApplySchemaAsync(app.Services, ct);
 
             phase = Phase.Inline;
-            var started = DateTime.UtcNow;
             var inline = await app.Services.GetRequiredService<ReadModelRebuild>().RunAsync(ct);
             await output.WriteLineAsync(Invariant($"Inline read models: {inline.Events} events replayed in {inline.Took.TotalSeconds:0.00} s, in one transaction"));
             foreach (var table in inline.Tables)
