@@ -47,6 +47,7 @@ public sealed partial class ReadModelRebuild
     {
         var started = Stopwatch.GetTimestamp();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await RefuseBeforeImportAsync(connection, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
 
         // Counted before anything is replayed: everything committed now must be replayed, or the rebuild is refused.
@@ -120,6 +121,27 @@ public sealed partial class ReadModelRebuild
         return report;
     }
 
+    // A database of the previous store whose log has not been imported yet: replaying the (empty) Marten log would
+    // empty read models that only that old log can give back.
+    private static async Task RefuseBeforeImportAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        const string legacy = EventLogOptions.Schema + ".events";
+        const string record = EventLogOptions.Schema + ".legacy_import";
+        if (await ScalarAsync(connection, null, $"SELECT to_regclass('{legacy}') IS NOT NULL", ct) is not true)
+        {
+            return;
+        }
+
+        var imported = await ScalarAsync(connection, null, $"SELECT to_regclass('{record}') IS NOT NULL", ct) is true
+            && await ScalarAsync(connection, null, $"SELECT EXISTS (SELECT 1 FROM {record})", ct) is true;
+        if (!imported)
+        {
+            throw new ReadModelRebuildException(
+                $"This database still holds the previous store's log ({legacy}), not imported yet: start the service once, " +
+                "which imports it and rebuilds the projections. Nothing was changed.");
+        }
+    }
+
     private static IEnumerable<IReadOnlyList<StoredEvent>> ByTransaction(List<StoredEvent> events)
     {
         var start = 0;
@@ -133,7 +155,7 @@ public sealed partial class ReadModelRebuild
         }
     }
 
-    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, connection, tx);
         return await cmd.ExecuteScalarAsync(ct);

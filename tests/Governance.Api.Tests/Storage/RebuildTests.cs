@@ -28,6 +28,8 @@ public sealed class RebuildTests(RebuildHistoryApp app) : IClassFixture<RebuildH
         ["governance.schema_migrations"] = "which migrations ran",
         ["governance.event_hashes"] = "the log's hash chain",
         ["governance.events"] = "the previous store's log, kept read-only after its import",
+        ["governance.streams"] = "the previous store's streams, kept read-only after its import",
+        ["governance.legacy_import"] = "the record of that import",
     };
 
     [Fact]
@@ -150,6 +152,25 @@ public sealed class RebuildTests(RebuildHistoryApp app) : IClassFixture<RebuildH
         await open.RollbackAsync();
         await app.Services.GetRequiredService<ReadModelRebuild>().RunAsync();
         (await QueryAsync("SELECT name FROM governance.principals WHERE name = 'rb-late'")).ShouldBe(["rb-late"]);
+    }
+
+    [Fact]
+    public async Task a_previous_stores_log_not_yet_imported_is_not_rebuilt_over()
+    {
+        await app.EnsureHistoryAsync();
+        var before = await SnapshotAsync();
+        await app.ExecuteSqlAsync("CREATE TABLE governance.events (seq bigint PRIMARY KEY)");
+        try
+        {
+            var refused = await Should.ThrowAsync<ReadModelRebuildException>(() => app.Services.GetRequiredService<ReadModelRebuild>().RunAsync());
+            refused.Message.ShouldStartWith("This database still holds the previous store's log (governance.events), not imported yet");
+        }
+        finally
+        {
+            await app.ExecuteSqlAsync("DROP TABLE governance.events");
+        }
+
+        await ShouldBeAsBeforeAsync(before);
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using Marten;
+using Npgsql;
+
 namespace Governance.Api.Core.Storage;
 
 /// <summary>Something that must happen once the schema is current and before requests are served.</summary>
@@ -11,13 +14,14 @@ public interface IStartupTask
 /// Applies the log's schema (Marten's tables and our guarantees) and the read models' migrations, then runs every
 /// <see cref="IStartupTask"/>. Registered before Marten's hosted services, so it goes first.
 /// </summary>
-internal sealed class StartupTasks(IServiceProvider services, IEnumerable<IStartupTask> tasks) : IHostedService
+internal sealed class StartupTasks(IDocumentStore store, NpgsqlDataSource dataSource, StorageSettings settings, IEnumerable<IStartupTask> tasks) : IHostedService
 {
     public bool Completed { get; private set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await StorageExtensions.ApplySchemaAsync(services, cancellationToken);
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await SchemaMigrator.MigrateAsync(dataSource, settings.Migrations, cancellationToken);
         foreach (var task in tasks)
         {
             await task.RunAsync(cancellationToken);

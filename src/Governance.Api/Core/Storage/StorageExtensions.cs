@@ -54,6 +54,8 @@ public static class StorageExtensions
             }
         });
         marten.AddAsyncDaemon(runDaemon ? DaemonMode.HotCold : DaemonMode.Disabled);
+        builder.Services.AddSingleton<ReadModelRebuild>();
+        builder.Services.AddSingleton<MartenProjectionRebuild>();
 
         builder.Services.AddSingleton(sp => sp.GetRequiredKeyedService<NpgsqlDataSource>(EventLogKeys.DataSource));
         builder.Services.AddKeyedSingleton(DataSourceKeys.Queries, (sp, _) => EventLogStore.CreateQueryDataSource(sp.GetRequiredService<EventLogOptions>()));
@@ -64,24 +66,8 @@ public static class StorageExtensions
             sp.GetServices<IInlineProjection>(),
             groupCommit));
         builder.Services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<MartenEventStore>());
-        builder.Services.AddSingleton<ReadModelRebuild>();
-        builder.Services.AddSingleton<MartenProjectionRebuild>();
         return builder;
     }
-
-    /// <summary>
-    /// Brings the database up to date, as the service does before anything else: the log's schema through Marten's
-    /// schema management (its tables and our guarantees), then the read models' migrations.
-    /// </summary>
-    public static async Task ApplySchemaAsync(IServiceProvider services, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        await services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        await SchemaMigrator.MigrateAsync(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<StorageSettings>().Migrations, ct);
-    }
-
-    /// <summary>The tables the async (Marten) projections write; Marten empties them when it rebuilds those projections.</summary>
-    public static IReadOnlyList<string> AsyncProjectionTables => ModelDocsProjection.Tables;
 
     /// <summary>
     /// The indexes migration 0022 puts on <c>mt_events</c> for the audit feed and model documents: Marten's migrator
@@ -119,6 +105,20 @@ public static class StorageExtensions
 
         return Path.GetFullPath(configured);
     }
+
+    /// <summary>
+    /// Brings the database up to date as the service's start does, without its start-up tasks: the log's schema through
+    /// Marten's schema management (its tables and our guarantees), then the read models' migrations.
+    /// </summary>
+    public static async Task ApplySchemaAsync(IServiceProvider services, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        await services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await SchemaMigrator.MigrateAsync(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<StorageSettings>().Migrations, ct);
+    }
+
+    /// <summary>The tables the async (Marten) projections write; Marten empties them when it rebuilds those projections.</summary>
+    public static IReadOnlyList<string> AsyncProjectionTables => ModelDocsProjection.Tables;
 }
 
 /// <summary>What storage was configured with, for start-up and readiness.</summary>
