@@ -14,10 +14,10 @@ namespace Governance.Api.Evaluations;
 /// </summary>
 public sealed class EvaluationsProjection : IInlineProjection
 {
+    private static readonly JsonSerializerOptions Json = EventJson.Options;
+
     /// <inheritdoc />
     public IReadOnlyList<string> Tables { get; } = ["governance.evaluation_suites", "governance.evaluations", "governance.lineage_edges"];
-
-    private static readonly JsonSerializerOptions Json = EventJson.Options;
 
     /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
