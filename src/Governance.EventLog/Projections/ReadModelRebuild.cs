@@ -24,6 +24,14 @@ public sealed partial class ReadModelRebuild
     /// <summary>Events read from the log per round trip (a few thousand: one batch of projection writes each).</summary>
     public int BatchSize { get; init; } = 2_000;
 
+    /// <summary>
+    /// How long the rebuild waits for events held back behind a transaction still open (they cannot be read before it
+    /// ends) before it gives up and changes nothing.
+    /// </summary>
+    public TimeSpan HoldBackTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan HoldBackPoll = TimeSpan.FromMilliseconds(50);
+
     private readonly IEventStore store;
     private readonly NpgsqlDataSource dataSource;
     private readonly IReadOnlyList<IInlineProjection> projections;
@@ -62,6 +70,7 @@ public sealed partial class ReadModelRebuild
         {
             var position = LogPosition.Start;
             List<StoredEvent> pending = [];
+            long? waitingSince = null;
             while (true)
             {
                 var page = await store.ReadAllAsync(position, BatchSize, ct);
@@ -92,10 +101,20 @@ public sealed partial class ReadModelRebuild
 
                 await context.FlushAsync(ct);
                 replayed += ready.Count;
-                if (!more && pending.Count == 0)
+                if (more || pending.Count > 0)
+                {
+                    continue;
+                }
+
+                // The reader only sees below the oldest transaction still running: events committed after one that is
+                // still open wait behind it. A short one (the daemon's batch) ends soon; one left open does not.
+                waitingSince ??= Stopwatch.GetTimestamp();
+                if (replayed >= committed || Stopwatch.GetElapsedTime(waitingSince.Value) > HoldBackTimeout)
                 {
                     break;
                 }
+
+                await Task.Delay(HoldBackPoll, ct);
             }
         }
 

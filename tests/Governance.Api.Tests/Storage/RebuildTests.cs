@@ -139,7 +139,10 @@ public sealed class RebuildTests(RebuildHistoryApp app) : IClassFixture<RebuildH
         }
 
         await app.CreatePrincipalAsync("rb-late", GovernanceApp.Role.Viewer);
-        var refused = await Should.ThrowAsync<ReadModelRebuildException>(() => app.Services.GetRequiredService<ReadModelRebuild>().RunAsync());
+        var impatient = new ReadModelRebuild(
+            app.Services.GetRequiredService<Governance.EventLog.IEventStore>(), app.Services.GetRequiredService<NpgsqlDataSource>(),
+            app.Services.GetServices<IInlineProjection>(), NullLogger<ReadModelRebuild>.Instance) { HoldBackTimeout = TimeSpan.FromSeconds(1) };
+        var refused = await Should.ThrowAsync<ReadModelRebuildException>(() => impatient.RunAsync());
         refused.Message.ShouldContain("a transaction still open on the database holds the rest back");
         var unchanged = await SnapshotAsync();
         foreach (var table in app.Services.GetRequiredService<ReadModelRebuild>().Tables.Except(["governance.principals", "governance.principal_keys"]))
