@@ -10,13 +10,25 @@ using Governance.Api.Core.Telemetry;
 using Governance.EventLog.Embedded;
 using Governance.EventLog.Import;
 
-// --demo seeds a realistic story through the API once the server listens.
+// --demo seeds a realistic story through the API once the server listens; `projections --rebuild` rebuilds and exits.
 var demo = args.Contains("--demo");
-var builder = WebApplication.CreateBuilder([.. args.Where(a => a is not ("--demo" or "--help" or "-h"))]);
+var rebuild = ProjectionsCommand.IsRequested(args);
+var builder = WebApplication.CreateBuilder([.. ProjectionsCommand.HostArguments(args).Where(a => a is not ("--demo" or "--help" or "-h"))]);
 if (CommandLineHelp.IsRequested(args))
 {
     Console.Write(CommandLineHelp.Text(builder.Configuration));
     return 0;
+}
+
+if (rebuild)
+{
+    if (ProjectionsCommand.Problem(args) is { } usage)
+    {
+        await Console.Error.WriteLineAsync(usage);
+        return 1;
+    }
+
+    ProjectionsCommand.Configure(builder);
 }
 
 builder.AddGovernanceJson();
@@ -37,6 +49,11 @@ catch (EmbeddedPostgresException e)
 }
 
 var app = builder.Build();
+if (rebuild)
+{
+    return await ProjectionsCommand.RunAsync(app, Console.Out, Console.Error);
+}
+
 app.UseGovernanceProblems();
 app.UseGovernanceEmptyBodies();
 app.UseRouting();

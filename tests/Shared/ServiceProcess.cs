@@ -51,10 +51,13 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static Task<ServiceProcess> StartEmbeddedAsync(string dataDirectory, CancellationToken ct, string? adminKey = null) =>
         StartCoreAsync(connectionString: null, dataDirectory, adminKey, environment: null, ct);
 
-    /// <summary>Runs the service with <paramref name="arguments"/> until it exits by itself (killed after <paramref name="timeout"/>).</summary>
-    public static async Task<Exited> RunToExitAsync(IReadOnlyList<string> arguments, string dataDirectory, TimeSpan timeout)
+    /// <summary>
+    /// Runs the service with <paramref name="arguments"/> until it exits by itself (killed after <paramref name="timeout"/>), on
+    /// its embedded PostgreSQL in <paramref name="dataDirectory"/> or on <paramref name="connectionString"/>'s database.
+    /// </summary>
+    public static async Task<Exited> RunToExitAsync(IReadOnlyList<string> arguments, string dataDirectory, TimeSpan timeout, string? connectionString = null)
     {
-        var info = StartInfo(arguments, connectionString: null, dataDirectory, adminKey: null);
+        var info = StartInfo(arguments, connectionString, dataDirectory, adminKey: null);
         using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the service.");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

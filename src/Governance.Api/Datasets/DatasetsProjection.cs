@@ -8,6 +8,9 @@ namespace Governance.Api.Datasets;
 public sealed class DatasetsProjection : IInlineProjection
 {
     /// <inheritdoc />
+    public IReadOnlyList<string> Tables { get; } = ["governance.dataset_versions", "governance.lineage_nodes", "governance.lineage_edges"];
+
+    /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)

@@ -12,7 +12,11 @@ namespace Governance.Api.Demo;
 /// three versions, a suite with slices, evaluations, promotions with approvals, an on-call rotation, an SLO breach,
 /// an incident with a postmortem that adds a slice, and a rollback to the fallback.
 /// </summary>
-public sealed partial class DemoStory(Uri server, string adminKey, TextWriter log)
+/// <param name="server">The service's address.</param>
+/// <param name="adminKey">The bootstrap admin's key.</param>
+/// <param name="log">Where the story's progress goes.</param>
+/// <param name="handler">How requests reach the service (an in-memory test server); a new connection per client when null.</param>
+public sealed partial class DemoStory(Uri server, string adminKey, TextWriter log, HttpMessageHandler? handler = null)
 {
     private const string Model = "fraud-detector";
     private readonly Dictionary<string, string> keys = new(StringComparer.Ordinal);
@@ -193,7 +197,8 @@ public sealed partial class DemoStory(Uri server, string adminKey, TextWriter lo
 
     private HttpClient Client(string key)
     {
-        var client = new HttpClient { BaseAddress = server };
+        var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        client.BaseAddress = server;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }

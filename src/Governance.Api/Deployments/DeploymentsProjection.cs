@@ -11,6 +11,9 @@ namespace Governance.Api.Deployments;
 public sealed class DeploymentsProjection : IInlineProjection
 {
     /// <inheritdoc />
+    public IReadOnlyList<string> Tables { get; } = ["governance.current_deployments", "governance.deployment_intervals"];
+
+    /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)

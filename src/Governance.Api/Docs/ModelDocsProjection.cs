@@ -19,6 +19,9 @@ namespace Governance.Api.Docs;
 /// </remarks>
 public sealed class ModelDocsProjection(NodaTime.IClock clock, NpgsqlDataSource db, ILogger<ModelDocsProjection> logger) : IProjection
 {
+    /// <summary>The tables it writes; a rebuild (Marten's teardown) empties them first.</summary>
+    public static IReadOnlyList<string> Tables { get; } = ["governance.model_docs"];
+
     /// <summary>The shortest time between two regenerations of one model's document.</summary>
     public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(2);
 

@@ -17,6 +17,9 @@ public sealed class EvaluationsProjection : IInlineProjection
     private static readonly JsonSerializerOptions Json = Governance.EventLog.EventJson.Options;
 
     /// <inheritdoc />
+    public IReadOnlyList<string> Tables { get; } = ["governance.evaluation_suites", "governance.evaluations", "governance.lineage_edges"];
+
+    /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)

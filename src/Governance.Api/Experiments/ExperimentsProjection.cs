@@ -12,6 +12,9 @@ namespace Governance.Api.Experiments;
 public sealed class ExperimentsProjection : IInlineProjection
 {
     /// <inheritdoc />
+    public IReadOnlyList<string> Tables { get; } = ["governance.experiments", "governance.runs", "governance.lineage_nodes", "governance.lineage_edges"];
+
+    /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)

@@ -9,6 +9,9 @@ namespace Governance.Api.ModelVersions;
 public sealed class ModelVersionsProjection : IInlineProjection
 {
     /// <inheritdoc />
+    public IReadOnlyList<string> Tables { get; } = ["governance.model_versions", "governance.lineage_nodes", "governance.lineage_edges"];
+
+    /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)

@@ -9,6 +9,9 @@ namespace Governance.Api.Models;
 public sealed class ModelsProjection : IInlineProjection
 {
     /// <inheritdoc />
+    public IReadOnlyList<string> Tables { get; } = ["governance.models"];
+
+    /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)

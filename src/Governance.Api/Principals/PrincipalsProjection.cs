@@ -10,6 +10,11 @@ namespace Governance.Api.Principals;
 /// </summary>
 public sealed class PrincipalsProjection : IInlineProjection
 {
+    // Not governance.api_key_hashes: the commands write the hashes of new keys there, and no event carries them. Old
+    // events' hashes are added back idempotently (ON CONFLICT DO NOTHING), so a rebuild keeps every key working.
+    /// <inheritdoc />
+    public IReadOnlyList<string> Tables { get; } = ["governance.principals", "governance.principal_keys"];
+
     /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {

@@ -7,6 +7,9 @@ namespace Governance.Api.Promotions;
 public sealed class PromotionsProjection : IInlineProjection
 {
     /// <inheritdoc />
+    public IReadOnlyList<string> Tables { get; } = ["governance.promotions"];
+
+    /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         foreach (var @event in events)

@@ -6,6 +6,10 @@ namespace Governance.Api.Slos;
 /// <summary>governance.slos (with the active breach) and governance.slo_breaches, in the append transaction.</summary>
 public sealed class SlosProjection : IInlineProjection
 {
+    // Not governance.slo_measurements or slo_buckets: measurements are data sent by clients, not events.
+    /// <inheritdoc />
+    public IReadOnlyList<string> Tables { get; } = ["governance.slos", "governance.slo_breaches"];
+
     /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {

@@ -100,6 +100,14 @@ public sealed class ProjectionContext(NpgsqlConnection connection, NpgsqlTransac
 /// <summary>Runs inside the append transaction: what a command must see at once.</summary>
 public interface IInlineProjection
 {
+    /// <summary>
+    /// The tables this projection writes, schema-qualified (<c>governance.models</c>): everything in them is derived from
+    /// the log, so a rebuild (<see cref="ReadModelRebuild"/>) empties them and replays the log. A table a command also
+    /// writes (a record that is not an event) is not listed: a rebuild must keep it. None by default (a projection that
+    /// keeps nothing of its own); the service's tests fail for a table nobody lists or keeps on purpose.
+    /// </summary>
+    IReadOnlyList<string> Tables => [];
+
     /// <summary>Applies freshly appended events.</summary>
     Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct);
 }

@@ -29,6 +29,12 @@ public static class CommandLineHelp
         text.AppendLine();
         text.AppendLine("Usage: dotnet run --project src/Governance.Api [-- <options>]");
         text.AppendLine("       dotnet Governance.Api.dll [<options>]");
+        text.AppendLine("       dotnet run --project src/Governance.Api -- projections --rebuild");
+        text.AppendLine();
+        text.AppendLine("Commands:");
+        text.AppendLine("  projections --rebuild  rebuild every projection from the event log and exit: the inline read models in one");
+        text.AppendLine("                         transaction, then Marten's projections (model documents); same storage settings as the");
+        text.AppendLine("                         service. Stop the service first: its data directory (or tables) cannot be shared.");
         text.AppendLine();
         text.AppendLine("Options:");
         text.AppendLine("  --demo          seed the fraud-detector story through the API once the server listens (once per data)");

@@ -51,8 +51,17 @@ public static class StorageExtensions
             configureLog(options);
         });
         builder.Services.ConfigureMarten(KeepReadModelIndexes);
-        marten.AddProjectionWithServices<ModelDocsProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton);
+        // Marten owns the documents' table: its rebuild empties it before replaying the log.
+        marten.AddProjectionWithServices<ModelDocsProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, projection =>
+        {
+            foreach (var table in ModelDocsProjection.Tables)
+            {
+                projection.Options.DeleteDataInTableOnTeardown(table);
+            }
+        });
         marten.AddAsyncDaemon(runDaemon ? DaemonMode.HotCold : DaemonMode.Disabled);
+        builder.Services.AddSingleton<ReadModelRebuild>();
+        builder.Services.AddSingleton<MartenProjectionRebuild>();
 
         builder.Services.AddSingleton(sp => sp.GetRequiredKeyedService<NpgsqlDataSource>(EventLogKeys.DataSource));
         builder.Services.AddKeyedSingleton(DataSourceKeys.Queries, (sp, _) => EventLogStore.CreateQueryDataSource(sp.GetRequiredService<EventLogOptions>()));
@@ -103,6 +112,20 @@ public static class StorageExtensions
 
         return Path.GetFullPath(configured);
     }
+
+    /// <summary>
+    /// Brings the database up to date as the service's start does, without its start-up tasks: the log's schema through
+    /// Marten's schema management (its tables and our guarantees), then the read models' migrations.
+    /// </summary>
+    public static async Task ApplySchemaAsync(IServiceProvider services, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        await services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await SchemaMigrator.MigrateAsync(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<StorageSettings>().Migrations, ct);
+    }
+
+    /// <summary>The tables the async (Marten) projections write; Marten empties them when it rebuilds those projections.</summary>
+    public static IReadOnlyList<string> AsyncProjectionTables => ModelDocsProjection.Tables;
 }
 
 /// <summary>What storage was configured with, for start-up and readiness.</summary>

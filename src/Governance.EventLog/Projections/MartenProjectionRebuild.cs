@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Globalization;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Governance.EventLog.Projections;
+
+/// <summary>
+/// Rebuilds every projection registered with Marten (the async ones: documents) with Marten's own daemon API: each
+/// projection's teardown (the tables it declares with <c>DeleteDataInTableOnTeardown</c>), a replay of the whole log,
+/// and its progress in <c>mt_event_progression</c> set to the end, so the service's daemon goes on from there.
+/// </summary>
+/// <remarks>
+/// Marten's documented way outside its hosted daemon is a daemon built for the purpose
+/// (<see cref="IDocumentStore.BuildProjectionDaemonAsync"/>). When this process's own daemon is running (the HotCold
+/// leader), that one rebuilds instead, so two daemons never run one projection; a rebuild is still meant for a stopped
+/// service, since another node's daemon would keep running its shards.
+/// </remarks>
+public sealed class MartenProjectionRebuild(IDocumentStore store, IServiceProvider services, ILogger<MartenProjectionRebuild> logger)
+{
+    /// <summary>How long one projection may take to replay the log.</summary>
+    public static readonly TimeSpan ShardTimeout = TimeSpan.FromHours(1);
+
+    /// <summary>The projections Marten would rebuild: every registered one except live aggregations.</summary>
+    public IReadOnlyList<string> Projections =>
+        [.. ((StoreOptions)store.Options).Projections.All.Where(p => p.Lifecycle != ProjectionLifecycle.Live).Select(p => p.Name)];
+
+    /// <summary>Rebuilds each projection in turn; returns how long each took.</summary>
+    public async Task<IReadOnlyList<MartenProjectionRebuilt>> RunAsync(CancellationToken ct = default)
+    {
+        var names = Projections;
+        if (names.Count == 0)
+        {
+            return [];
+        }
+
+        var running = services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>() is { } coordinator
+            && coordinator.DaemonForMainDatabase() is { IsRunning: true } daemon
+            ? daemon
+            : null;
+        using var built = running is null ? await store.BuildProjectionDaemonAsync(logger: logger) : null;
+        var rebuilder = running ?? built!;
+
+        var rebuilt = new List<MartenProjectionRebuilt>(names.Count);
+        foreach (var name in names)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await rebuilder.RebuildProjectionAsync(name, ShardTimeout, ct);
+            var took = Stopwatch.GetElapsedTime(started);
+            rebuilt.Add(new MartenProjectionRebuilt(name, took));
+            logger.LogInformation("Rebuilt Marten projection {Projection} in {Seconds} s", name, took.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture));
+        }
+
+        return rebuilt;
+    }
+}
+
+/// <summary>A Marten projection rebuilt, and how long it took.</summary>
+public sealed record MartenProjectionRebuilt(string Name, TimeSpan Took);
