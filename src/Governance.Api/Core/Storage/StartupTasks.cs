@@ -1,4 +1,5 @@
 using Governance.EventLog.Import;
+using Governance.EventLog.Projections;
 using Marten;
 using Npgsql;
 
@@ -16,7 +17,8 @@ public interface IStartupTask
 /// store's log if there is one, then runs every <see cref="IStartupTask"/>. Registered before Marten's hosted services, so it goes first.
 /// </summary>
 internal sealed class StartupTasks(
-    IDocumentStore store, NpgsqlDataSource dataSource, StorageSettings settings, LegacyEventImport import, IEnumerable<IStartupTask> tasks) : IHostedService
+    IDocumentStore store, NpgsqlDataSource dataSource, StorageSettings settings, LegacyEventImport import,
+    ReadModelRebuild readModels, MartenProjectionRebuild martenProjections, IEnumerable<IStartupTask> tasks) : IHostedService
 {
     public bool Completed { get; private set; }
 
@@ -25,8 +27,13 @@ internal sealed class StartupTasks(
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         await SchemaMigrator.MigrateAsync(dataSource, settings.Migrations, cancellationToken);
 
-        // Before anything appends: the import refuses a log that already holds events (docs/upgrading.md).
-        await import.ImportIfPresentAsync(cancellationToken);
+        // Before anything appends: the import refuses a log that already holds events (docs/upgrading.md). The read
+        // models the previous store left are then rebuilt from the imported log, and Marten's projections with them.
+        if (await import.ImportIfPresentAsync(cancellationToken) is not null)
+        {
+            await readModels.RunAsync(cancellationToken);
+            await martenProjections.RunAsync(cancellationToken);
+        }
         foreach (var task in tasks)
         {
             await task.RunAsync(cancellationToken);
