@@ -25,8 +25,9 @@ public sealed class BenchLog : IAsyncDisposable
     public DocumentStore Store { get; }
 
     /// <summary>
-    /// Opens the log on <paramref name="connectionString"/>. BENCH_LOG_CONNECTION_OPTIONS (e.g. <c>No Reset On Close=false</c>)
-    /// is appended to the connection string, to compare data source settings without a rebuild.
+    /// Opens the log on <paramref name="connectionString"/>. To compare settings without a rebuild:
+    /// BENCH_LOG_CONNECTION_OPTIONS (e.g. <c>Max Auto Prepare=0</c>) is appended to the connection string, and
+    /// BENCH_FAST_POLLING_MS / BENCH_SLOW_POLLING_MS / BENCH_STALE_SEQUENCE_MS replace the daemon's <see cref="EventLogOptions"/> defaults.
     /// </summary>
     public static async Task<BenchLog> OpenAsync(string connectionString, Action<StoreOptions>? configure = null, Action<EventLogOptions>? configureLog = null)
     {
@@ -37,6 +38,21 @@ public sealed class BenchLog : IAsyncDisposable
 
         var options = new EventLogOptions { ConnectionString = connectionString };
         BenchEvents.Register(options.Registry);
+        if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_FAST_POLLING_MS"), out var fast) && fast > 0)
+        {
+            options.FastPollingTime = TimeSpan.FromMilliseconds(fast);
+        }
+
+        if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_SLOW_POLLING_MS"), out var slow) && slow > 0)
+        {
+            options.SlowPollingTime = TimeSpan.FromMilliseconds(slow);
+        }
+
+        if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_STALE_SEQUENCE_MS"), out var stale) && stale > 0)
+        {
+            options.StaleSequenceThreshold = TimeSpan.FromMilliseconds(stale);
+        }
+
         configureLog?.Invoke(options);
         var dataSource = EventLogStore.CreateDataSource(options);
         var store = DocumentStore.For(opts =>

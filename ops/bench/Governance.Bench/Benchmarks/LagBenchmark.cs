@@ -50,6 +50,7 @@ public sealed class LagBenchmark : IBenchmark
 
         context.Report("lag_rate_per_s", PerSecond);
         context.Report("daemon_batch_interval_ms", log.Options.FastPollingTime.TotalMilliseconds);
+        context.Report("daemon_slow_polling_ms", log.Options.SlowPollingTime.TotalMilliseconds);
         context.Report("daemon_stale_sequence_threshold_ms", log.Options.StaleSequenceThreshold.TotalMilliseconds);
 
         var clean = await RunPhaseAsync(context, log, "clean", rollbackEvery: 0, ct);
