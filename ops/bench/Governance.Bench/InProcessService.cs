@@ -12,9 +12,22 @@ namespace Governance.Bench;
 /// benchmarks that must move the service's clock or call one of its services directly. Benchmarks of what a client
 /// pays for (Kestrel, sockets) use <c>ServiceProcess</c> instead.
 /// </summary>
-public sealed class InProcessService(string connectionString, IClock clock) : WebApplicationFactory<Program>
+public sealed class InProcessService : WebApplicationFactory<Program>
 {
     private const string AdminKey = "gov_bench-admin-key-0123456789abcdefghijklmnopqrstuv";
+
+    private readonly string connectionString;
+    private readonly IClock clock;
+
+    public InProcessService(string connectionString, IClock clock)
+    {
+        this.connectionString = connectionString;
+        this.clock = clock;
+
+        // The factory looks for the service's project folder next to the solution file; the bench runs from its build
+        // output, where the service's files sit beside it.
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_GOVERNANCE_API", AppContext.BaseDirectory);
+    }
 
     /// <summary>A client with the bootstrap admin's key.</summary>
     public HttpClient AdminClient()
