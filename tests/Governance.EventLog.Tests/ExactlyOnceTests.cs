@@ -117,7 +117,7 @@ public sealed class ExactlyOnceTests(ExactlyOnceTests.Race race, Xunit.Abstracti
                 var random = new Random(w);
                 for (var n = 0; n < AppendsPerWriter; n++)
                 {
-                    // Past the 1 s stale-sequence threshold, so the daemon sees these gaps as stale and must ask
+                    // Far past the stale-sequence threshold (100 ms), so the daemon sees these gaps as stale and must ask
                     // PostgreSQL whether they can still be filled rather than skip them.
                     var roll = random.NextDouble();
                     var sleep = roll < 0.06 ? 1.5 + (random.NextDouble() * 1.5) : roll < 0.25 ? random.NextDouble() * 0.2 : 0;

@@ -102,6 +102,21 @@ public sealed class HashChainTests(LogFixture fixture) : IClassFixture<LogFixtur
     }
 
     [Fact]
+    public async Task an_append_after_an_unchained_event_is_refused_and_writes_nothing()
+    {
+        var id = await StreamAsync(renames: 0);
+        await log.ExecuteAsync("ALTER TABLE governance.mt_events DISABLE TRIGGER log_hash_chain");
+        await log.AppendAsync(id, new ThingRenamed("unchained"));
+        await log.ExecuteAsync("ALTER TABLE governance.mt_events ENABLE TRIGGER log_hash_chain");
+
+        var refused = await Should.ThrowAsync<Exception>(() => log.AppendAsync(id, new ThingRenamed("after the hole")));
+
+        refused.ToString().ShouldContain($"stream {id} has no version 2 to chain to");
+        (await log.ScalarAsync<long>($"SELECT count(*) FROM governance.mt_events WHERE stream_id = '{id}'")).ShouldBe(2);
+        (await log.ScalarAsync<long>($"SELECT count(*) FROM governance.event_hashes WHERE stream_id = '{id}'")).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task a_rewound_stream_head_is_caught()
     {
         var id = await StreamAsync(renames: 1);

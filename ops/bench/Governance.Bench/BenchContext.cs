@@ -1,12 +1,11 @@
 using System.Globalization;
 using Governance.EventLog;
-using Governance.EventStore;
-using Governance.EventStore.Serialization;
+using Governance.Processes;
 using Npgsql;
 
 namespace Governance.Bench;
 
-/// <summary>What a benchmark gets: the server, fresh migrated databases, the shared knobs and the report.</summary>
+/// <summary>What a benchmark gets: the server, fresh databases, the shared knobs and the report.</summary>
 public sealed class BenchContext
 {
     private readonly TextWriter output;
@@ -46,30 +45,31 @@ public sealed class BenchContext
     /// <summary>Progress for people, on standard error.</summary>
     public static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
 
-    /// <summary>A fresh database (dropped first if left over) with the whole schema (store and read models); its connection string.</summary>
-    public async Task<string> CreateStoreDatabaseAsync(string name, CancellationToken ct)
+    /// <summary>A fresh, empty database (dropped first if left over); its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string name, CancellationToken ct)
     {
-        var database = "bench_" + name;
+        var database = "bench_" + name.Replace('-', '_');
         await PostgresDatabases.DropAsync(ServerConnectionString, database, ct);
         await PostgresDatabases.CreateAsync(ServerConnectionString, database, template: null, ct);
         databases.Add(database);
-        var connectionString = PostgresDatabases.ForDatabase(ServerConnectionString, database);
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await SchemaMigrator.MigrateAsync(dataSource, [Governance.Api.Core.Storage.StorageExtensions.ApiMigrations], ct);
+        return PostgresDatabases.ForDatabase(ServerConnectionString, database);
+    }
+
+    /// <summary>
+    /// A fresh database with the service's whole schema (event log and read models), made the way an operator's first
+    /// start makes it: the service (its Release build) starts on the empty database, becomes ready and is stopped.
+    /// </summary>
+    public async Task<string> CreateServiceDatabaseAsync(string name, CancellationToken ct)
+    {
+        var connectionString = await CreateDatabaseAsync(name, ct);
+        Log($"{name}: starting the service once to create its schema");
+        await using (await ServiceProcess.StartAsync(connectionString, ct))
+        {
+        }
+
+        NpgsqlConnection.ClearAllPools();
         return connectionString;
     }
-
-    /// <summary>Store options for a database made by <see cref="CreateStoreDatabaseAsync"/>, with the bench events registered.</summary>
-    public static EventStoreOptions CreateOptions(string connectionString)
-    {
-        var options = new EventStoreOptions { ConnectionString = connectionString };
-        BenchEvents.Register(options.Registry);
-        return options;
-    }
-
-    /// <summary>The store as the service builds it (no inline projections).</summary>
-    public static PostgresEventStore CreateStore(NpgsqlDataSource dataSource, EventStoreOptions options) =>
-        new(dataSource, new EventSerializer(options.Registry), []);
 
     /// <summary>Drops the databases this run made (unless BENCH_KEEP_DATABASES=1, for looking at them afterwards).</summary>
     public async Task CleanUpAsync()

@@ -1,5 +1,4 @@
-using Governance.EventStore;
-using Governance.EventStore.Serialization;
+using Governance.EventLog;
 using NodaTime;
 
 namespace Governance.Bench;
@@ -16,6 +15,9 @@ public sealed record BenchEvaluationRecorded(
     bool Passed,
     Instant EvaluatedAt,
     string Notes);
+
+/// <summary>The stream type the benchmarks' streams are started with.</summary>
+public sealed class BenchModel;
 
 /// <summary>The events and metadata the benchmarks write.</summary>
 public static class BenchEvents

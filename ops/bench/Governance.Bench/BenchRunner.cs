@@ -51,7 +51,10 @@ public static class BenchRunner
                 BenchContext.Log($"using the server in {ConnectionVariable}");
             }
 
+            // Standard output carries key=value lines only: whatever else prints (the in-process service's banner,
+            // Marten's notices) goes to standard error.
             var context = new BenchContext(connectionString, Console.Out);
+            Console.SetOut(Console.Error);
             await ReportServerAsync(context, cancel.Token);
             try
             {

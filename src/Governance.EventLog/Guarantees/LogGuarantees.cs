@@ -129,29 +129,30 @@ public sealed class LogGuarantees : FeatureSchemaBase
             """;
     }
 
+    // One statement per event: the predecessor's hash is read by the INSERT that writes the new one (a separate
+    // SELECT INTO cost a second executor run per append). No row read means no predecessor to chain to.
     private string ChainSql() => $"""
         CREATE OR REPLACE FUNCTION {schema}.{ChainFunction}()
          RETURNS trigger
          LANGUAGE plpgsql
         AS $function$
-        DECLARE
-            previous bytea;
         BEGIN
             IF NEW.stream_id = '{TombstoneStream}' OR NEW.is_archived THEN
                 RETURN NULL;
             END IF;
             IF NEW.version > 1 THEN
-                SELECT h.hash INTO previous FROM {schema}.{HashTable} h
+                INSERT INTO {schema}.{HashTable} (seq_id, stream_id, version, hash, tx_id)
+                SELECT NEW.seq_id, NEW.stream_id, NEW.version, sha256(h.hash || {CanonicalBytes("NEW")}), pg_current_xact_id()
+                  FROM {schema}.{HashTable} h
                  WHERE h.stream_id = NEW.stream_id AND h.version = NEW.version - 1;
-                IF previous IS NULL THEN
+                IF NOT FOUND THEN
                     RAISE EXCEPTION 'stream % has no version % to chain to', NEW.stream_id, NEW.version - 1
                         USING ERRCODE = '23505';
                 END IF;
             ELSE
-                previous := '\x'::bytea;
+                INSERT INTO {schema}.{HashTable} (seq_id, stream_id, version, hash, tx_id)
+                VALUES (NEW.seq_id, NEW.stream_id, NEW.version, sha256({CanonicalBytes("NEW")}), pg_current_xact_id());
             END IF;
-            INSERT INTO {schema}.{HashTable} (seq_id, stream_id, version, hash, tx_id)
-            VALUES (NEW.seq_id, NEW.stream_id, NEW.version, sha256(previous || {CanonicalBytes("NEW")}), pg_current_xact_id());
             RETURN NULL;
         END $function$;
         """;

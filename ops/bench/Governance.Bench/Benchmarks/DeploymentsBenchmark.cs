@@ -24,7 +24,7 @@ public sealed class DeploymentsBenchmark : IBenchmark
     /// <inheritdoc />
     public async Task RunAsync(BenchContext context, CancellationToken ct)
     {
-        var connectionString = await context.CreateStoreDatabaseAsync("deployments", ct);
+        var connectionString = await context.CreateServiceDatabaseAsync("deployments", ct);
         await using var db = NpgsqlDataSource.Create(connectionString);
         BenchContext.Log($"deployments: seeding {Deployments:N0} deployments of one model and {OtherModels * Deployments:N0} of others");
         await SeedAsync(db, ct);

@@ -21,7 +21,7 @@ public sealed class EvaluationsBenchmark : IBenchmark
     /// <inheritdoc />
     public async Task RunAsync(BenchContext context, CancellationToken ct)
     {
-        var connectionString = await context.CreateStoreDatabaseAsync("evaluations", ct);
+        var connectionString = await context.CreateDatabaseAsync("evaluations", ct);
         await using var service = await ServiceProcess.StartAsync(connectionString, ct);
         using var client = service.CreateClient();
         await SeedAsync(client, ct);

@@ -22,7 +22,7 @@ public sealed class LineageBenchmark : IBenchmark
     /// <inheritdoc />
     public async Task RunAsync(BenchContext context, CancellationToken ct)
     {
-        var connectionString = await context.CreateStoreDatabaseAsync("lineage", ct);
+        var connectionString = await context.CreateServiceDatabaseAsync("lineage", ct);
         await using var db = NpgsqlDataSource.Create(connectionString);
         BenchContext.Log("lineage: seeding 100,000 nodes");
         await SeedAsync(db, ct);
