@@ -55,7 +55,7 @@ public static class CommandLineHelp
         Setting("ConnectionStrings__Governance", "an existing PostgreSQL server instead of the embedded one (Host=…;Database=…;…)", connection);
         Setting("GOVERNANCE_ADMIN_KEY", "the bootstrap admin's API key", adminKey);
         Setting("Governance__RunDaemon", "run the async projections on this node", Now("Governance:RunDaemon", "true"));
-        Setting("Governance__DaemonPollIntervalMs", "how often Marten's daemon looks for new events while they arrive (4x when quiet)", Now("Governance:DaemonPollIntervalMs", "250"));
+        Setting("Governance__DaemonPollIntervalMs", "how often Marten's daemon looks for new events", Now("Governance:DaemonPollIntervalMs", "100"));
         Setting("Governance__Import__AcceptBrokenLegacyChains", "import a previous store's log even where its hash chains do not verify (docs/upgrading.md)", Now("Governance:Import:AcceptBrokenLegacyChains", "false"));
         Setting("Governance__GroupCommit__Writers", "writers that share transactions among new streams", Now("Governance:GroupCommit:Writers", "2"));
         Setting("Governance__GroupCommit__MaxAppends", "appends per shared transaction", Now("Governance:GroupCommit:MaxAppends", "64"));

@@ -34,7 +34,7 @@ public static class StorageExtensions
         }
 
         var runDaemon = builder.Configuration.GetValue("Governance:RunDaemon", true);
-        var pollInterval = TimeSpan.FromMilliseconds(Math.Clamp(builder.Configuration.GetValue("Governance:DaemonPollIntervalMs", 250), 10, 60_000));
+        var pollInterval = TimeSpan.FromMilliseconds(Math.Clamp(builder.Configuration.GetValue("Governance:DaemonPollIntervalMs", 100), 10, 60_000));
         var groupCommit = new GroupCommitOptions();
         builder.Configuration.GetSection("Governance:GroupCommit").Bind(groupCommit);
 
@@ -45,9 +45,9 @@ public static class StorageExtensions
         {
             options.ConnectionString = connectionString;
 
-            // Marten's daemon polls fast while events arrive and slower when the log is quiet.
+            // The lag benchmark's choice (ADR 0004): one short interval whether events arrive or not.
             options.FastPollingTime = pollInterval;
-            options.SlowPollingTime = pollInterval * 4;
+            options.SlowPollingTime = pollInterval;
             configureLog(options);
         });
         builder.Services.ConfigureMarten(KeepReadModelIndexes);
