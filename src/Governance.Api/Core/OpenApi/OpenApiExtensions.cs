@@ -13,7 +13,7 @@ public static class OpenApiExtensions
     /// <summary>Registers the document.</summary>
     public static WebApplicationBuilder AddGovernanceOpenApi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi("v1", o => o.With(WireSchemas.ReferenceId).AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {
@@ -36,6 +36,12 @@ public static class OpenApiExtensions
             return Task.CompletedTask;
         }).AddSchemaTransformer<WireSchemas>().AddOperationTransformer<WireStatuses>());
         return builder;
+    }
+
+    private static OpenApiOptions With(this OpenApiOptions options, Func<System.Text.Json.Serialization.Metadata.JsonTypeInfo, string?> referenceId)
+    {
+        options.CreateSchemaReferenceId = referenceId;
+        return options;
     }
 
     // Every operation refuses query parameters it does not declare (Core/Requests/RequestRules): the 400 is on the wire,

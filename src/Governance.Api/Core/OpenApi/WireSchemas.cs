@@ -24,7 +24,7 @@ namespace Governance.Api.Core.OpenApi;
 /// </summary>
 internal sealed class WireSchemas : IOpenApiSchemaTransformer
 {
-    private readonly ConcurrentDictionary<Type, IReadOnlySet<string>?> requiredByValidators = new();
+    private readonly ConcurrentDictionary<Type, Checked?> checkedByValidators = new();
     private Dictionary<Type, IValidator>? validators;
 
     /// <inheritdoc />
@@ -67,11 +67,31 @@ internal sealed class WireSchemas : IOpenApiSchemaTransformer
         }
         else if (info.Kind == JsonTypeInfoKind.Object && schema.Properties is { Count: > 0 } properties)
         {
-            Require(schema, properties, info, RequiredByValidator(info.Type, context.ApplicationServices));
+            Require(schema, properties, info, CheckedByValidator(info.Type, context.ApplicationServices));
         }
 
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Component names: the type's name, as the generator has it, unless another type of the service has the same name
+    /// (every command has its own nested <c>Created</c>); then the declaring type's name (or namespace's last part) comes
+    /// first, <c>AddKnowledgeNoteCreated</c>, so two different shapes never share one component.
+    /// </summary>
+    public static string? ReferenceId(JsonTypeInfo info)
+    {
+        var id = OpenApiOptions.CreateDefaultSchemaReferenceId(info);
+        var type = info.Type;
+        if (id is null || !Ambiguous.Value.Contains(type.Name))
+        {
+            return id;
+        }
+
+        return (type.DeclaringType?.Name ?? type.Namespace?.Split('.')[^1] ?? "") + id;
+    }
+
+    private static readonly Lazy<HashSet<string>> Ambiguous = new(() =>
+        [.. typeof(WireSchemas).Assembly.GetTypes().Where(t => !t.Name.Contains('<', StringComparison.Ordinal)).GroupBy(t => t.Name).Where(g => g.Count() > 1).Select(g => g.Key)]);
 
     private static readonly Dictionary<Type, string?> WireFormats = new()
     {
@@ -89,19 +109,26 @@ internal sealed class WireSchemas : IOpenApiSchemaTransformer
             ? new OpenApiSchema { Type = JsonSchemaType.String, Format = format }
             : null;
 
-    private static void Require(OpenApiSchema schema, IDictionary<string, IOpenApiSchema> properties, JsonTypeInfo info, IReadOnlySet<string>? validated)
+    private static void Require(OpenApiSchema schema, IDictionary<string, IOpenApiSchema> properties, JsonTypeInfo info, Checked? validated)
     {
         var required = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in info.Properties)
         {
             if (properties.ContainsKey(property.Name)
-                && (property.IsRequired || (validated is null ? !CanBeNull(property) : validated.Contains(property.Name))))
+                && (property.IsRequired || (validated is null ? !CanBeNull(property) : validated.Required.Contains(property.Name))))
             {
                 required.Add(property.Name);
             }
         }
 
         schema.Required = required;
+        if (validated is { Dependent.Count: > 0 })
+        {
+            string? Wire(string name) => info.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Name;
+            schema.DependentRequired = validated.Dependent
+                .Where(d => Wire(d.Key) is not null)
+                .ToDictionary(d => Wire(d.Key)!, d => new HashSet<string>(d.Value.Select(Wire).OfType<string>()));
+        }
     }
 
     /// <summary>
@@ -157,12 +184,15 @@ internal sealed class WireSchemas : IOpenApiSchemaTransformer
         schema.Required = new HashSet<string>(StringComparer.Ordinal) { "title", "status" };
     }
 
+    /// <summary>What a validator demands of a type's fields (names as the rules spell them, matched to the wire in any case).</summary>
+    private sealed record Checked(IReadOnlySet<string> Required, IReadOnlyDictionary<string, string[]> Dependent);
+
     /// <summary>
-    /// The JSON names of the fields the validator of <paramref name="type"/> refuses to go without; null when no
-    /// validator checks the type (it is not a request).
+    /// The fields the validator of <paramref name="type"/> refuses to go without, and those it requires when another is
+    /// given; null when no validator checks the type (it is not a request).
     /// </summary>
-    private IReadOnlySet<string>? RequiredByValidator(Type type, IServiceProvider services) =>
-        requiredByValidators.GetOrAdd(type, t =>
+    private Checked? CheckedByValidator(Type type, IServiceProvider services) =>
+        checkedByValidators.GetOrAdd(type, t =>
         {
             validators ??= Validators(services);
             if (!validators.TryGetValue(t, out var validator))
@@ -170,17 +200,29 @@ internal sealed class WireSchemas : IOpenApiSchemaTransformer
                 return null;
             }
 
-            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var required = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var dependent = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
             foreach (var rule in (IEnumerable<FluentValidation.IValidationRule>)validator)
             {
-                if (rule.PropertyName is { Length: > 0 } name && !name.Contains('.', StringComparison.Ordinal) && !IsCollectionRule(rule)
-                    && rule.Components.Any(c => c.Validator is INotNullValidator or INotEmptyValidator && !c.HasCondition && !c.HasAsyncCondition))
+                if (rule.PropertyName is not { Length: > 0 } name || name.Contains('.', StringComparison.Ordinal) || IsCollectionRule(rule))
                 {
-                    names.Add(name);
+                    continue;
+                }
+
+                foreach (var component in rule.Components.Where(c => !c.HasCondition && !c.HasAsyncCondition))
+                {
+                    if (component.Validator is INotNullValidator or INotEmptyValidator)
+                    {
+                        required.Add(name);
+                    }
+                    else if (component.Validator is Validation.IRequiredWith with)
+                    {
+                        (dependent.TryGetValue(with.Other, out var fields) ? fields : dependent[with.Other] = []).Add(name);
+                    }
                 }
             }
 
-            return names;
+            return new Checked(required, dependent.ToDictionary(d => d.Key, d => d.Value.ToArray(), StringComparer.OrdinalIgnoreCase));
         });
 
     /// <summary>Every validator by the type it checks: the registered ones and the nested ones they hand elements to.</summary>

@@ -20,7 +20,7 @@ namespace Governance.Api.Core.OpenApi;
 internal sealed class WireStatuses(IConfiguration configuration) : IOpenApiOperationTransformer
 {
     /// <inheritdoc />
-    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var metadata = context.Description.ActionDescriptor.EndpointMetadata;
         var problem = Problem(context.Document);
@@ -69,7 +69,47 @@ internal sealed class WireStatuses(IConfiguration configuration) : IOpenApiOpera
             DescribeETag(operation, etag);
         }
 
-        return Task.CompletedTask;
+        await DescribeEveryContentTypeAsync(operation, context, metadata, cancellationToken);
+    }
+
+    /// <summary>
+    /// One status answered in several content types with different bodies (a report as JSON, or as Markdown): the generator
+    /// keeps only the last declaration, so the others are added here.
+    /// </summary>
+    private static async Task DescribeEveryContentTypeAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, IList<object> metadata,
+        CancellationToken cancellationToken)
+    {
+        foreach (var produced in metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>())
+        {
+            var status = produced.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (produced.Type is not { } type || type == typeof(void) || operation.Responses?.TryGetValue(status, out var found) != true
+                || found is not OpenApiResponse response)
+            {
+                continue;
+            }
+
+            response.Content ??= new Dictionary<string, OpenApiMediaType>();
+            foreach (var contentType in produced.ContentTypes.Where(c => !response.Content.ContainsKey(c)))
+            {
+                response.Content[contentType] = new OpenApiMediaType { Schema = await SchemaAsync(type, context, cancellationToken) };
+            }
+        }
+    }
+
+    private static async Task<IOpenApiSchema> SchemaAsync(Type type, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var schema = await context.GetOrCreateSchemaAsync(type, null, cancellationToken);
+        if (context.Document is not { } document || schema.Metadata?.TryGetValue("x-schema-id", out var value) != true || value is not string { Length: > 0 } id)
+        {
+            return schema;
+        }
+
+        if (document.Components?.Schemas?.ContainsKey(id) != true)
+        {
+            document.AddComponent(id, schema);
+        }
+
+        return new OpenApiSchemaReference(id, document);
     }
 
     /// <summary>Whether the handler decides and appends through the command executor, which honours If-Match.</summary>
