@@ -55,7 +55,7 @@ internal sealed class WireSchemas : IOpenApiSchemaTransformer
             schema.AdditionalProperties = value;
         }
 
-        if (underlying.IsEnum && schema.Enum is { } values && values.Any(v => v is null))
+        if (underlying.IsEnum && schema.Enum is { Count: > 0 } values)
         {
             schema.Enum = [.. values.Where(v => v is not null)];
             schema.Type = JsonSchemaType.String;
@@ -91,7 +91,13 @@ internal sealed class WireSchemas : IOpenApiSchemaTransformer
     }
 
     private static readonly Lazy<HashSet<string>> Ambiguous = new(() =>
-        [.. typeof(WireSchemas).Assembly.GetTypes().Where(t => !t.Name.Contains('<', StringComparison.Ordinal)).GroupBy(t => t.Name).Where(g => g.Count() > 1).Select(g => g.Key)]);
+    [
+        .. typeof(WireSchemas).Assembly.GetTypes()
+            .Where(t => !t.Name.Contains('<', StringComparison.Ordinal))
+            .GroupBy(t => t.Name)
+            .Where(g => g.Count() > 1)
+            .Select(g => g.Key),
+    ]);
 
     private static readonly Dictionary<Type, string?> WireFormats = new()
     {
