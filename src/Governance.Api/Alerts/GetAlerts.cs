@@ -6,6 +6,7 @@ using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Alerts;
 
@@ -58,7 +59,7 @@ public static class GetAlerts
                 await store.AggregateStreamAsync<Alert>(Alert.StreamId(id), ct: ct) is { } found
                     ? Results.Ok(found.State)
                     : DomainError.NotFound($"No alert '{id}'.").ToResult())
-            .RequireRole(Roles.Viewer).WithTags("Alerts").WithName("GetAlert")
+            .RequireRole(Roles.Viewer).WithTags("Alerts").WithName("GetAlert").WithStreamETag("id", Alert.StreamId, answersNotModified: true)
             .WithSummary("An alert with its repeats, acknowledgement and incident.")
             .Produces<Alert>().ProducesProblem(StatusCodes.Status404NotFound);
     }

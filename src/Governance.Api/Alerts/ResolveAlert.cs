@@ -16,6 +16,9 @@ public sealed record ResolveAlert(string? Note)
         public Validator() => RuleFor(c => c.Note).IsText(5000);
     }
 
+    /// <summary>The response.</summary>
+    public sealed record Resolved(string Id, string Status);
+
     /// <summary>Pure decision: resolved once.</summary>
     public static Decision Decide(ResolveAlert command, string id, Alert? state, Instant now, Actor actor)
     {
@@ -35,12 +38,13 @@ public sealed record ResolveAlert(string? Note)
             {
                 var outcome = await executor.ExecuteAsync<Alert>(http, nameof(ResolveAlert), Alert.StreamId(id), Alert.StreamType,
                     (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(new { id, status = "resolved" }) : outcome.Error!.ToResult();
+                return outcome.Succeeded ? Results.Ok(new Resolved(id, "resolved")) : outcome.Error!.ToResult();
             })
             .Validate<ResolveAlert>()
             .RequireRole(Roles.Contributor)
             .WithTags("Alerts").WithName(nameof(ResolveAlert))
             .WithSummary("Resolve an alert.")
+            .Produces<Resolved>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 }

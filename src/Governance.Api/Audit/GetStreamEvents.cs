@@ -1,6 +1,7 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
 using Npgsql;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Audit;
 
@@ -78,7 +79,7 @@ public static class GetStreamEvents
                 return Results.Ok(stream);
             })
             .RequireRole(Roles.Viewer)
-            .WithName("GetStreamEvents")
+            .WithName("GetStreamEvents").WithStreamETag("streamId", streamId => streamId)
             .WithSummary("The raw events of one stream, or of versions fromVersion to toVersion of it (inclusive).")
             .Produces<StreamEvents>()
             .ProducesProblem(StatusCodes.Status400BadRequest)

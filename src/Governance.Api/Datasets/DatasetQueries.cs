@@ -1,6 +1,7 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
 using Npgsql;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Datasets;
 
@@ -100,7 +101,7 @@ public sealed class DatasetQueries(NpgsqlDataSource db)
                 await queries.VersionsAsync(name, null, ct) is { Count: > 0 } versions
                     ? Results.Ok(versions)
                     : DomainError.NotFound($"No dataset '{name}'.").ToResult())
-            .RequireRole(Roles.Viewer).WithTags("Datasets").WithName("ListDatasetVersions")
+            .RequireRole(Roles.Viewer).WithTags("Datasets").WithName("ListDatasetVersions").WithStreamETag("name", Dataset.StreamId, answersNotModified: true)
             .WithSummary("The versions of a dataset, newest first.")
             .Produces<IReadOnlyList<DatasetVersionView>>().ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -108,7 +109,7 @@ public sealed class DatasetQueries(NpgsqlDataSource db)
                 await queries.VersionsAsync(name, version, ct) is { Count: > 0 } versions
                     ? Results.Ok(versions[0])
                     : DomainError.NotFound($"No dataset version '{name}@{version}'.").ToResult())
-            .RequireRole(Roles.Viewer).WithTags("Datasets").WithName("GetDatasetVersion")
+            .RequireRole(Roles.Viewer).WithTags("Datasets").WithName("GetDatasetVersion").WithStreamETag("name", Dataset.StreamId, answersNotModified: true)
             .WithSummary("One dataset version.")
             .Produces<DatasetVersionView>().ProducesProblem(StatusCodes.Status404NotFound);
 

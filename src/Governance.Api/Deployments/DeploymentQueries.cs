@@ -4,6 +4,7 @@ using Governance.Api.Models;
 using NodaTime;
 using Governance.Api.Core.Time;
 using Npgsql;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Deployments;
 
@@ -111,7 +112,7 @@ public sealed class DeploymentQueries(NpgsqlDataSource db)
                     ? missing.ToResult()
                     : Results.Ok(await queries.HistoryAsync(key, stage, ct)))
             .RequireRole(Roles.Viewer)
-            .WithTags("Deployments").WithName("GetStageHistory")
+            .WithTags("Deployments").WithName("GetStageHistory").WithStreamETag("key", "stage", Deployment.StreamId)
             .WithSummary("Every version that ran in a stage, oldest first, as intervals [from, to) with what put it there (promotion or rollback) and whether a rollback ended it.")
             .Produces<IReadOnlyList<DeploymentInterval>>()
             .ProducesProblem(StatusCodes.Status404NotFound);

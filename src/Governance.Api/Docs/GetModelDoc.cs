@@ -40,7 +40,7 @@ public static class GetModelDoc
             })
             .RequireRole(Roles.Viewer).WithTags("Docs").WithName("GetModelDoc")
             .WithSummary("The generated document of a model: Markdown (default) or HTML; at= for any past instant.")
-            .Produces<string>(contentType: "text/markdown").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<string>(StatusCodes.Status200OK, "text/markdown", "text/html").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/docs/models", async (HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
             {
@@ -51,7 +51,7 @@ public static class GetModelDoc
             })
             .RequireRole(Roles.Viewer).WithTags("Docs").WithName("GetDocsIndex")
             .WithSummary("The index of all models with their production version and health (open incidents by severity, breaching SLOs).")
-            .Produces<string>(contentType: "text/markdown");
+            .Produces<string>(StatusCodes.Status200OK, "text/markdown", "text/html");
 
         api.MapGet("/docs/export", async (NpgsqlDataSource db, NodaTime.IClock clock, CancellationToken ct) =>
             {

@@ -4,6 +4,7 @@ using Governance.Api.Core.Errors;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Evaluations;
 
@@ -42,7 +43,7 @@ public static class GetEvaluations
                 return found.Count == 1 ? Results.Ok(found[0]) : DomainError.NotFound($"No evaluation '{id}'.").ToResult();
             })
             .RequireRole(Roles.Viewer)
-            .WithTags("Evaluations").WithName("GetEvaluation")
+            .WithTags("Evaluations").WithName("GetEvaluation").WithStreamETag("id", Evaluation.StreamId, answersNotModified: true)
             .WithSummary("An evaluation with its metrics, slices, datasets and the verdict computed when it was recorded.")
             .Produces<EvaluationView>()
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -4,6 +4,7 @@ using Governance.Api.Core.Errors;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Evaluations;
 
@@ -68,7 +69,7 @@ public static class GetSuites
                     : DomainError.NotFound($"Evaluation suite '{name}' has no revision {revision}.").ToResult();
             })
             .RequireRole(Roles.Viewer)
-            .WithTags("Evaluations").WithName("GetEvaluationSuite")
+            .WithTags("Evaluations").WithName("GetEvaluationSuite").WithStreamETag("name", Suite.StreamId, answersNotModified: true)
             .WithSummary("An evaluation suite at its current revision, or at the one named by ?revision=.")
             .Produces<SuiteView>()
             .ProducesValidationProblem()

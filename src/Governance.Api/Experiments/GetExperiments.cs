@@ -2,6 +2,7 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
 using Governance.EventLog;
 using NodaTime;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Experiments;
 
@@ -19,7 +20,7 @@ public static class GetExperiments
                 await store.AggregateStreamAsync<Experiment>(Experiment.StreamId(id), ct: ct) is { } found
                     ? Results.Ok(View(found.State))
                     : DomainError.NotFound($"No experiment '{id}'.").ToResult())
-            .RequireRole(Roles.Viewer).WithTags("Experiments").WithName("GetExperiment")
+            .RequireRole(Roles.Viewer).WithTags("Experiments").WithName("GetExperiment").WithStreamETag("id", Experiment.StreamId, answersNotModified: true)
             .WithSummary("An experiment with its runs and conclusion.")
             .Produces<ExperimentView>().ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -4,6 +4,7 @@ using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Incidents;
 
@@ -21,7 +22,7 @@ public static class GetIncidents
                 await store.AggregateStreamAsync<Incident>(Incident.StreamId(id), ct: ct) is { } found
                     ? Results.Ok(IncidentView.From(found.State))
                     : DomainError.NotFound($"No incident '{id}'.").ToResult())
-            .RequireRole(Roles.Viewer).WithTags("Incidents").WithName("GetIncident")
+            .RequireRole(Roles.Viewer).WithTags("Incidents").WithName("GetIncident").WithStreamETag("id", Incident.StreamId, answersNotModified: true)
             .WithSummary("An incident with its status, assignee and postmortem.")
             .Produces<IncidentView>().ProducesProblem(StatusCodes.Status404NotFound);
 

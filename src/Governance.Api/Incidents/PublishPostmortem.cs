@@ -69,8 +69,8 @@ public sealed record PublishPostmortem(string Summary, string Impact, string Roo
             command.ActionItems ?? [], command.Lessons ?? "", command.AddSlice, actor.Name, now));
     }
 
-    /// <summary>The response when the postmortem also added a slice: the suite's new revision.</summary>
-    public sealed record PublishedWithSlice(string Id, long Version, string Suite, int SuiteRevision);
+    /// <summary>The response: the incident's new version and, when the postmortem added a slice, the suite's new revision.</summary>
+    public sealed record Published(string Id, long Version, string? Suite = null, int? SuiteRevision = null);
 
     /// <summary>
     /// Pure decision for a postmortem that adds a slice: both must be accepted, or neither is written. A slice that is
@@ -95,7 +95,7 @@ public sealed record PublishPostmortem(string Summary, string Impact, string Roo
                 {
                     var outcome = await executor.ExecuteAsync<Incident>(http, nameof(PublishPostmortem), Incident.StreamId(id), Incident.StreamType,
                         (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                    return outcome.Succeeded ? Results.Ok(IncidentView.Of(outcome)) : outcome.Error!.ToResult();
+                    return outcome.Succeeded ? Results.Ok(new Published(id, outcome.Version)) : outcome.Error!.ToResult();
                 }
 
                 // Two streams, one transaction: the postmortem and the suite's new revision that cites it.
@@ -119,13 +119,13 @@ public sealed record PublishPostmortem(string Summary, string Impact, string Roo
                 var version = appended.VersionOf(Incident.StreamId(id));
                 http.Response.Headers.ETag = $"\"{version}\"";
                 var revision = slice.Events.Count > 0 ? ((SuiteSliceAdded)slice.Events[0]).Revision : suite!.State.Current.Revision;
-                return Results.Ok(new PublishedWithSlice(id, version, command.AddSlice.Suite, revision));
+                return Results.Ok(new Published(id, version, command.AddSlice.Suite, revision));
             })
             .Validate<PublishPostmortem>()
             .RequireRole(Roles.OnCall)
             .WithTags("Incidents").WithName(nameof(PublishPostmortem))
             .WithSummary("Publish the postmortem of a resolved incident, optionally adding a slice to an evaluation suite.")
-            .Produces<IncidentView.Changed>()
+            .Produces<Published>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);

@@ -21,6 +21,9 @@ public sealed record AttachGuardrail(string Name, string Version, string? Descri
         }
     }
 
+    /// <summary>The response: the guardrail as name@version.</summary>
+    public sealed record Attached(string Model, string Version, string Guardrail);
+
     /// <summary>Pure decision: one version of a guardrail once per model version.</summary>
     public static Decision Decide(AttachGuardrail command, string model, string version, ModelVersion? state, Instant now, Actor actor)
     {
@@ -44,13 +47,14 @@ public sealed record AttachGuardrail(string Name, string Version, string? Descri
                 var outcome = await executor.ExecuteAsync<ModelVersion>(http, nameof(AttachGuardrail), ModelVersion.StreamId(key, version), ModelVersion.StreamType,
                     (state, now, actor) => Decide(command, key, version, state, now, actor), ct);
                 return outcome.Succeeded
-                    ? Results.Created($"/api/v1/models/{key}/versions/{version}", new { model = key, version, guardrail = $"{command.Name}@{command.Version}" })
+                    ? Results.Created($"/api/v1/models/{key}/versions/{version}", new Attached(key, version, $"{command.Name}@{command.Version}"))
                     : outcome.Error!.ToResult();
             })
             .Validate<AttachGuardrail>()
             .RequireRole(Roles.Contributor)
             .WithTags("Model versions").WithName(nameof(AttachGuardrail))
             .WithSummary("Attach a versioned guardrail to a model version.")
+            .Produces<Attached>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 }

@@ -4,6 +4,7 @@ using Governance.Api.Core.Errors;
 using Governance.EventLog;
 using NodaTime;
 using Npgsql;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.ModelVersions;
 
@@ -60,7 +61,7 @@ public static class GetModelVersion
                         [.. evaluatedOn.Select(e => e["dataset:".Length..])], [.. children.Select(c => c["model:".Length..])]),
                     stages));
             })
-            .RequireRole(Roles.Viewer).WithTags("Model versions").WithName("GetModelVersion")
+            .RequireRole(Roles.Viewer).WithTags("Model versions").WithName("GetModelVersion").WithStreamETag("key", "version", ModelVersion.StreamId)
             .WithSummary("A model version with its lineage summary and the stages it is deployed in.")
             .Produces<ModelVersionView>().ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -25,7 +25,7 @@ public sealed record RegisterModelVersion(
             RuleFor(c => c.Digest).NotEmpty().Matches(Rules.Digest()).WithMessage("'Digest' must be 'sha256:' followed by 64 lowercase hex digits.");
             RuleFor(c => c.ExperimentId!).IsText(100).When(c => c.ExperimentId is not null);
             RuleFor(c => c.RunId!).IsLabel().When(c => c.RunId is not null);
-            RuleFor(c => c.ExperimentId).NotEmpty().When(c => c.RunId is not null).WithMessage("A run is named together with its experiment ('experimentId').");
+            RuleFor(c => c.ExperimentId).RequiredWith(c => c.RunId, "runId").WithMessage("A run is named together with its experiment ('experimentId').");
             RuleFor(c => c.TrainingDatasets).Must(d => d is null || d.Count <= 100).WithMessage("At most 100 training datasets.");
             RuleForEach(c => c.TrainingDatasets).IsVersionRef();
             RuleFor(c => c.Parents).Must(p => p is null || p.Count <= 20).WithMessage("At most 20 parents.");

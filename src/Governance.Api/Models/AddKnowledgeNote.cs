@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog;
 using NodaTime;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Models;
 
@@ -56,7 +57,7 @@ public sealed record AddKnowledgeNote(string Title, string Body, IReadOnlyList<s
                     ? Results.Ok(model.State.Notes.Reverse())
                     : DomainError.NotFound($"No model '{key}'.").ToResult())
             .RequireRole(Roles.Viewer)
-            .WithTags("Models").WithName("ListKnowledgeNotes")
+            .WithTags("Models").WithName("ListKnowledgeNotes").WithStreamETag("key", Model.StreamId, answersNotModified: true)
             .WithSummary("A model's knowledge notes, newest first.")
             .Produces<IEnumerable<KnowledgeNote>>()
             .ProducesProblem(StatusCodes.Status404NotFound);

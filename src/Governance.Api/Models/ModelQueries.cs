@@ -3,6 +3,7 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
 using Governance.EventLog;
 using Npgsql;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Models;
 
@@ -116,7 +117,7 @@ public sealed class ModelQueries(NpgsqlDataSource db)
         api.MapGet("/models/{key}", async (string key, ModelQueries queries, CancellationToken ct) =>
                 await queries.GetAsync(key, ct) is { } model ? Results.Ok(model) : DomainError.NotFound($"No model '{key}'.").ToResult())
             .RequireRole(Roles.Viewer)
-            .WithTags("Models").WithName("GetModel")
+            .WithTags("Models").WithName("GetModel").WithStreamETag("key", Model.StreamId)
             .WithSummary("A model with its current deployment per stage; the entry stage (status 'registered') counts the registered versions.")
             .Produces<ModelView>()
             .ProducesProblem(StatusCodes.Status404NotFound);

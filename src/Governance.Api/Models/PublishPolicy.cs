@@ -7,6 +7,7 @@ using Governance.Api.Core.Json;
 using Governance.Api.Core.Validation;
 using Governance.EventLog;
 using NodaTime;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Models;
 
@@ -147,7 +148,7 @@ public sealed record PublishPolicy(IReadOnlyDictionary<string, StagePolicyBody>?
                     : DomainError.NotFound($"Model '{key}' has no policy revision {revision}.").ToResult();
             })
             .RequireRole(Roles.Viewer)
-            .WithTags("Models").WithName("GetPolicy")
+            .WithTags("Models").WithName("GetPolicy").WithStreamETag("key", Model.StreamId, answersNotModified: true)
             .WithSummary("The model's policy in force (revision 0 is the defaults), or a past revision.")
             .Produces<ModelPolicy>()
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -1,5 +1,6 @@
 using Governance.Api.Core.Auth;
 using Npgsql;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Principals;
 
@@ -14,7 +15,7 @@ public sealed record PrincipalView(string Name, IReadOnlyList<string> Roles, IRe
     {
         api.MapGet("/principals/me", async (HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
                 await FindAsync(db, Actor.From(http.User).Name, http.User.FindFirst(KeyHolder.KeyIdClaim)?.Value, ct) is { } me ? Results.Ok(me) : Results.NotFound())
-            .WithName("GetCurrentPrincipal")
+            .WithName("GetCurrentPrincipal").WithStreamETag(http => Principal.StreamId(Actor.From(http.User).Name))
             .WithSummary("The principal behind the API key used, with its keys (the one used is marked current).")
             .Produces<PrincipalView>();
 
@@ -23,7 +24,7 @@ public sealed record PrincipalView(string Name, IReadOnlyList<string> Roles, IRe
                     ? Results.Ok(found)
                     : Results.Problem(statusCode: 404, title: "Not found", detail: $"No principal named '{name}'."))
             .RequireRole(Core.Auth.Roles.Admin)
-            .WithName("GetPrincipal")
+            .WithName("GetPrincipal").WithStreamETag("name", Principal.StreamId)
             .WithSummary("A principal by name, with its keys (admin).")
             .Produces<PrincipalView>()
             .ProducesProblem(StatusCodes.Status404NotFound);

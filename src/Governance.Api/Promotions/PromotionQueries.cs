@@ -5,6 +5,7 @@ using Governance.EventLog;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Promotions;
 
@@ -122,7 +123,7 @@ public sealed class PromotionQueries(NpgsqlDataSource db, IEventStore store)
         api.MapGet("/promotions/{id}", async (string id, PromotionQueries queries, CancellationToken ct) =>
                 await queries.GetAsync(id, ct) is { } promotion ? Results.Ok(promotion) : DomainError.NotFound($"No promotion '{id}'.").ToResult())
             .RequireRole(Roles.Viewer)
-            .WithTags("Promotions").WithName("GetPromotion")
+            .WithTags("Promotions").WithName("GetPromotion").WithStreamETag("id", Promotion.StreamId, answersNotModified: true)
             .WithSummary("A promotion: status, gates, approvals (who, when, comment), the policy revision it is judged by, and its timeline.")
             .Produces<PromotionView>()
             .ProducesProblem(StatusCodes.Status404NotFound);

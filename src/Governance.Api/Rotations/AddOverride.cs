@@ -18,7 +18,8 @@ public sealed record AddOverride(string Member, Instant? From, Instant? To)
         {
             RuleFor(c => c.Member).IsPrincipalName();
             RuleFor(c => c.From).NotNull();
-            RuleFor(c => c.To).NotNull().GreaterThan(c => c.From).When(c => c.From is not null).WithMessage("'To' must be after 'From'.");
+            RuleFor(c => c.To).NotNull();
+            RuleFor(c => c.To).GreaterThan(c => c.From).When(c => c.From is not null && c.To is not null).WithMessage("'To' must be after 'From'.");
         }
     }
 

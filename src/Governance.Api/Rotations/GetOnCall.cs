@@ -4,6 +4,7 @@ using Governance.Api.Core.Time;
 using Governance.EventLog;
 using NodaTime;
 using Npgsql;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Rotations;
 
@@ -31,7 +32,7 @@ public static class GetOnCall
                         ? $"Team '{team}' has nobody on call at {instant}: the rotation starts at {rotation.State.FirstShiftStart}."
                         : $"Team '{team}' has nobody on call at {instant}: nobody on its rotation holds the oncall role any more.").ToResult();
             })
-            .RequireRole(Roles.Viewer).WithTags("Teams").WithName("GetOnCall")
+            .RequireRole(Roles.Viewer).WithTags("Teams").WithName("GetOnCall").WithStreamETag("team", Rotation.StreamId)
             .WithSummary("Who is on call for the team at an instant (now by default); people who no longer hold oncall are passed over.")
             .Produces<OnCallView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
 }

@@ -2,6 +2,7 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
 using Governance.EventLog;
 using NodaTime;
+using Governance.Api.Core.Requests;
 
 namespace Governance.Api.Slos;
 
@@ -30,7 +31,7 @@ public static class GetSlo
                     now - slo.LabelDelay, judgement.Attainment, judgement.ErrorBudgetRemaining, judgement.BurnRates, slo.Breach is not null,
                     slo.Breach?.Kind, slo.Breach?.IncidentId, slo.LastBreach));
             })
-            .RequireRole(Roles.Viewer).WithTags("SLOs").WithName("GetSlo")
+            .RequireRole(Roles.Viewer).WithTags("SLOs").WithName("GetSlo").WithStreamETag("id", Slo.StreamId)
             .WithSummary("An SLO's attainment, error budget, burn rates and breach state.")
             .Produces<SloStatus>().ProducesProblem(StatusCodes.Status404NotFound);
 }

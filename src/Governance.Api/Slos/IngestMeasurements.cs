@@ -29,7 +29,8 @@ public static class IngestMeasurements
             RuleForEach(b => b).ChildRules(bucket =>
             {
                 bucket.RuleFor(x => x.From).NotNull();
-                bucket.RuleFor(x => x.To).NotNull().GreaterThan(x => x.From).When(x => x.From is not null).WithMessage("'To' must be after 'From'.");
+                bucket.RuleFor(x => x.To).NotNull();
+                bucket.RuleFor(x => x.To).GreaterThan(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'To' must be after 'From'.");
                 bucket.RuleFor(x => x.To).Must((x, to) => to!.Value - x.From!.Value <= Duration.FromDays(1))
                     .When(x => x.From is not null && x.To is not null && x.To > x.From).WithMessage("A bucket spans at most a day.");
                 bucket.RuleFor(x => x.Total).NotNull().GreaterThanOrEqualTo(0);

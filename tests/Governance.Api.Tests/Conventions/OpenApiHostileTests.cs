@@ -25,7 +25,7 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
     private static readonly string[] Leaks = ["Governance.", "System.", "Microsoft.", "Npgsql", "   at ", "SQL", "Exception", "Nullable`", "Int32", "Int64"];
 
     /// <summary>The service with one of each thing, so that paths naming existing things reach their handlers.</summary>
-    public sealed class WalkApp : GovernanceApp, IAsyncLifetime
+    public class WalkApp : GovernanceApp, IAsyncLifetime
     {
         public Dictionary<string, string> Ids { get; } = [];
 
@@ -69,13 +69,13 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
     }
 
     /// <summary>One request of the walk.</summary>
-    private sealed record Probe(string Method, string Path, string Url, string? Body, string Why);
+    internal sealed record Probe(string Method, string Path, string Url, string? Body, string Why);
 
     [Fact]
     public async Task every_operation_survives_hostile_input_without_a_5xx_or_a_leak()
     {
         var document = await DocumentAsync();
-        var probes = Probes(document).ToList();
+        var probes = Probes(document, (path, existing) => Fill(app.Ids, path, existing)).ToList();
         var failures = new List<string>();
         var answered = new Dictionary<string, SortedSet<int>>();
         var watch = Stopwatch.StartNew();
@@ -125,7 +125,7 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
         using var client = app.Client();
         foreach (var (method, path, _) in Operations(document))
         {
-            var url = Fill(path, existing: true) + "?hostileUnknown=1";
+            var url = Fill(app.Ids, path, existing: true) + "?hostileUnknown=1";
             using var request = new HttpRequestMessage(new HttpMethod(method), url);
             using var response = await client.SendAsync(request);
             var text = await response.Content.ReadAsStringAsync();
@@ -152,20 +152,21 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
         return result.Json;
     }
 
-    private static IEnumerable<(string Method, string Path, JsonElement Operation)> Operations(JsonElement document) =>
+    internal static IEnumerable<(string Method, string Path, JsonElement Operation)> Operations(JsonElement document) =>
         from path in document.GetProperty("paths").EnumerateObject()
         from operation in path.Value.EnumerateObject()
         where operation.Name is "get" or "post" or "put" or "delete" or "patch"
         select (operation.Name.ToUpperInvariant(), path.Name, operation.Value);
 
-    private IEnumerable<Probe> Probes(JsonElement document)
+    /// <summary>The hostile requests for every operation; <paramref name="fill"/> names things that exist, or do not, in a path.</summary>
+    internal static IEnumerable<Probe> Probes(JsonElement document, Func<string, bool, string> fill)
     {
         var schemas = document.GetProperty("components").GetProperty("schemas");
         foreach (var (method, path, operation) in Operations(document))
         {
             foreach (var existing in new[] { true, false })
             {
-                var url = Fill(path, existing);
+                var url = fill(path, existing);
                 var body = operation.TryGetProperty("requestBody", out var requestBody)
                     ? Resolve(requestBody.GetProperty("content").EnumerateObject().First().Value.GetProperty("schema"), schemas)
                     : (JsonElement?)null;
@@ -385,7 +386,7 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
     };
 
     /// <summary>A body that would pass for the real thing, so the hostile field is the only thing wrong.</summary>
-    private static JsonNode? Sample(JsonElement shape, JsonElement schemas, int depth, string? name = null)
+    internal static JsonNode? Sample(JsonElement shape, JsonElement schemas, int depth, string? name = null)
     {
         if (name is not null && Plausible.TryGetValue(name, out var plausible))
         {
@@ -434,7 +435,7 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
         }
     }
 
-    private static string? TypeOf(JsonElement shape)
+    internal static string? TypeOf(JsonElement shape)
     {
         if (!shape.TryGetProperty("type", out var type))
         {
@@ -446,17 +447,17 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
             : type.GetString();
     }
 
-    private static JsonElement? Properties(JsonElement shape) =>
+    internal static JsonElement? Properties(JsonElement shape) =>
         shape.TryGetProperty("properties", out var properties) && properties.EnumerateObject().Any() ? properties : null;
 
-    private static JsonElement? Items(JsonElement shape, JsonElement schemas) =>
+    internal static JsonElement? Items(JsonElement shape, JsonElement schemas) =>
         shape.TryGetProperty("items", out var items) ? Resolve(items, schemas) : null;
 
     private static JsonElement? AdditionalProperties(JsonElement shape, JsonElement schemas) =>
         shape.TryGetProperty("additionalProperties", out var values) && values.ValueKind == JsonValueKind.Object ? Resolve(values, schemas) : null;
 
     /// <summary>Follows $ref and picks the non-null branch of a oneOf.</summary>
-    private static JsonElement Resolve(JsonElement shape, JsonElement schemas)
+    internal static JsonElement Resolve(JsonElement shape, JsonElement schemas)
     {
         for (var i = 0; i < 10; i++)
         {
@@ -478,7 +479,7 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
     }
 
     /// <summary>The path with its parameters naming the walk's things, or things that do not exist.</summary>
-    private string Fill(string path, bool existing)
+    internal static string Fill(IReadOnlyDictionary<string, string> ids, string path, bool existing)
     {
         var segments = path.Split('/');
         for (var i = 0; i < segments.Length; i++)
@@ -500,7 +501,7 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
                 "name" when owner == "principals" => "walk-viewer",
                 "name" when owner == "datasets" => "walk-data",
                 "name" when owner == "evaluation-suites" => "walk-suite",
-                "id" when app.Ids.TryGetValue(owner, out var id) => id,
+                "id" when ids.TryGetValue(owner, out var id) => id,
                 _ => Missing,
             };
         }

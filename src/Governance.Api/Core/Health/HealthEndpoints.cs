@@ -7,14 +7,17 @@ namespace Governance.Api.Core.Health;
 /// <summary>/health/live (the process answers) and /health/ready (database, schema and daemon are fine).</summary>
 public static class HealthEndpoints
 {
+    /// <summary>The process answers.</summary>
+    public sealed record Liveness(string Status);
+
     /// <summary>A readiness report.</summary>
     public sealed record Readiness(string Status, bool Database, bool Migrations, bool Daemon, string? Error = null);
 
     /// <summary>Maps both endpoints, open to anyone.</summary>
     public static WebApplication MapGovernanceHealth(this WebApplication app)
     {
-        app.MapGet("/health/live", () => Results.Ok(new { status = "live" }))
-            .AllowAnonymous().WithTags("Health").WithName("Live");
+        app.MapGet("/health/live", () => Results.Ok(new Liveness("live")))
+            .AllowAnonymous().WithTags("Health").WithName("Live").Produces<Liveness>();
 
         app.MapGet("/health/ready", async (NpgsqlDataSource db, StorageSettings storage, IServiceProvider services, CancellationToken ct) =>
             {
@@ -37,7 +40,8 @@ public static class HealthEndpoints
                 var report = new Readiness(ready ? "ready" : "not ready", database, migrations, daemonOk, error);
                 return ready ? Results.Ok(report) : Results.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
             })
-            .AllowAnonymous().WithTags("Health").WithName("Ready");
+            .AllowAnonymous().WithTags("Health").WithName("Ready")
+            .Produces<Readiness>().Produces<Readiness>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 }

@@ -3,13 +3,17 @@ using Microsoft.OpenApi;
 
 namespace Governance.Api.Core.OpenApi;
 
-/// <summary>The OpenAPI document at /openapi/v1.json, with the bearer key scheme.</summary>
+/// <summary>
+/// The OpenAPI document at /openapi/v1.json, with the bearer key scheme. It is kept true to the wire by two transformers
+/// (<see cref="WireSchemas"/> for required and nullable fields, <see cref="WireStatuses"/> for the statuses every operation
+/// can answer) and checked against real answers by the tests in Conventions/OpenApiTruthTests.
+/// </summary>
 public static class OpenApiExtensions
 {
     /// <summary>Registers the document.</summary>
     public static WebApplicationBuilder AddGovernanceOpenApi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi("v1", o => o.With(WireSchemas.ReferenceId).AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {
@@ -28,24 +32,16 @@ public static class OpenApiExtensions
             document.Security ??= [];
             document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
             DeclareQueryRefusals(document);
+            WireSchemas.RequiredIsNotNull(document);
             return Task.CompletedTask;
-        }).AddSchemaTransformer((schema, context, _) =>
-        {
-            // Types with their own converters are opaque to the schema generator; say what they are on the wire.
-            // A query parameter bound by TryParse (QueryInstant) is described as a string; its own type says more.
-            var type = context.JsonPropertyInfo is null && context.ParameterDescription is { Source.IsFromRequest: true } parameter
-                && parameter.Source != Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Body
-                ? parameter.Type
-                : context.JsonTypeInfo.Type;
-            if (WireFormats.TryGetValue(Nullable.GetUnderlyingType(type) ?? type, out var wire))
-            {
-                schema.Type = JsonSchemaType.String;
-                schema.Format = wire;
-            }
-
-            return Task.CompletedTask;
-        }));
+        }).AddSchemaTransformer<WireSchemas>().AddOperationTransformer<WireStatuses>());
         return builder;
+    }
+
+    private static OpenApiOptions With(this OpenApiOptions options, Func<System.Text.Json.Serialization.Metadata.JsonTypeInfo, string?> referenceId)
+    {
+        options.CreateSchemaReferenceId = referenceId;
+        return options;
     }
 
     // Every operation refuses query parameters it does not declare (Core/Requests/RequestRules): the 400 is on the wire,
@@ -74,17 +70,6 @@ public static class OpenApiExtensions
             };
         }
     }
-
-    private static readonly Dictionary<Type, string?> WireFormats = new()
-    {
-        [typeof(string)] = null,
-        [typeof(NodaTime.Instant)] = "date-time",
-        [typeof(Time.QueryInstant)] = "date-time",
-        [typeof(NodaTime.LocalDate)] = "date",
-        [typeof(NodaTime.LocalTime)] = "time",
-        [typeof(NodaTime.Duration)] = "duration",
-        [typeof(NodaTime.DateTimeZone)] = null,
-    };
 
     /// <summary>Serves the document without a key.</summary>
     public static WebApplication MapGovernanceOpenApi(this WebApplication app)

@@ -47,10 +47,47 @@ public static partial class Rules
     public static IRuleBuilderOptions<T, string?> IsText<T>(this IRuleBuilder<T, string?> rule, int max) =>
         rule.MaximumLength(max).Must(s => s is null || !s.Contains('\0', StringComparison.Ordinal)).WithMessage("'{PropertyName}' must not contain NUL characters.");
 
+    /// <summary>
+    /// Required whenever <paramref name="other"/> is given (<paramref name="otherName"/> on the wire). The OpenAPI document
+    /// reads the rule and says so with <c>dependentRequired</c>.
+    /// </summary>
+    public static IRuleBuilderOptions<T, TProperty> RequiredWith<T, TProperty>(this IRuleBuilder<T, TProperty> rule, Func<T, object?> other, string otherName) =>
+        rule.SetValidator(new RequiredWithValidator<T, TProperty>(other, otherName));
+
     /// <summary>Splits name@version.</summary>
     public static (string Name, string Version) SplitRef(string reference)
     {
         var at = reference.IndexOf('@', StringComparison.Ordinal);
         return (reference[..at], reference[(at + 1)..]);
     }
+}
+
+/// <summary>A rule that makes a field required when another one is given.</summary>
+public interface IRequiredWith
+{
+    /// <summary>The other field's name on the wire.</summary>
+    string Other { get; }
+}
+
+/// <summary>Empty (null, blank text, an empty list) is refused when the other field is given.</summary>
+public sealed class RequiredWithValidator<T, TProperty>(Func<T, object?> other, string otherName) : FluentValidation.Validators.PropertyValidator<T, TProperty>, IRequiredWith
+{
+    /// <inheritdoc />
+    public string Other => otherName;
+
+    /// <inheritdoc />
+    public override string Name => "RequiredWithValidator";
+
+    /// <inheritdoc />
+    public override bool IsValid(ValidationContext<T> context, TProperty value) =>
+        other(context.InstanceToValidate) is null || value switch
+        {
+            null => false,
+            string text => !string.IsNullOrWhiteSpace(text),
+            System.Collections.IEnumerable list => list.GetEnumerator().MoveNext(),
+            _ => true,
+        };
+
+    /// <inheritdoc />
+    protected override string GetDefaultMessageTemplate(string errorCode) => $"'{{PropertyName}}' is required together with '{otherName}'.";
 }
