@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Governance.Api.Tests.Harness;
+using Governance.Processes;
 using NodaTime;
 using NodaTime.Testing;
 using Npgsql;
@@ -62,7 +63,41 @@ public sealed class UpgradeTests
         }
     }
 
-    private static async Task WriteAsThePreviousVersionDidAsync(string database)
+    [Fact]
+    public async Task a_previous_log_that_cannot_be_imported_faithfully_stops_the_service_with_one_sentence_and_nothing_written()
+    {
+        var database = await TestDatabase.CreateEmptyAsync();
+        var folder = Path.Combine(Path.GetTempPath(), "governance-upgrade-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await WriteAsThePreviousVersionDidAsync(database, type: "model_sketched");
+
+            var run = await ServiceProcess.RunToExitAsync([], folder, TimeSpan.FromMinutes(2), database);
+
+            run.ExitCode.ShouldBe(1, run.Output + run.Error);
+            run.Error.ShouldContain("model_sketched");
+            run.Error.ShouldNotContain("   at ");
+            (await CountAsync(database, "SELECT count(*) FROM governance.mt_events")).ShouldBe(0);
+        }
+        finally
+        {
+            await TestDatabase.DropAsync(database);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<long> CountAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private static async Task WriteAsThePreviousVersionDidAsync(string database, string type = "model_registered")
     {
         await using (var resource = typeof(UpgradeTests).Assembly.GetManifestResourceStream("LegacySchema.sql")!)
         using (var text = new StreamReader(resource))
@@ -76,7 +111,7 @@ public sealed class UpgradeTests
         await using var cmd = new NpgsqlCommand("""
             WITH e AS (
               INSERT INTO governance.events (id, stream_id, stream_type, version, type, data, metadata, recorded_at)
-              VALUES (gen_random_uuid(), 'model-churn-legacy', 'model', 1, 'model_registered', $1::jsonb, '{"actor":"sam"}'::jsonb, $2)
+              VALUES (gen_random_uuid(), 'model-churn-legacy', 'model', 1, $3, $1::jsonb, '{"actor":"sam"}'::jsonb, $2)
               RETURNING hash)
             INSERT INTO governance.streams (id, type, version, last_hash) SELECT 'model-churn-legacy', 'model', 1, hash FROM e
             """, connection);
@@ -86,6 +121,7 @@ public sealed class UpgradeTests
              "registeredBy":"sam","registeredAt":"2025-03-04T10:30:00Z"}
             """ });
         cmd.Parameters.Add(new() { Value = Then.ToDateTimeUtc() });
+        cmd.Parameters.Add(new() { Value = type });
         await cmd.ExecuteNonQueryAsync();
     }
 

@@ -14,7 +14,8 @@ public interface IStartupTask
 
 /// <summary>
 /// Applies the log's schema (Marten's tables and our guarantees) and the read models' migrations, imports a previous
-/// store's log if there is one, then runs every <see cref="IStartupTask"/>. Registered before Marten's hosted services, so it goes first.
+/// store's log if there is one, then runs every <see cref="IStartupTask"/>. Registered before Marten's hosted
+/// services, so it goes first.
 /// </summary>
 internal sealed class StartupTasks(
     IDocumentStore store, NpgsqlDataSource dataSource, StorageSettings settings, LegacyEventImport import,
@@ -34,6 +35,7 @@ internal sealed class StartupTasks(
             await readModels.RunAsync(cancellationToken);
             await martenProjections.RunAsync(cancellationToken);
         }
+
         foreach (var task in tasks)
         {
             await task.RunAsync(cancellationToken);
