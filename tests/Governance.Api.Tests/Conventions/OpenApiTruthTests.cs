@@ -160,13 +160,8 @@ public sealed class OpenApiTruthTests(OpenApiTruthTests.TruthApp app, ITestOutpu
         var failures = new List<string>();
         var tried = 0;
         using var client = app.Client();
-        foreach (var (method, path, operation) in OpenApiHostileTests.Operations(walk.Document))
+        foreach (var (method, path, shape, sample) in SampledBodies(walk.Document, schemas))
         {
-            if (JsonBody(operation, schemas) is not { } shape || OpenApiHostileTests.Sample(shape, schemas, 0) is not { } sample)
-            {
-                continue;
-            }
-
             foreach (var (field, required, dependent, without) in Omissions(shape, sample, schemas, ""))
             {
                 tried++;
@@ -197,13 +192,8 @@ public sealed class OpenApiTruthTests(OpenApiTruthTests.TruthApp app, ITestOutpu
         var failures = new List<string>();
         var tried = 0;
         using var client = app.Client();
-        foreach (var (method, path, operation) in OpenApiHostileTests.Operations(walk.Document))
+        foreach (var (method, path, shape, sample) in SampledBodies(walk.Document, schemas))
         {
-            if (JsonBody(operation, schemas) is not { } shape || OpenApiHostileTests.Sample(shape, schemas, 0) is not { } sample)
-            {
-                continue;
-            }
-
             foreach (var (field, values, body) in WrongEnums(shape, sample, schemas, ""))
             {
                 tried++;
@@ -248,6 +238,18 @@ public sealed class OpenApiTruthTests(OpenApiTruthTests.TruthApp app, ITestOutpu
             : null;
 
     private static bool IsJson(string? mediaType) => mediaType is "application/json" or "application/problem+json";
+
+    // Every operation that reads a JSON body, with the body's schema and a valid sample to vary.
+    private static IEnumerable<(string Method, string Path, JsonElement Shape, JsonNode Sample)> SampledBodies(JsonElement document, JsonElement schemas)
+    {
+        foreach (var (method, path, operation) in OpenApiHostileTests.Operations(document))
+        {
+            if (JsonBody(operation, schemas) is { } shape && OpenApiHostileTests.Sample(shape, schemas, 0) is { } sample)
+            {
+                yield return (method, path, shape, sample);
+            }
+        }
+    }
 
     private static JsonElement? JsonBody(JsonElement operation, JsonElement schemas) =>
         operation.TryGetProperty("requestBody", out var body) && body.GetProperty("content").TryGetProperty("application/json", out var json)
