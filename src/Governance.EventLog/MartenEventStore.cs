@@ -319,10 +319,8 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
         return await ReadEventsAsync(cmd, ct);
     }
 
-    /// <summary>Reads events selected with <see cref="SelectColumns"/> from a command.</summary>
-    public async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand cmd, CancellationToken ct)
+    private async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand cmd, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(cmd);
         var events = new List<StoredEvent>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -333,16 +331,8 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
         return events;
     }
 
-    /// <summary>The columns <see cref="Materialize"/> reads, for queries that join the log themselves.</summary>
-    public static string Columns => SelectColumns;
-
-    /// <summary>The FROM clause that goes with <see cref="Columns"/> (<c>e</c> events, <c>h</c> hashes, <c>s</c> streams).</summary>
-    public static string From => FromEvents;
-
-    /// <summary>Turns a row selected with <see cref="Columns"/> into an event.</summary>
-    public StoredEvent Materialize(NpgsqlDataReader reader)
+    private StoredEvent Materialize(NpgsqlDataReader reader)
     {
-        ArgumentNullException.ThrowIfNull(reader);
         var name = reader.GetString(6);
         // An event no feature registers any more is still history: it reads as its raw JSON, not as an error.
         var data = registry.TypeOf(name) is { } type
