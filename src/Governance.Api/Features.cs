@@ -84,6 +84,9 @@ public static class Features
         Evaluation.RegisterEvents(options.Registry);
         Promotion.RegisterEvents(options.Registry);
         Deployment.RegisterEvents(options.Registry);
+
+        // The streams commands load through Wolverine's aggregate handler workflow.
+        options.Fold<Dataset>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -99,8 +102,6 @@ public static class Features
         RegisterModel.Map(api);
         ModelQueries.Map(api);
         AddKnowledgeNote.Map(api);
-        RegisterDatasetVersion.Map(api);
-        FlagDatasetVersion.Map(api);
         DatasetQueries.Map(api);
         StartExperiment.Map(api);
         RecordRun.Map(api);

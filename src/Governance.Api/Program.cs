@@ -1,5 +1,6 @@
 using Governance.Api;
 using Governance.Api.Core.Auth;
+using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Health;
 using Governance.Api.Core.Idempotency;
@@ -9,6 +10,7 @@ using Governance.Api.Core.Requests;
 using Governance.Api.Core.Telemetry;
 using Governance.EventLog.Embedded;
 using Governance.EventLog.Import;
+using JasperFx;
 
 // --demo seeds a realistic story through the API once the server listens; `projections --rebuild` rebuilds and exits.
 var demo = args.Contains("--demo");
@@ -37,6 +39,7 @@ builder.AddGovernanceAuth();
 builder.AddGovernanceIdempotency();
 builder.AddGovernanceTelemetry();
 builder.AddGovernanceOpenApi();
+builder.AddGovernanceCommands();
 try
 {
     await builder.AddGovernanceFeaturesAsync();
@@ -64,6 +67,13 @@ app.UseGovernanceIdempotency();
 app.MapGovernanceHealth();
 app.MapGovernanceOpenApi();
 app.MapGovernanceApi();
+app.MapGovernanceCommands();
+if (args is ["codegen", ..])
+{
+    // Wolverine's generated handler code, committed under Internal/Generated: `codegen write` after changing an endpoint.
+    return await app.RunJasperFxCommands(args);
+}
+
 app.AnnounceOnStart();
 if (demo)
 {

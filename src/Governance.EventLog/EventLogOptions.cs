@@ -14,6 +14,18 @@ public sealed class EventLogOptions
     /// <summary>The event types and their stored names.</summary>
     public EventTypeRegistry Registry { get; } = new();
 
+    /// <summary>The stream states commands load through Marten (<see cref="Fold{T}"/>).</summary>
+    public Streams.FoldedStreams Folded { get; } = new();
+
+    internal List<Action<Marten.StoreOptions>> Folds { get; } = [];
+
+    /// <summary>Lets commands load and append to <typeparamref name="T"/> streams through Marten (<c>FetchForWriting</c>).</summary>
+    public EventLogOptions Fold<T>() where T : class, IStreamState<T>
+    {
+        Folds.Add(opts => Folded.Add<T>(opts, Registry));
+        return this;
+    }
+
     /// <summary>How long an append waits for a lock held by another writer before it fails.</summary>
     public Duration LockTimeout { get; set; } = Duration.FromSeconds(5);
 

@@ -105,6 +105,11 @@ public static class EventLogStore
         }
 
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, EventJson.Configure);
+        foreach (var fold in options.Folds)
+        {
+            fold(opts);
+        }
+
         opts.Listeners.Add(new ClockStamping(options.Registry, clock));
 
         opts.Projections.StaleSequenceThreshold = options.StaleSequenceThreshold;

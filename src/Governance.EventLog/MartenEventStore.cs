@@ -94,6 +94,7 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
             var appended = new List<(Member Member, IEvent Event)>();
             await using (var session = store.LightweightSession(SessionOptions.ForTransaction(tx)))
             {
+                InlineProjectionsListener.ProjectsItself(session);
                 foreach (var member in ordered)
                 {
                     var append = member.Append;

@@ -1,4 +1,5 @@
 using Governance.EventLog.Guarantees;
+using Governance.EventLog.Projections;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -42,9 +43,23 @@ public static class ServiceCollectionExtensions
                 sp.GetRequiredService<EventLogOptions>(),
                 sp.GetRequiredKeyedService<NpgsqlDataSource>(EventLogKeys.DataSource),
                 sp.GetService<IClock>() ?? SystemClock.Instance);
+            var options = sp.GetRequiredService<EventLogOptions>();
+            var current = sp.GetService<ICurrentEventMetadata>();
+            var projections = new Lazy<IReadOnlyList<IInlineProjection>>(() => [.. sp.GetServices<IInlineProjection>()]);
+            opts.Listeners.Add(new InlineProjectionsListener(options.Registry, options.Folded, () => projections.Value, () => current?.Current));
             return opts;
         });
     }
+}
+
+/// <summary>
+/// Who is appending right now (the authenticated caller of the request being served), for sessions that append
+/// without saying so themselves; null outside a request.
+/// </summary>
+public interface ICurrentEventMetadata
+{
+    /// <summary>The metadata for events appended now, or null.</summary>
+    EventMetadata? Current { get; }
 }
 
 /// <summary>Keys of the services the log registers besides Marten's own.</summary>

@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Datasets;
 
@@ -34,20 +38,34 @@ public sealed record FlagDatasetVersion(string Reason)
 
         return Decision.Accept(new DatasetVersionFlagged(name, version, command.Reason, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/datasets/{name}/versions/{version}/flag.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/datasets/{name}/versions/{version}/flag", async (string name, string version, FlagDatasetVersion command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Dataset>(http, nameof(FlagDatasetVersion), Dataset.StreamId(name), Dataset.StreamType,
-                    (state, now, actor) => Decide(command, name, version, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(new Flagged(name, version, command.Reason)) : outcome.Error!.ToResult();
-            })
-            .Validate<FlagDatasetVersion>()
+/// <summary>POST /api/v1/datasets/{name}/versions/{version}/flag.</summary>
+public static class FlagDatasetVersionEndpoint
+{
+    /// <summary>The dataset's stream.</summary>
+    public static string StreamOf(string name) => Dataset.StreamId(name);
+
+    /// <summary>Flags the version.</summary>
+    [WolverinePost("/api/v1/datasets/{name}/versions/{version}/flag")]
+    public static (IResult, Events) Post(
+        FlagDatasetVersion command, string name, string version,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Dataset>> dataset,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, dataset, clock, nameof(FlagDatasetVersion),
+            (state, now, actor) => FlagDatasetVersion.Decide(command, name, version, state, now, actor),
+            _ => Results.Ok(new FlagDatasetVersion.Flagged(name, version, command.Reason)));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Datasets").WithName(nameof(FlagDatasetVersion))
             .WithSummary("Flag a dataset version as bad.")
-            .Produces<Flagged>()
+            .Produces<FlagDatasetVersion.Flagged>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Datasets;
 
@@ -51,28 +55,45 @@ public sealed record RegisterDatasetVersion(string Version, string Uri, string D
 
         return Decision.Accept(new DatasetVersionRegistered(name, command.Version, command.Uri, command.Digest, command.Rows, [.. parents.Distinct()], actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/datasets/{name}/versions.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/datasets/{name}/versions", async (string name, RegisterDatasetVersion command, HttpContext http, CommandExecutor executor, DatasetQueries queries, CancellationToken ct) =>
-            {
-                if (!Rules.Label().IsMatch(name))
-                {
-                    return DomainError.Invalid("name", "A dataset name holds letters, digits, '.', '_' and '-' (1–64), starting with a letter or digit.").ToResult();
-                }
+/// <summary>POST /api/v1/datasets/{name}/versions.</summary>
+public static class RegisterDatasetVersionEndpoint
+{
+    /// <summary>The dataset's stream.</summary>
+    public static string StreamOf(string name) => Dataset.StreamId(name);
 
-                var existing = await queries.ExistingAsync(command.Parents ?? [], ct);
-                var outcome = await executor.ExecuteAsync<Dataset>(http, nameof(RegisterDatasetVersion), Dataset.StreamId(name), Dataset.StreamType,
-                    (state, now, actor) => Decide(command, name, state, existing.Contains, now, actor), ct);
-                return outcome.Succeeded
-                    ? Results.Created($"/api/v1/datasets/{name}/versions/{command.Version}", new Created(name, command.Version, Dataset.NodeId(name, command.Version)))
-                    : outcome.Error!.ToResult();
-            })
-            .Validate<RegisterDatasetVersion>()
+    /// <summary>The name is checked before anything is loaded.</summary>
+    public static IResult Before(string name) =>
+        Rules.Label().IsMatch(name)
+            ? WolverineContinue.Result()
+            : DomainError.Invalid("name", "A dataset name holds letters, digits, '.', '_' and '-' (1–64), starting with a letter or digit.").ToResult();
+
+    /// <summary>Which of the named parents exist.</summary>
+    public static Task<HashSet<string>> LoadAsync(RegisterDatasetVersion command, DatasetQueries queries, CancellationToken ct) =>
+        queries.ExistingAsync(command.Parents ?? [], ct);
+
+    /// <summary>Registers the version; the first version starts the dataset's stream.</summary>
+    [WolverinePost("/api/v1/datasets/{name}/versions")]
+    public static (IResult, Events) Post(
+        RegisterDatasetVersion command, string name, HashSet<string> existingParents,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Dataset>> dataset,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, dataset, clock, nameof(RegisterDatasetVersion),
+            (state, now, actor) => RegisterDatasetVersion.Decide(command, name, state, existingParents.Contains, now, actor),
+            _ => Results.Created($"/api/v1/datasets/{name}/versions/{command.Version}",
+                new RegisterDatasetVersion.Created(name, command.Version, Dataset.NodeId(name, command.Version))));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Datasets").WithName(nameof(RegisterDatasetVersion))
             .WithSummary("Register a dataset version with its digest and parent versions.")
-            .Produces<Created>(StatusCodes.Status201Created)
+            .Produces<RegisterDatasetVersion.Created>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

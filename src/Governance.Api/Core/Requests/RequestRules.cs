@@ -1,3 +1,7 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -46,6 +50,7 @@ public static class RequestRules
                 }
 
                 ReadMissingBodyAsEmpty(context, endpoint);
+                await ReadJsonBodyFirstAsync(context, endpoint);
             }
 
             await next(context);
@@ -101,6 +106,33 @@ public static class RequestRules
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// Wolverine answers a body it cannot read with the serializer's own message (which names .NET types) or a bare
+    /// status. Its endpoints' bodies are read here first, with the same options, so a bad body gets the sentences every
+    /// other endpoint gives (the exception handler writes them); then Wolverine reads the same bytes again.
+    /// </summary>
+    private static async Task ReadJsonBodyFirstAsync(HttpContext context, Endpoint endpoint)
+    {
+        if (endpoint.Metadata.GetMetadata<Validation.JsonBodyRead>() is null
+            || endpoint.Metadata.GetMetadata<IAcceptsMetadata>() is not { RequestType: { } type })
+        {
+            return;
+        }
+
+        if (context.Request.ContentType is not { } contentType
+            || !MediaTypeHeaderValue.TryParse(contentType, out var media)
+            || !(media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                 || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new BadHttpRequestException("Expected a JSON body.", StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        context.Request.EnableBuffering();
+        var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        await JsonSerializer.DeserializeAsync(context.Request.Body, type, json, context.RequestAborted);
+        context.Request.Body.Position = 0;
     }
 
     private static void ReadMissingBodyAsEmpty(HttpContext context, Endpoint endpoint)

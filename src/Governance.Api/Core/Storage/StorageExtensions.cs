@@ -1,4 +1,5 @@
 using Governance.EventLog;
+using Governance.Api.Core.Commands;
 using Governance.Api.Docs;
 using Governance.EventLog.Embedded;
 using Governance.EventLog.Import;
@@ -60,6 +61,7 @@ public static class StorageExtensions
             }
         });
         marten.AddAsyncDaemon(runDaemon ? DaemonMode.HotCold : DaemonMode.Disabled);
+        marten.IntegrateWithCommands();
         builder.Services.AddSingleton<ReadModelRebuild>();
         builder.Services.AddSingleton<MartenProjectionRebuild>();
 

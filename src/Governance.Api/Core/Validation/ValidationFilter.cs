@@ -8,7 +8,16 @@ public sealed class ValidationFilter<T>(IValidator<T> validator) : IEndpointFilt
     /// <inheritdoc />
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var body = context.Arguments.OfType<T>().FirstOrDefault();
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        return await ProblemAsync(context.Arguments.OfType<T>().FirstOrDefault(), validator, context.HttpContext.RequestAborted)
+               ?? await next(context);
+    }
+
+    /// <summary>The 400 for a missing or invalid body, or null when it is valid.</summary>
+    public static async Task<IResult?> ProblemAsync(T? body, IValidator<T> validator, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(validator);
         if (body is null)
         {
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["This request needs a JSON body."] },
@@ -21,10 +30,10 @@ public sealed class ValidationFilter<T>(IValidator<T> validator) : IEndpointFilt
                 title: "Invalid request", detail: $"'{nulls[0]}' must not be null.");
         }
 
-        var result = await validator.ValidateAsync(body, context.HttpContext.RequestAborted);
+        var result = await validator.ValidateAsync(body, ct);
         if (result.IsValid)
         {
-            return await next(context);
+            return null;
         }
 
         var errors = result.Errors

@@ -1,0 +1,50 @@
+using Governance.Api.Core.Validation;
+using JasperFx.CodeGeneration;
+using Wolverine;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace Governance.Api.Core.Commands;
+
+/// <summary>Commands run on Wolverine: its HTTP endpoints with the aggregate handler workflow over Marten.</summary>
+public static class CommandsExtensions
+{
+    /// <summary>
+    /// Wolverine with Marten's transactions: a command's events commit when its endpoint returns. Its generated code is
+    /// committed (<c>Internal/Generated</c>, written by <c>codegen write</c>) and loaded as is: no compiler at start-up.
+    /// </summary>
+    public static WebApplicationBuilder AddGovernanceCommands(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<EventLog.ICurrentEventMetadata, RequestEventMetadata>();
+        builder.Host.UseWolverine(opts =>
+        {
+            opts.ApplicationAssembly = typeof(CommandsExtensions).Assembly;
+            opts.Policies.AutoApplyTransactions();
+            opts.Durability.Mode = DurabilityMode.Solo;
+            opts.CodeGeneration.TypeLoadMode = builder.Configuration.GetValue("Governance:GeneratedCode", TypeLoadMode.Static);
+        });
+        builder.Services.AddWolverineHttp();
+        return builder;
+    }
+
+    /// <summary>Maps the Wolverine endpoints, each validated by its body's nested <c>Validator</c>.</summary>
+    public static WebApplication MapGovernanceCommands(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapWolverineEndpoints(opts =>
+        {
+            opts.AddPolicy<FluentValidationPolicy>();
+            opts.RequireAuthorizeOnAll();
+        });
+        return app;
+    }
+
+    /// <summary>Marten's transactions and outbox for Wolverine.</summary>
+    public static void IntegrateWithCommands(this Marten.MartenServiceCollectionExtensions.MartenConfigurationExpression marten)
+    {
+        ArgumentNullException.ThrowIfNull(marten);
+        marten.IntegrateWithWolverine();
+    }
+}

@@ -1,0 +1,106 @@
+using Governance.Api.Core.Auth;
+using Governance.Api.Core.Errors;
+using Governance.Api.Core.Telemetry;
+using Governance.EventLog;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Microsoft.Net.Http.Headers;
+using NodaTime;
+using Wolverine.Marten;
+
+namespace Governance.Api.Core.Commands;
+
+/// <summary>
+/// The part every stream command shares once Wolverine has loaded the stream: honour If-Match, ask the pure decider,
+/// and hand Wolverine the events to append. The answer is written after Wolverine commits, with the stream's new
+/// version in <c>ETag</c>; a refusal appends nothing.
+/// </summary>
+public static class StreamCommand
+{
+    /// <summary>Decides on the loaded stream; <paramref name="answer"/> builds the success response from the state after.</summary>
+    public static (IResult, Events) Decide<T>(
+        HttpContext http, IEventStream<Folded<T>> stream, IClock clock, string command,
+        Func<T?, Instant, Actor, Decision> decide, Func<T?, IResult> answer)
+        where T : class, IStreamState<T>
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(decide);
+        ArgumentNullException.ThrowIfNull(answer);
+        var version = stream.StartingVersion ?? 0;
+        if (IfMatch.Check(http, stream.Key ?? "", version) is { } precondition)
+        {
+            return (precondition.ToResult(), []);
+        }
+
+        var state = stream.Aggregate?.State;
+        var decision = decide(state, clock.GetCurrentInstant(), Actor.From(http.User));
+        if (!decision.Accepted)
+        {
+            return (decision.Error!.ToResult(), []);
+        }
+
+        if (decision.Events.Count == 0)
+        {
+            // Nothing changed (an idempotent repeat): no event, and the stream stays where it was.
+            return (new Versioned(answer(state), version), []);
+        }
+
+        var after = state ?? T.Initial;
+        foreach (var e in decision.Events)
+        {
+            after = after.Evolve(Unstored(stream.Key ?? "", e));
+        }
+
+        GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", command));
+        return (new Versioned(answer(after), version + decision.Events.Count), [.. decision.Events]);
+    }
+
+    // The state after the decision, for the answer: folded from the events before they are stored.
+    private static StoredEvent Unstored(string streamId, object data) =>
+        new(0, 0, Guid.Empty, streamId, "", 0, "", data, new EventMetadata(""), default, []);
+}
+
+/// <summary>If-Match on a command: the stream version the client last saw, as returned in ETag.</summary>
+public static class IfMatch
+{
+    /// <summary>412 when the header names another version than <paramref name="current"/>; 400 when it is not a version.</summary>
+    public static DomainError? Check(HttpContext http, string streamId, long current)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var raw = http.Request.Headers.IfMatch.ToString();
+        if (string.IsNullOrWhiteSpace(raw) || raw.Trim() == "*")
+        {
+            return null;
+        }
+
+        var text = raw.Trim();
+        if (text.StartsWith("W/", StringComparison.Ordinal))
+        {
+            text = text[2..];
+        }
+
+        text = text.Trim('"');
+        if (!long.TryParse(text, out var expected) || expected < 0)
+        {
+            return DomainError.Invalid(HeaderNames.IfMatch, "If-Match must be a stream version as returned in ETag, e.g. \"3\".");
+        }
+
+        return expected == current
+            ? null
+            : DomainError.PreconditionFailed($"If-Match expected version {expected} of '{streamId}', but it is at version {current}.");
+    }
+}
+
+/// <summary>A response with the stream version it answers for in <c>ETag</c>.</summary>
+public sealed class Versioned(IResult inner, long version) : IResult
+{
+    /// <inheritdoc />
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        httpContext.Response.Headers.ETag = $"\"{version}\"";
+        return inner.ExecuteAsync(httpContext);
+    }
+}
