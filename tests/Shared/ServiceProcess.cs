@@ -55,9 +55,15 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// Runs the service with <paramref name="arguments"/> until it exits by itself (killed after <paramref name="timeout"/>), on
     /// its embedded PostgreSQL in <paramref name="dataDirectory"/> or on <paramref name="connectionString"/>'s database.
     /// </summary>
-    public static async Task<Exited> RunToExitAsync(IReadOnlyList<string> arguments, string dataDirectory, TimeSpan timeout, string? connectionString = null)
+    public static async Task<Exited> RunToExitAsync(IReadOnlyList<string> arguments, string dataDirectory, TimeSpan timeout, string? connectionString = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = StartInfo(arguments, connectionString, dataDirectory, adminKey: null);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the service.");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

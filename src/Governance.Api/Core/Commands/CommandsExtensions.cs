@@ -24,6 +24,11 @@ public static class CommandsExtensions
             opts.Policies.AutoApplyTransactions();
             opts.Durability.Mode = DurabilityMode.Solo;
             opts.CodeGeneration.TypeLoadMode = builder.Configuration.GetValue("Governance:GeneratedCode", TypeLoadMode.Static);
+            if (builder.Configuration["Governance:GeneratedCodePath"] is { Length: > 0 } path)
+            {
+                // Where `codegen write` writes; the staleness test writes elsewhere and compares with what is committed.
+                opts.CodeGeneration.GeneratedCodeOutputPath = path;
+            }
         });
         builder.Services.AddWolverineHttp();
         return builder;
@@ -35,6 +40,7 @@ public static class CommandsExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapWolverineEndpoints(opts =>
         {
+            opts.AddPolicy<RequestRulesPolicy>();
             opts.AddPolicy<FluentValidationPolicy>();
             opts.RequireAuthorizeOnAll();
         });
@@ -45,6 +51,8 @@ public static class CommandsExtensions
     public static void IntegrateWithCommands(this Marten.MartenServiceCollectionExtensions.MartenConfigurationExpression marten)
     {
         ArgumentNullException.ThrowIfNull(marten);
-        marten.IntegrateWithWolverine();
+        // Wolverine's envelopes, nodes and dead letters in their own schema: `governance` holds the log and what is
+        // derived from it.
+        marten.IntegrateWithWolverine(m => m.MessageStorageSchemaName = "wolverine");
     }
 }

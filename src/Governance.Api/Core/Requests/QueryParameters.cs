@@ -96,7 +96,7 @@ public static class QueryParameters
 
     private static IReadOnlyList<QueryParameter>? Discover(Endpoint endpoint)
     {
-        if (endpoint.Metadata.GetMetadata<MethodInfo>() is not { } method)
+        if ((endpoint.Metadata.GetMetadata<MethodInfo>() ?? endpoint.Metadata.GetMetadata<Commands.EndpointMethod>()?.Method) is not { } method)
         {
             return null;
         }

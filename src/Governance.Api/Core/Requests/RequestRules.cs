@@ -115,7 +115,7 @@ public static class RequestRules
     /// </summary>
     private static async Task ReadJsonBodyFirstAsync(HttpContext context, Endpoint endpoint)
     {
-        if (endpoint.Metadata.GetMetadata<Validation.JsonBodyRead>() is null
+        if (endpoint.Metadata.GetMetadata<Commands.JsonBodyRead>() is null
             || endpoint.Metadata.GetMetadata<IAcceptsMetadata>() is not { RequestType: { } type })
         {
             return;

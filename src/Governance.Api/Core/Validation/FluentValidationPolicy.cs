@@ -21,7 +21,6 @@ public sealed class FluentValidationPolicy : IHttpPolicy
         ArgumentNullException.ThrowIfNull(container);
         foreach (var chain in chains.Where(c => c.HasRequestType))
         {
-            chain.Metadata.WithMetadata(new JsonBodyRead());
             if (!container.RegistrationsFor(typeof(IValidator<>).MakeGenericType(chain.RequestType!)).Any())
             {
                 continue;
@@ -34,9 +33,6 @@ public sealed class FluentValidationPolicy : IHttpPolicy
         }
     }
 }
-
-/// <summary>Marks an endpoint whose JSON body is read (and refused with our problem sentences) before Wolverine reads it.</summary>
-public sealed class JsonBodyRead;
 
 /// <summary>What the validation step runs.</summary>
 public static class BodyValidation
