@@ -87,6 +87,8 @@ public static class Features
 
         // The streams commands load through Wolverine's aggregate handler workflow.
         options.Fold<Dataset>();
+        options.Fold<Promotion>();
+        options.Fold<Deployment>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -143,11 +145,6 @@ public static class Features
         RecordEvaluation.Map(api);
         GetEvaluations.Map(api);
         PublishPolicy.Map(api);
-        RequestPromotion.Map(api);
-        ApprovePromotion.Map(api);
-        RejectPromotion.Map(api);
-        WithdrawPromotion.Map(api);
-        DeployPromotion.Map(api);
         PromotionQueries.Map(api);
         DesignateFallback.Map(api);
         RollBackStage.Map(api);

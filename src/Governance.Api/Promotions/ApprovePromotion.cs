@@ -5,6 +5,11 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
 using Governance.EventLog;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Marten;
+using Wolverine.Http;
+using Wolverine.Marten;
 using NodaTime;
 
 namespace Governance.Api.Promotions;
@@ -12,9 +17,6 @@ namespace Governance.Api.Promotions;
 /// <summary>Approve a pending promotion, optionally with a comment.</summary>
 public sealed record ApprovePromotion(string? Comment)
 {
-    /// <summary>Approvals race (many approvers at once); each retries on fresh state until it is recorded or refused.</summary>
-    public const int Attempts = 200;
-
     /// <summary>Shape rules.</summary>
     public sealed class Validator : AbstractValidator<ApprovePromotion>
     {
@@ -71,38 +73,61 @@ public sealed record ApprovePromotion(string? Comment)
 
         return Decision.Accept(new PromotionApproved(id, actor.Name, command.Comment, request.Digest, now, request.Model));
     }
+}
 
-    /// <summary>POST /api/v1/promotions/{id}/approvals.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/promotions/{id}/approvals", async (string id, ApprovePromotion command, HttpContext http, CommandExecutor executor,
-                IEventStore store, PromotionLookups lookups, IClock clock, CancellationToken ct) =>
-            {
-                var current = await store.AggregateStreamAsync<Promotion>(Promotion.StreamId(id), ct: ct);
-                var digest = current is null ? null : await lookups.DigestAsync(current.State.Request.Model, current.State.Request.Version, ct);
-                var outcome = await executor.ExecuteAsync<Promotion>(http, nameof(ApprovePromotion), Promotion.StreamId(id), Promotion.StreamType,
-                    (state, now, actor) => Decide(command, id, digest, state, now, actor), ct, Attempts);
-                if (!outcome.Succeeded)
-                {
-                    return outcome.Error!.ToResult();
-                }
+/// <summary>The digest of the promotion's model version as registered now (null when the promotion is unknown).</summary>
+public sealed record CurrentDigest(string? Value);
 
-                var state = (await store.AggregateStreamAsync<Promotion>(Promotion.StreamId(id), ct: ct))!.State;
-                if (state.Status != PromotionStatus.Approved)
-                {
-                    return Results.Ok(PromotionOutcome.Of(state));
-                }
+/// <summary>POST /api/v1/promotions/{id}/approvals.</summary>
+public static class ApprovePromotionEndpoint
+{
+    /// <summary>The promotion's stream.</summary>
+    public static string StreamOf(string id) => Promotion.StreamId(id);
 
-                GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "approved"));
-                if (!state.Request.Policy.AutoDeploy)
-                {
-                    return Results.Ok(PromotionOutcome.Of(state));
-                }
+    /// <summary>Approvals bind to the artifact: its digest as registered now.</summary>
+    public static async Task<CurrentDigest> LoadAsync(IEventStream<Folded<Promotion>> promotion, PromotionLookups lookups, CancellationToken ct) =>
+        new(promotion.Aggregate?.State is { } state ? await lookups.DigestAsync(state.Request.Model, state.Request.Version, ct) : null);
 
-                // The final approval of an auto-deploying stage deploys at once; if a gate fails now, the promotion stays approved.
-                var deployed = await DeployPromotion.RunAsync(http, id, store, lookups, clock, ct);
-                return Results.Ok(deployed.State is { } after ? PromotionOutcome.Of(after, deployed.FailedGates) : PromotionOutcome.Of(state));
-            })
-            .Validate<ApprovePromotion>()
+    /// <summary>
+    /// Records the approval. Concurrent approvers queue on the promotion's lock and each decides on what the previous one
+    /// recorded. The final approval of an auto-deploying stage deploys in the same transaction; if a gate fails then,
+    /// the promotion stays approved and the answer lists the failing gates.
+    /// </summary>
+    [WolverinePost("/api/v1/promotions/{id}/approvals")]
+    public static async Task<(IResult, Events)> Post(
+        ApprovePromotion command, string id, CurrentDigest digest,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Promotion>> promotion,
+        IDocumentSession session, PromotionLookups lookups, HttpContext http, IClock clock, CancellationToken ct)
+    {
+        var decided = StreamCommand.Run(http, promotion, clock, nameof(ApprovePromotion),
+            (state, now, actor) => ApprovePromotion.Decide(command, id, digest.Value, state, now, actor));
+        if (decided.Refusal is { } refusal)
+        {
+            return (refusal, []);
+        }
+
+        var approved = decided.After!;
+        if (approved.Status != PromotionStatus.Approved)
+        {
+            return (new Versioned(Results.Ok(PromotionOutcome.Of(approved)), decided.Version), [.. decided.Events]);
+        }
+
+        GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "approved"));
+        if (!approved.Request.Policy.AutoDeploy)
+        {
+            return (new Versioned(Results.Ok(PromotionOutcome.Of(approved)), decided.Version), [.. decided.Events]);
+        }
+
+        var deployed = await DeployPromotion.DeployAsync(id, approved, session, lookups, clock.GetCurrentInstant(), Actor.From(http.User), ct);
+        return (new Versioned(Results.Ok(PromotionOutcome.Of(deployed.After, deployed.Plan.FailedGates)), decided.Version + deployed.Plan.PromotionEvents.Count),
+            [.. decided.Events, .. deployed.Plan.PromotionEvents]);
+    }
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Viewer)
             .WithTags("Promotions").WithName(nameof(ApprovePromotion))
             .WithSummary("Approve a pending promotion (separation of duties, approver roles and one approval per person are enforced).")
@@ -110,4 +135,5 @@ public sealed record ApprovePromotion(string? Comment)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -4,6 +4,11 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Telemetry;
 using Governance.Api.Deployments;
 using Governance.EventLog;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Marten;
+using Wolverine.Http;
+using Wolverine.Marten;
 using NodaTime;
 
 namespace Governance.Api.Promotions;
@@ -11,13 +16,8 @@ namespace Governance.Api.Promotions;
 /// <summary>Deploy an approved promotion into its target stage (the body is an empty object).</summary>
 public sealed record DeployPromotion
 {
-    private const int Attempts = 5;
-
     /// <summary>What deploying decided: events for the promotion stream and for the stage's deployment stream, and the refusal if any.</summary>
     public sealed record Plan(IReadOnlyList<object> PromotionEvents, IReadOnlyList<object> DeploymentEvents, DomainError? Error, IReadOnlyList<Gate>? FailedGates = null);
-
-    /// <summary>What running the deployment gave: the promotion afterwards, the refusal, the failing gates.</summary>
-    public sealed record Result(Promotion? State, DomainError? Error, IReadOnlyList<Gate>? FailedGates, long Version);
 
     /// <summary>
     /// Pure decision: only an approved promotion deploys, with the artifact it was approved for; the gates are checked
@@ -70,88 +70,87 @@ public sealed record DeployPromotion
     private static Plan Refuse(DomainError error) => new([], [], error);
 
     /// <summary>
-    /// Reads, decides and appends to the promotion and the deployment stream in one unit of work, retrying on fresh
-    /// state when another writer got there first.
+    /// Decides the deployment of <paramref name="state"/> (the promotion as the command sees it) in the command's session:
+    /// the stage's deployment stream is loaded under its lock and gets its events here; the promotion's events are
+    /// returned for the caller to append to the promotion stream it holds.
     /// </summary>
-    public static async Task<Result> RunAsync(HttpContext http, string id, IEventStore store, PromotionLookups lookups, IClock clock, CancellationToken ct)
+    public static async Task<Deployed> DeployAsync(
+        string id, Promotion state, IDocumentSession session, PromotionLookups lookups, Instant now, Actor actor, CancellationToken ct)
     {
-        var actor = Actor.From(http.User);
-        for (var attempt = 1; ; attempt++)
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(lookups);
+        var request = state.Request;
+        var stage = await session.Events.FetchForExclusiveWriting<Folded<Deployment>>(Deployment.StreamId(request.Model, request.TargetStage), ct);
+        var digest = await lookups.DigestAsync(request.Model, request.Version, ct);
+        var gateFacts = state.Status == PromotionStatus.Approved
+            ? await lookups.GatesAsync(request.Model, request.Version, request.FromStage, request.TargetStage, request.Policy.RequiredSuites, ct)
+            : null;
+        var plan = Decide(id, state, stage.Aggregate?.State, digest, gateFacts, now, actor);
+        if (plan.DeploymentEvents.Count > 0)
         {
-            var promotion = await store.AggregateStreamAsync<Promotion>(Promotion.StreamId(id), ct: ct);
-            if (promotion is null)
-            {
-                return new Result(null, DomainError.NotFound($"No promotion '{id}'."), null, 0);
-            }
-
-            var request = promotion.State.Request;
-            var stageStream = Deployment.StreamId(request.Model, request.TargetStage);
-            var stage = await store.AggregateStreamAsync<Deployment>(stageStream, ct: ct);
-            var digest = await lookups.DigestAsync(request.Model, request.Version, ct);
-            var gateFacts = promotion.State.Status == PromotionStatus.Approved
-                ? await lookups.GatesAsync(request.Model, request.Version, request.FromStage, request.TargetStage, request.Policy.RequiredSuites, ct)
-                : null;
-            var plan = Decide(id, promotion.State, stage?.State, digest, gateFacts, clock.GetCurrentInstant(), actor);
-            if (plan.PromotionEvents.Count == 0)
-            {
-                return new Result(promotion.State, plan.Error, null, promotion.Version);
-            }
-
-            var appends = new List<StreamAppend> { new(Promotion.StreamId(id), Promotion.StreamType, ExpectedVersion.Exactly(promotion.Version), plan.PromotionEvents) };
-            if (plan.DeploymentEvents.Count > 0)
-            {
-                appends.Add(new StreamAppend(stageStream, Deployment.StreamType,
-                    stage is null ? ExpectedVersion.NoStream : ExpectedVersion.Exactly(stage.Version), plan.DeploymentEvents));
-            }
-
-            try
-            {
-                var appended = await store.AppendAsync(appends, CommandExecutor.Metadata(http, actor), ct);
-                var version = appended.VersionOf(Promotion.StreamId(id));
-                var after = promotion.State;
-                foreach (var @event in appended.Events.Where(e => e.StreamId == Promotion.StreamId(id)))
-                {
-                    after = after.Evolve(@event);
-                }
-
-                if (plan.Error is null)
-                {
-                    GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "deployed"));
-                }
-
-                return new Result(after, plan.Error, plan.FailedGates, version);
-            }
-            catch (ConcurrencyException) when (attempt < Attempts)
-            {
-                // A concurrent deployment or rollback of the stage, or an event on the promotion: decide again.
-            }
+            stage.AppendMany([.. plan.DeploymentEvents]);
         }
+
+        if (plan.PromotionEvents.Count > 0 && plan.Error is null)
+        {
+            GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "deployed"));
+        }
+
+        return new Deployed(plan, StreamCommand.Fold(Promotion.StreamId(id), state, plan.PromotionEvents));
     }
 
-    /// <summary>POST /api/v1/promotions/{id}/deployment.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/promotions/{id}/deployment", async (string id, HttpContext http, IEventStore store, PromotionLookups lookups, IClock clock, CancellationToken ct) =>
-            {
-                using var activity = GovernanceTelemetry.ActivitySource.StartActivity(nameof(DeployPromotion));
-                activity?.SetTag("governance.command", nameof(DeployPromotion));
-                activity?.SetTag("governance.stream.id", Promotion.StreamId(id));
-                var result = await RunAsync(http, id, store, lookups, clock, ct);
-                if (result.Version > 0)
-                {
-                    http.Response.Headers.ETag = $"\"{result.Version}\"";
-                }
+    /// <summary>A deployment decided in a command's session: the plan, and the promotion after its events.</summary>
+    public sealed record Deployed(Plan Plan, Promotion After);
 
-                if (result.Error is { } error)
-                {
-                    return result.FailedGates is { } failed
-                        ? Results.Problem(statusCode: error.Status, title: error.Title, detail: error.Detail,
-                            extensions: new Dictionary<string, object?> { ["errors"] = error.Errors, ["gates"] = failed })
-                        : error.ToResult();
-                }
+    /// <summary>The refusal of a deployment as a response: with the failing gates when gates refused it.</summary>
+    public static IResult Problem(DomainError error, IReadOnlyList<Gate>? failedGates)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return failedGates is { } failed
+            ? Results.Problem(statusCode: error.Status, title: error.Title, detail: error.Detail,
+                extensions: new Dictionary<string, object?> { ["errors"] = error.Errors, ["gates"] = failed })
+            : error.ToResult();
+    }
+}
 
-                GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", nameof(DeployPromotion)));
-                return Results.Ok(PromotionOutcome.Of(result.State!));
-            })
+/// <summary>POST /api/v1/promotions/{id}/deployment.</summary>
+public static class DeployPromotionEndpoint
+{
+    /// <summary>The promotion's stream.</summary>
+    public static string StreamOf(string id) => Promotion.StreamId(id);
+
+    /// <summary>Deploys the approved promotion; a gate that fails now is recorded on the promotion and refused with 422.</summary>
+    [WolverinePost("/api/v1/promotions/{id}/deployment")]
+    public static async Task<(IResult, Events)> Post(
+        string id,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Promotion>> promotion,
+        IDocumentSession session, PromotionLookups lookups, HttpContext http, IClock clock, CancellationToken ct)
+    {
+        var version = promotion.StartingVersion ?? 0;
+        if (promotion.Aggregate?.State is not { } state)
+        {
+            return (DomainError.NotFound($"No promotion '{id}'.").ToResult(), []);
+        }
+
+        var deployed = await DeployPromotion.DeployAsync(id, state, session, lookups, clock.GetCurrentInstant(), Actor.From(http.User), ct);
+        var plan = deployed.Plan;
+        var after = new Versioned(plan.Error is { } error
+            ? DeployPromotion.Problem(error, plan.FailedGates)
+            : Results.Ok(PromotionOutcome.Of(deployed.After)), version + plan.PromotionEvents.Count);
+        if (plan.Error is null)
+        {
+            GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", nameof(DeployPromotion)));
+        }
+
+        return (after, [.. plan.PromotionEvents]);
+    }
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Promotions").WithName(nameof(DeployPromotion))
             .WithSummary("Deploy an approved promotion: gates are checked again (422 when one fails now); the stage's previous version becomes its fallback.")
@@ -159,4 +158,5 @@ public sealed record DeployPromotion
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

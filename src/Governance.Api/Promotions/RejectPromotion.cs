@@ -4,6 +4,10 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Wolverine.Http;
+using Wolverine.Marten;
 using NodaTime;
 
 namespace Governance.Api.Promotions;
@@ -37,22 +41,33 @@ public sealed record RejectPromotion(string Reason)
 
         return Decision.Accept(new PromotionRejected(id, actor.Name, command.Reason, now, state.Request.Model));
     }
+}
 
-    /// <summary>POST /api/v1/promotions/{id}/rejections.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/promotions/{id}/rejections", async (string id, RejectPromotion command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
+/// <summary>POST /api/v1/promotions/{id}/rejections.</summary>
+public static class RejectPromotionEndpoint
+{
+    /// <summary>The promotion's stream.</summary>
+    public static string StreamOf(string id) => Promotion.StreamId(id);
+
+    /// <summary>Rejects the promotion.</summary>
+    [WolverinePost("/api/v1/promotions/{id}/rejections")]
+    public static (IResult, Events) Post(
+        RejectPromotion command, string id,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Promotion>> promotion,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, promotion, clock, nameof(RejectPromotion),
+            (state, now, actor) => RejectPromotion.Decide(command, id, state, now, actor),
+            after =>
             {
-                var outcome = await executor.ExecuteAsync<Promotion>(http, nameof(RejectPromotion), Promotion.StreamId(id), Promotion.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                if (!outcome.Succeeded)
-                {
-                    return outcome.Error!.ToResult();
-                }
-
                 GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
-                return Results.Ok(PromotionOutcome.Of(outcome.State!));
-            })
-            .Validate<RejectPromotion>()
+                return Results.Ok(PromotionOutcome.Of(after!));
+            });
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Viewer)
             .WithTags("Promotions").WithName(nameof(RejectPromotion))
             .WithSummary("Reject a promotion with a reason; a rejection ends it.")
@@ -60,4 +75,5 @@ public sealed record RejectPromotion(string Reason)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -4,6 +4,11 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
+using System.Security.Claims;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Wolverine.Http;
+using Wolverine.Marten;
 using NodaTime;
 
 namespace Governance.Api.Promotions;
@@ -95,37 +100,58 @@ public sealed record RequestPromotion(
                 policy.Revision, stagePolicy, actor.Name, now),
             new PromotionGatesEvaluated(id, GatePhase.Request, Gates.Passed(gates), gates, now, command.Model));
     }
+}
 
-    /// <summary>POST /api/v1/promotions.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/promotions", async (RequestPromotion command, HttpContext http, CommandExecutor executor, PromotionLookups lookups, IClock clock, CancellationToken ct) =>
+/// <summary>What a promotion request refers to and the gates of the move it asks for (none when the move is refused).</summary>
+public sealed record PromotionRequestFacts(RequestFacts Request, GateFacts? Gates);
+
+/// <summary>POST /api/v1/promotions.</summary>
+public static class RequestPromotionEndpoint
+{
+    /// <summary>A new promotion's stream: the server names it (time-ordered, so listings sort by request time).</summary>
+    public static string StreamOf(IClock clock) => Promotion.StreamId(Promotion.NewId(clock.GetCurrentInstant()));
+
+    /// <summary>The registry, evaluations and deployments the request refers to, and the gates of its move.</summary>
+    public static async Task<PromotionRequestFacts> LoadAsync(RequestPromotion command, ClaimsPrincipal user, PromotionLookups lookups, CancellationToken ct)
+    {
+        var facts = await lookups.RequestAsync(command.Model, command.Version, command.TargetStage, command.Evidence ?? [], ct);
+        var (move, _) = RequestPromotion.Move(command, facts, Actor.From(user));
+        var gates = move is null ? null : await lookups.GatesAsync(command.Model, command.Version, move.From, move.Target,
+            facts.Model!.Policy.For(move.Target, facts.Model.Stages).RequiredSuites, ct);
+        return new PromotionRequestFacts(facts, gates);
+    }
+
+    /// <summary>Records the request and its gates; it waits for approvals, or is blocked by a failing gate.</summary>
+    [WolverinePost("/api/v1/promotions")]
+    public static (IResult, Events) Post(
+        RequestPromotion command, PromotionRequestFacts facts,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Promotion>> promotion,
+        HttpContext http, IClock clock)
+    {
+        var id = promotion.Key![Promotion.StreamId("").Length..];
+        return StreamCommand.Decide(http, promotion, clock, nameof(RequestPromotion),
+            (state, now, actor) => RequestPromotion.Decide(command, id, facts.Request, facts.Gates, state, now, actor),
+            after =>
             {
-                var id = Promotion.NewId(clock.GetCurrentInstant());
-                var facts = await lookups.RequestAsync(command.Model, command.Version, command.TargetStage, command.Evidence ?? [], ct);
-                var (move, _) = Move(command, facts, Actor.From(http.User));
-                var gateFacts = move is null ? null : await lookups.GatesAsync(command.Model, command.Version, move.From, move.Target,
-                    facts.Model!.Policy.For(move.Target, facts.Model.Stages).RequiredSuites, ct);
-                var outcome = await executor.ExecuteAsync<Promotion>(http, nameof(RequestPromotion), Promotion.StreamId(id), Promotion.StreamType,
-                    (state, now, actor) => Decide(command, id, facts, gateFacts, state, now, actor), ct);
-                if (!outcome.Succeeded)
-                {
-                    return outcome.Error!.ToResult();
-                }
-
-                var request = outcome.Appended!.Events.Select(e => e.Data).OfType<PromotionRequested>().Single();
-                var gates = outcome.Appended.Events.Select(e => e.Data).OfType<PromotionGatesEvaluated>().Single();
-                var status = gates.Passed ? PromotionStatus.Pending : PromotionStatus.Blocked;
+                var status = Gates.Passed(after!.Gates) ? PromotionStatus.Pending : PromotionStatus.Blocked;
                 GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", status == PromotionStatus.Pending ? "requested" : "blocked"));
-                return Results.Created($"/api/v1/promotions/{id}",
-                    new Requested(id, status, gates.Gates, request.Policy.RequiredApprovals, request.PolicyRevision, request.FromStage, request.TargetStage));
-            })
-            .Validate<RequestPromotion>()
+                return Results.Created($"/api/v1/promotions/{id}", new RequestPromotion.Requested(
+                    id, status, after.Gates, after.Request.Policy.RequiredApprovals, after.Request.PolicyRevision, after.Request.FromStage, after.Request.TargetStage));
+            });
+    }
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Promotions").WithName(nameof(RequestPromotion))
             .WithSummary("Request a promotion of a model version to the next stage; gates are evaluated and recorded at once.")
-            .Produces<Requested>(StatusCodes.Status201Created)
+            .Produces<RequestPromotion.Requested>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

@@ -4,6 +4,10 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Wolverine.Http;
+using Wolverine.Marten;
 using NodaTime;
 
 namespace Governance.Api.Promotions;
@@ -37,22 +41,33 @@ public sealed record WithdrawPromotion(string Reason)
 
         return Decision.Accept(new PromotionWithdrawn(id, actor.Name, command.Reason, now, state.Request.Model));
     }
+}
 
-    /// <summary>POST /api/v1/promotions/{id}/withdrawal.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/promotions/{id}/withdrawal", async (string id, WithdrawPromotion command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
+/// <summary>POST /api/v1/promotions/{id}/withdrawal.</summary>
+public static class WithdrawPromotionEndpoint
+{
+    /// <summary>The promotion's stream.</summary>
+    public static string StreamOf(string id) => Promotion.StreamId(id);
+
+    /// <summary>Withdraws the promotion.</summary>
+    [WolverinePost("/api/v1/promotions/{id}/withdrawal")]
+    public static (IResult, Events) Post(
+        WithdrawPromotion command, string id,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Promotion>> promotion,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, promotion, clock, nameof(WithdrawPromotion),
+            (state, now, actor) => WithdrawPromotion.Decide(command, id, state, now, actor),
+            after =>
             {
-                var outcome = await executor.ExecuteAsync<Promotion>(http, nameof(WithdrawPromotion), Promotion.StreamId(id), Promotion.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                if (!outcome.Succeeded)
-                {
-                    return outcome.Error!.ToResult();
-                }
-
                 GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "withdrawn"));
-                return Results.Ok(PromotionOutcome.Of(outcome.State!));
-            })
-            .Validate<WithdrawPromotion>()
+                return Results.Ok(PromotionOutcome.Of(after!));
+            });
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Promotions").WithName(nameof(WithdrawPromotion))
             .WithSummary("Withdraw your own promotion, with a reason.")
@@ -60,4 +75,5 @@ public sealed record WithdrawPromotion(string Reason)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -23,44 +23,62 @@ public static class StreamCommand
         Func<T?, Instant, Actor, Decision> decide, Func<T?, IResult> answer)
         where T : class, IStreamState<T>
     {
+        ArgumentNullException.ThrowIfNull(answer);
+        var decided = Run(http, stream, clock, command, decide);
+        return decided.Refusal is { } refusal
+            ? (refusal, [])
+            : (new Versioned(answer(decided.After), decided.Version), [.. decided.Events]);
+    }
+
+    /// <summary>
+    /// Decides on the loaded stream without answering yet, for commands that do more after deciding (an approval
+    /// that deploys): the refusal, or the events with the state and version they lead to.
+    /// </summary>
+    public static Decided<T> Run<T>(
+        HttpContext http, IEventStream<Folded<T>> stream, IClock clock, string command, Func<T?, Instant, Actor, Decision> decide)
+        where T : class, IStreamState<T>
+    {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(decide);
-        ArgumentNullException.ThrowIfNull(answer);
         var version = stream.StartingVersion ?? 0;
         if (IfMatch.Check(http, stream.Key ?? "", version) is { } precondition)
         {
-            return (precondition.ToResult(), []);
+            return new Decided<T>(precondition.ToResult(), [], null, version);
         }
 
         var state = stream.Aggregate?.State;
         var decision = decide(state, clock.GetCurrentInstant(), Actor.From(http.User));
         if (!decision.Accepted)
         {
-            return (decision.Error!.ToResult(), []);
+            return new Decided<T>(decision.Error!.ToResult(), [], state, version);
         }
 
-        if (decision.Events.Count == 0)
+        // Nothing changed (an idempotent repeat) appends nothing, and the stream stays where it was.
+        var after = decision.Events.Count == 0 ? state : Fold(stream.Key ?? "", state, decision.Events);
+        if (decision.Events.Count > 0)
         {
-            // Nothing changed (an idempotent repeat): no event, and the stream stays where it was.
-            return (new Versioned(answer(state), version), []);
+            GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", command));
         }
 
-        var after = state ?? T.Initial;
-        foreach (var e in decision.Events)
-        {
-            after = after.Evolve(Unstored(stream.Key ?? "", e));
-        }
+        return new Decided<T>(null, decision.Events, after, version + decision.Events.Count);
+    }
 
-        GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", command));
-        return (new Versioned(answer(after), version + decision.Events.Count), [.. decision.Events]);
+    /// <summary>The state after <paramref name="events"/>, before they are stored.</summary>
+    public static T Fold<T>(string streamId, T? state, IEnumerable<object> events) where T : class, IStreamState<T>
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        return events.Aggregate(state ?? T.Initial, (s, e) => s.Evolve(Unstored(streamId, e)));
     }
 
     // The state after the decision, for the answer: folded from the events before they are stored.
     private static StoredEvent Unstored(string streamId, object data) =>
         new(0, 0, Guid.Empty, streamId, "", 0, "", data, new EventMetadata(""), default, []);
 }
+
+/// <summary>What a command decided: the refusal to answer, or the events to append with the state and version after them.</summary>
+public sealed record Decided<T>(IResult? Refusal, IReadOnlyList<object> Events, T? After, long Version);
 
 /// <summary>If-Match on a command: the stream version the client last saw, as returned in ETag.</summary>
 public static class IfMatch

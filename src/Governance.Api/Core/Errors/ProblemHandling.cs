@@ -119,6 +119,10 @@ public static class ProblemHandling
                     return (bad.StatusCode, "Bad request", "The request could not be read.", null);
                 case ConcurrencyException conflict:
                     return (409, "Conflict", conflict.Message, null);
+                case JasperFx.ConcurrencyException or Marten.Exceptions.ExistingStreamIdCollisionException
+                    or Marten.Exceptions.StreamLockedException or JasperFx.Events.EventStreamUnexpectedMaxEventIdException:
+                    // A Wolverine command lost a race Marten's version check caught (two creators of one new stream).
+                    return (409, "Conflict", "Someone else changed this at the same moment; read it again and retry.", null);
                 case OperationCanceledException:
                     return (499, "Client closed request", "The request was cancelled.", null);
                 default:
