@@ -146,8 +146,6 @@ public static class Features
         GetEvaluations.Map(api);
         PublishPolicy.Map(api);
         PromotionQueries.Map(api);
-        DesignateFallback.Map(api);
-        RollBackStage.Map(api);
         DeploymentQueries.Map(api);
         return app;
     }

@@ -4,6 +4,10 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.Api.Models;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Wolverine.Http;
+using Wolverine.Marten;
 using NodaTime;
 using NodaTime.Text;
 
@@ -53,28 +57,46 @@ public sealed record DesignateFallback(string Version)
             ? Decision.Unchanged
             : Decision.Accept(new FallbackDesignated(model, stage, command.Version, actor.Name, now));
     }
+}
 
-    /// <summary>PUT /api/v1/models/{key}/stages/{stage}/fallback.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPut("/models/{key}/stages/{stage}/fallback", async (string key, string stage, DesignateFallback command, HttpContext http,
-                CommandExecutor executor, ModelQueries models, RegistryLookups lookups, CancellationToken ct) =>
-            {
-                if (await DeploymentQueries.StageErrorAsync(models, key, stage, ct) is { } missing)
-                {
-                    return missing.ToResult();
-                }
+/// <summary>Whether the version to fall back to is registered.</summary>
+public sealed record FallbackVersionExists(bool Value);
 
-                var exists = await lookups.ModelVersionExistsAsync(key, command.Version, ct);
-                var outcome = await executor.ExecuteAsync<Deployment>(http, nameof(DesignateFallback), Deployment.StreamId(key, stage), Deployment.StreamType,
-                    (state, now, actor) => Decide(command, key, stage, exists, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(new Designated(key, stage, command.Version)) : outcome.Error!.ToResult();
-            })
-            .Validate<DesignateFallback>()
+/// <summary>PUT /api/v1/models/{key}/stages/{stage}/fallback.</summary>
+public static class DesignateFallbackEndpoint
+{
+    /// <summary>The stage's deployment stream.</summary>
+    public static string StreamOf(string key, string stage) => Deployment.StreamId(key, stage);
+
+    /// <summary>The model and the stage must exist.</summary>
+    public static async Task<IResult> BeforeAsync(string key, string stage, ModelQueries models, CancellationToken ct) =>
+        await DeploymentQueries.StageErrorAsync(models, key, stage, ct) is { } missing ? missing.ToResult() : WolverineContinue.Result();
+
+    /// <summary>Whether the named version is registered.</summary>
+    public static async Task<FallbackVersionExists> LoadAsync(string key, DesignateFallback command, RegistryLookups lookups, CancellationToken ct) =>
+        new(await lookups.ModelVersionExistsAsync(key, command.Version, ct));
+
+    /// <summary>Designates the fallback.</summary>
+    [WolverinePut("/api/v1/models/{key}/stages/{stage}/fallback")]
+    public static (IResult, Events) Put(
+        DesignateFallback command, string key, string stage, FallbackVersionExists exists,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Deployment>> deployment,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, deployment, clock, nameof(DesignateFallback),
+            (state, now, actor) => DesignateFallback.Decide(command, key, stage, exists.Value, state, now, actor),
+            _ => Results.Ok(new DesignateFallback.Designated(key, stage, command.Version)));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Approver)
             .WithTags("Deployments").WithName(nameof(DesignateFallback))
             .WithSummary("Designate the version a stage falls back to on rollback.")
-            .Produces<Designated>()
+            .Produces<DesignateFallback.Designated>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

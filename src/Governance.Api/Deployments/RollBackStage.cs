@@ -5,6 +5,10 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
 using Governance.Api.Models;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Wolverine.Http;
+using Wolverine.Marten;
 using NodaTime;
 using NodaTime.Text;
 
@@ -84,35 +88,50 @@ public sealed record RollBackStage(string? ToVersion, string Reason, string? Inc
         return Decision.Accept(new VersionRolledBack(model, stage, current.Version, target, entry?.PromotionId, entry?.ApprovedBy ?? [], fallback,
             command.Reason, command.IncidentId, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/models/{key}/stages/{stage}/rollback.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/models/{key}/stages/{stage}/rollback", async (string key, string stage, RollBackStage command, HttpContext http,
-                CommandExecutor executor, ModelQueries models, CancellationToken ct) =>
-            {
-                if (await DeploymentQueries.StageErrorAsync(models, key, stage, ct) is { } missing)
-                {
-                    return missing.ToResult();
-                }
+/// <summary>POST /api/v1/models/{key}/stages/{stage}/rollback.</summary>
+public static class RollBackStageEndpoint
+{
+    /// <summary>The stage's deployment stream.</summary>
+    public static string StreamOf(string key, string stage) => Deployment.StreamId(key, stage);
 
-                var outcome = await executor.ExecuteAsync<Deployment>(http, nameof(RollBackStage), Deployment.StreamId(key, stage), Deployment.StreamType,
-                    (state, now, actor) => Decide(command, key, stage, state, now, actor), ct);
-                if (!outcome.Succeeded)
-                {
-                    return outcome.Error!.ToResult();
-                }
+    /// <summary>The model and the stage must exist.</summary>
+    public static async Task<IResult> BeforeAsync(string key, string stage, ModelQueries models, CancellationToken ct) =>
+        await DeploymentQueries.StageErrorAsync(models, key, stage, ct) is { } missing ? missing.ToResult() : WolverineContinue.Result();
 
-                GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "rolled_back"));
-                var rolledBack = outcome.Appended!.Events.Select(e => e.Data).OfType<VersionRolledBack>().Single();
-                return Results.Ok(new RolledBack(key, stage, rolledBack.FromVersion, rolledBack.ToVersion, rolledBack.Fallback));
-            })
-            .Validate<RollBackStage>()
+    /// <summary>Rolls the stage back.</summary>
+    [WolverinePost("/api/v1/models/{key}/stages/{stage}/rollback")]
+    public static (IResult, Events) Post(
+        RollBackStage command, string key, string stage,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Deployment>> deployment,
+        HttpContext http, IClock clock)
+    {
+        var decided = StreamCommand.Run(http, deployment, clock, nameof(RollBackStage),
+            (state, now, actor) => RollBackStage.Decide(command, key, stage, state, now, actor));
+        if (decided.Refusal is { } refusal)
+        {
+            return (refusal, []);
+        }
+
+        GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "rolled_back"));
+        var rolledBack = decided.Events.OfType<VersionRolledBack>().Single();
+        return (new Versioned(Results.Ok(new RollBackStage.RolledBack(key, stage, rolledBack.FromVersion, rolledBack.ToVersion, rolledBack.Fallback)), decided.Version),
+            [.. decided.Events]);
+    }
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Deployments").WithName(nameof(RollBackStage))
             .WithSummary("Roll a stage back to the named version, else its fallback or the previous version unless a rollback took that one out (409 when nothing is safe), optionally naming the incident.")
-            .Produces<RolledBack>()
+            .Produces<RollBackStage.RolledBack>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }
