@@ -21,6 +21,10 @@ internal sealed class InlineProjectionsListener(
     EventTypeRegistry registry, FoldedStreams folded, Func<IReadOnlyList<IInlineProjection>> projections, Func<EventMetadata?> currentMetadata)
     : DocumentSessionListenerBase
 {
+    private static readonly System.Reflection.PropertyInfo AggregateTypeName =
+        typeof(StreamAction).GetProperty(nameof(StreamAction.AggregateTypeName))
+        ?? throw new InvalidOperationException("Marten's StreamAction has no AggregateTypeName any more; stream types cannot be kept.");
+
     // Sessions that run the projections themselves (MartenEventStore, which returns the stored events to its caller).
     private static readonly ConditionalWeakTable<IDocumentSession, object> SelfProjected = [];
 
@@ -30,12 +34,14 @@ internal sealed class InlineProjectionsListener(
     public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
     {
         // A stream a command starts through FetchForWriting is declared with the folded document's type; it is stored
-        // under the stream type its kind has always had.
+        // under the stream type its kind has always had. Marten has already turned the type into the name it writes
+        // (its setter is not public), so the name is set too; the append reads it when the batch is written.
         foreach (var stream in session.PendingChanges.Streams())
         {
-            if (stream.ActionType == StreamActionType.Start && folded.StreamTypeOf(stream.AggregateType!) is { } streamType)
+            if (stream.AggregateType is { } type && folded.StreamTypeOf(type) is { } streamType)
             {
                 stream.AggregateType = StreamTypes.For(session.DocumentStore, streamType);
+                AggregateTypeName.SetValue(stream, streamType);
             }
         }
 

@@ -29,6 +29,8 @@ public sealed record Scheduled(Instant At, Duration Every, LocalDate Day, LocalT
 /// <summary>A thing's name and how often it was renamed, folded by the service's store.</summary>
 public sealed record ThingState(string? Name, int Renames) : IStreamState<ThingState>
 {
+    public const string StreamType = "thing";
+
     public static ThingState Initial { get; } = new(null, 0);
 
     public ThingState Evolve(StoredEvent @event) => @event.Data switch
