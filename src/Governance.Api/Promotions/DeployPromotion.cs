@@ -128,6 +128,11 @@ public static class DeployPromotionEndpoint
         IDocumentSession session, PromotionLookups lookups, HttpContext http, IClock clock, CancellationToken ct)
     {
         var version = promotion.StartingVersion ?? 0;
+        if (IfMatch.Check(http, promotion.Key ?? "", version) is { } precondition)
+        {
+            return (precondition.ToResult(), []);
+        }
+
         if (promotion.Aggregate?.State is not { } state)
         {
             return (DomainError.NotFound($"No promotion '{id}'.").ToResult(), []);

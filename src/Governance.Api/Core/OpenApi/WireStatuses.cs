@@ -112,9 +112,14 @@ internal sealed class WireStatuses(IConfiguration configuration) : IOpenApiOpera
         return new OpenApiSchemaReference(id, document);
     }
 
-    /// <summary>Whether the handler decides and appends through the command executor, which honours If-Match.</summary>
+    /// <summary>
+    /// Whether the handler decides on a stream and appends to it, honouring If-Match: through the command executor, or
+    /// as a Wolverine endpoint that Wolverine hands the loaded stream.
+    /// </summary>
     private static bool RunsCommands(IList<object> metadata) =>
-        metadata.OfType<MethodInfo>().Any(m => m.GetParameters().Any(p => p.ParameterType == typeof(CommandExecutor)));
+        metadata.OfType<MethodInfo>().Concat(metadata.OfType<EndpointMethod>().Select(e => e.Method))
+            .Any(m => m.GetParameters().Any(p => p.ParameterType == typeof(CommandExecutor)
+                || (p.ParameterType.IsGenericType && p.ParameterType.GetGenericTypeDefinition() == typeof(JasperFx.Events.IEventStream<>))));
 
     private static void DescribeETag(OpenApiOperation operation, StreamETagMetadata etag)
     {
