@@ -87,6 +87,10 @@ public static class Features
 
         // The streams commands load through Wolverine's aggregate handler workflow.
         options.Fold<Dataset>();
+        options.Fold<Incident>();
+        options.Fold<Suite>();
+        options.Fold<Rotation>();
+        options.Fold<Alert>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -111,23 +115,10 @@ public static class Features
         AttachGuardrail.Map(api);
         GetModelVersion.Map(api);
         GetLineage.Map(api);
-        DefineRotation.Map(api);
-        AddOverride.Map(api);
         GetOnCall.Map(api);
-        Incidents.OpenIncident.Map(api);
-        AcknowledgeIncident.Map(api);
-        AssignIncident.Map(api);
-        MitigateIncident.Map(api);
-        ResolveIncident.Map(api);
-        ReopenIncident.Map(api);
-        PublishPostmortem.Map(api);
         GetIncidents.Map(api);
         GetQueue.Map(api);
         GetShiftReport.Map(api);
-        FireAlert.Map(api);
-        AcknowledgeAlert.Map(api);
-        EscalateAlert.Map(api);
-        ResolveAlert.Map(api);
         GetAlerts.Map(api);
         DefineSlo.Map(api);
         ReviseSlo.Map(api);

@@ -23,6 +23,16 @@ public static class StreamCommand
         Func<T?, Instant, Actor, Decision> decide, Func<T?, IResult> answer)
         where T : class, IStreamState<T>
     {
+        ArgumentNullException.ThrowIfNull(answer);
+        return Decide(http, stream, clock, command, decide, (after, _) => answer(after));
+    }
+
+    /// <summary>As above, for answers that carry the stream's version after the command (the one also sent in <c>ETag</c>).</summary>
+    public static (IResult, Events) Decide<T>(
+        HttpContext http, IEventStream<Folded<T>> stream, IClock clock, string command,
+        Func<T?, Instant, Actor, Decision> decide, Func<T?, long, IResult> answer)
+        where T : class, IStreamState<T>
+    {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(clock);
@@ -44,7 +54,7 @@ public static class StreamCommand
         if (decision.Events.Count == 0)
         {
             // Nothing changed (an idempotent repeat): no event, and the stream stays where it was.
-            return (new Versioned(answer(state), version), []);
+            return (new Versioned(answer(state, version), version), []);
         }
 
         var after = state ?? T.Initial;
@@ -54,7 +64,7 @@ public static class StreamCommand
         }
 
         GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", command));
-        return (new Versioned(answer(after), version + decision.Events.Count), [.. decision.Events]);
+        return (new Versioned(answer(after, version + decision.Events.Count), version + decision.Events.Count), [.. decision.Events]);
     }
 
     // The state after the decision, for the answer: folded from the events before they are stored.
