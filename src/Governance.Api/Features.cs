@@ -89,6 +89,10 @@ public static class Features
         options.Fold<Dataset>();
         options.Fold<Promotion>();
         options.Fold<Deployment>();
+        options.Fold<Incident>();
+        options.Fold<Suite>();
+        options.Fold<Rotation>();
+        options.Fold<Alert>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -113,23 +117,10 @@ public static class Features
         AttachGuardrail.Map(api);
         GetModelVersion.Map(api);
         GetLineage.Map(api);
-        DefineRotation.Map(api);
-        AddOverride.Map(api);
         GetOnCall.Map(api);
-        Incidents.OpenIncident.Map(api);
-        AcknowledgeIncident.Map(api);
-        AssignIncident.Map(api);
-        MitigateIncident.Map(api);
-        ResolveIncident.Map(api);
-        ReopenIncident.Map(api);
-        PublishPostmortem.Map(api);
         GetIncidents.Map(api);
         GetQueue.Map(api);
         GetShiftReport.Map(api);
-        FireAlert.Map(api);
-        AcknowledgeAlert.Map(api);
-        EscalateAlert.Map(api);
-        ResolveAlert.Map(api);
         GetAlerts.Map(api);
         DefineSlo.Map(api);
         ReviseSlo.Map(api);

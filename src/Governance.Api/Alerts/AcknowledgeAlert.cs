@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Alerts;
 
@@ -38,20 +42,34 @@ public sealed record AcknowledgeAlert(bool? Actionable, string? Note)
 
         return Decision.Accept(new AlertAcknowledged(id, state.Rule, state.Model, command.Actionable!.Value, command.Note, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/alerts/{id}/acknowledgement.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/alerts/{id}/acknowledgement", async (string id, AcknowledgeAlert command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Alert>(http, nameof(AcknowledgeAlert), Alert.StreamId(id), Alert.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(new Acknowledged(id, command.Actionable!.Value)) : outcome.Error!.ToResult();
-            })
-            .Validate<AcknowledgeAlert>()
+/// <summary>POST /api/v1/alerts/{id}/acknowledgement.</summary>
+public static class AcknowledgeAlertEndpoint
+{
+    /// <summary>The alert's stream.</summary>
+    public static string StreamOf(string id) => Alert.StreamId(id);
+
+    /// <summary>Acknowledges the alert.</summary>
+    [WolverinePost("/api/v1/alerts/{id}/acknowledgement")]
+    public static (IResult, Events) Post(
+        AcknowledgeAlert command, string id,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Alert>> alert,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, alert, clock, nameof(AcknowledgeAlert),
+            (state, now, actor) => AcknowledgeAlert.Decide(command, id, state, now, actor),
+            _ => Results.Ok(new AcknowledgeAlert.Acknowledged(id, command.Actionable!.Value)));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.OnCall)
             .WithTags("Alerts").WithName(nameof(AcknowledgeAlert))
             .WithSummary("Acknowledge an alert, saying whether it was actionable.")
-            .Produces<Acknowledged>()
+            .Produces<AcknowledgeAlert.Acknowledged>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -5,8 +5,12 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.Api.Incidents;
 using Severity = Governance.Api.Incidents.Severity;
-using Governance.EventLog;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Marten;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Alerts;
 
@@ -38,35 +42,65 @@ public sealed record EscalateAlert(Severity? Severity)
             $"Escalated from alert {id} (rule {state.Rule}, fired {state.Repeats + 1} time(s)).", IncidentSource.Alert, null, null, null, null, id, now, actor.Name);
         return (Decision.Accept(new AlertEscalated(id, state.Rule, state.Model, incidentId, severity, actor.Name, now)), Decision.Accept(opened));
     }
+}
 
-    /// <summary>POST /api/v1/alerts/{id}/escalation.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/alerts/{id}/escalation", async (string id, EscalateAlert command, HttpContext http, IEventStore store, IncidentRouting routing, IClock clock, CancellationToken ct) =>
+/// <summary>POST /api/v1/alerts/{id}/escalation.</summary>
+public static class EscalateAlertEndpoint
+{
+    /// <summary>The incident the alert becomes: the id the server gives it and where it is routed.</summary>
+    public sealed record Target(string IncidentId, IncidentRoute Route);
+
+    /// <summary>The alert's stream.</summary>
+    public static string StreamOf(string id) => Alert.StreamId(id);
+
+    /// <summary>Routes the incident like any other on the alert's model.</summary>
+    public static async Task<Target> LoadAsync(IEventStream<Folded<Alert>> alert, IncidentRouting routing, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        ArgumentNullException.ThrowIfNull(routing);
+        var route = alert.Aggregate is { } found ? await routing.RouteAsync(found.State.Model, ct) : new IncidentRoute(false, null, null);
+        return new Target(Incident.NewId(), route);
+    }
+
+    /// <summary>Escalates the alert and starts the incident's stream, in one transaction.</summary>
+    [WolverinePost("/api/v1/alerts/{id}/escalation")]
+    public static (IResult, Events) Post(
+        EscalateAlert command, string id, Target target,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Alert>> alert,
+        IDocumentSession session, HttpContext http, IClock clock)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(session);
+        var onIncident = Decision.Unchanged;
+        var (result, events) = StreamCommand.Decide(http, alert, clock, nameof(EscalateAlert),
+            (state, now, actor) =>
             {
-                var actor = Actor.From(http.User);
-                var alert = await store.AggregateStreamAsync<Alert>(Alert.StreamId(id), ct: ct);
-                var route = alert is null ? new IncidentRoute(false, null, null) : await routing.RouteAsync(alert.State.Model, ct);
-                var incidentId = Incident.NewId();
-                var (onAlert, onIncident) = Decide(command, id, incidentId, alert?.State, route, clock.GetCurrentInstant(), actor);
-                if (onAlert.Error is { } error)
-                {
-                    return error.ToResult();
-                }
-
-                await store.AppendAsync(
-                    [
-                        new StreamAppend(Alert.StreamId(id), Alert.StreamType, ExpectedVersion.Exactly(alert!.Version), onAlert.Events),
-                        new StreamAppend(Incident.StreamId(incidentId), Incident.StreamType, ExpectedVersion.NoStream, onIncident.Events),
-                    ],
-                    CommandExecutor.Metadata(http, actor), ct);
+                (var onAlert, onIncident) = EscalateAlert.Decide(command, id, target.IncidentId, state, target.Route, now, actor);
+                return onAlert;
+            },
+            _ =>
+            {
                 var opened = (IncidentOpened)onIncident.Events[0];
-                return Results.Created($"/api/v1/incidents/{incidentId}", new OpenIncident.Opened(incidentId, opened.Assignee, opened.Team, opened.AckDeadline));
-            })
-            .Validate<EscalateAlert>()
+                return Results.Created($"/api/v1/incidents/{target.IncidentId}", new OpenIncident.Opened(target.IncidentId, opened.Assignee, opened.Team, opened.AckDeadline));
+            });
+        if (events.Count > 0)
+        {
+            session.Events.StartStream<Folded<Incident>>(Incident.StreamId(target.IncidentId), [.. onIncident.Events]);
+        }
+
+        return (result, events);
+    }
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.OnCall)
             .WithTags("Alerts").WithName(nameof(EscalateAlert))
             .WithSummary("Escalate an alert to an incident.")
             .Produces<OpenIncident.Opened>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

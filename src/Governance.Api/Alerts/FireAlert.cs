@@ -6,8 +6,13 @@ using Governance.Api.Core.Validation;
 using Governance.Api.Incidents;
 using Governance.Api.Rotations;
 using Severity = Governance.Api.Incidents.Severity;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Marten;
 using NodaTime;
 using Npgsql;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Alerts;
 
@@ -50,55 +55,78 @@ public sealed record FireAlert(string Rule, string Model, Severity? Severity, st
         return Decision.Accept(new AlertFired(newId, command.Rule, command.Model, team, severity, command.DedupKey, command.Summary, actor.Name, now,
             Incident.AckDeadlineFor(severity, rotation) is { } deadline ? now + deadline : null));
     }
+}
 
-    /// <summary>POST /api/v1/alerts.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/alerts", async (FireAlert command, HttpContext http, CommandExecutor executor, IncidentRouting routing, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                var route = await routing.RouteAsync(command.Model, ct);
-                for (var attempt = 1; ; attempt++)
-                {
-                    var openId = command.DedupKey is null ? null : await OpenAlertAsync(db, command.DedupKey, ct);
-                    var id = openId ?? Alert.NewId();
-                    try
-                    {
-                        // If the open alert was resolved since the look-up, look again rather than append a new alert to its stream.
-                        var outcome = await executor.ExecuteAsync<Alert>(http, nameof(FireAlert), Alert.StreamId(id), Alert.StreamType,
-                            (state, now, actor) => openId is not null && state?.Status is null or AlertStatus.Resolved
-                                ? DomainError.Conflict($"Alert '{id}' was resolved meanwhile.")
-                                : Decide(command, id, route.Team, route.ModelExists, state, now, actor, route.Rotation), ct);
-                        if (!outcome.Succeeded && openId is not null && outcome.Error!.Status == StatusCodes.Status409Conflict && attempt < 3)
-                        {
-                            continue;
-                        }
+/// <summary>POST /api/v1/alerts.</summary>
+public static class FireAlertEndpoint
+{
+    /// <summary>The alert a firing lands on (the unresolved one with its dedup key, or a new one) and the model's route.</summary>
+    public sealed record Target(string Id, bool Open, IncidentRoute Route);
 
-                        if (!outcome.Succeeded)
-                        {
-                            return outcome.Error!.ToResult();
-                        }
+    /// <summary>
+    /// Finds the unresolved alert with the firing's dedup key. Firings with one key wait here, in the command's transaction,
+    /// until the one before has committed, so the second of two simultaneous firings counts a repeat on the alert the first
+    /// opened instead of opening another.
+    /// </summary>
+    public static async Task<Target> LoadAsync(FireAlert command, IncidentRouting routing, IDocumentSession session, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(routing);
+        ArgumentNullException.ThrowIfNull(session);
+        var route = await routing.RouteAsync(command.Model, ct);
+        if (command.DedupKey is not { } key)
+        {
+            return new Target(Alert.NewId(), false, route);
+        }
 
-                        return outcome.Appended!.Events[0].Data is AlertRepeated repeated
-                            ? Results.Ok(new Fired(id, true, repeated.Count))
-                            : Results.Created($"/api/v1/alerts/{id}", new Fired(id, false, 0));
-                    }
-                    catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && attempt < 3)
-                    {
-                        // Another request opened an alert with this key between our look-up and our append: count on that one.
-                    }
-                }
-            })
-            .Validate<FireAlert>()
+        await session.BeginTransactionAsync(ct);
+        var connection = session.Connection ?? throw new InvalidOperationException("The command's session has no connection.");
+        await using (var wait = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('alert-dedup:' || $1, 0))", connection))
+        {
+            wait.Parameters.Add(new() { Value = key });
+            await wait.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var find = new NpgsqlCommand("SELECT id FROM governance.alerts WHERE dedup_key = $1 AND status <> 'resolved'", connection);
+        find.Parameters.Add(new() { Value = key });
+        return await find.ExecuteScalarAsync(ct) is string open ? new Target(open, true, route) : new Target(Alert.NewId(), false, route);
+    }
+
+    /// <summary>The alert's stream.</summary>
+    public static string StreamOf(Target target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return Alert.StreamId(target.Id);
+    }
+
+    /// <summary>Counts a repeat on the open alert, or fires a new one.</summary>
+    [WolverinePost("/api/v1/alerts")]
+    public static (IResult, Events) Post(
+        FireAlert command, Target target,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Alert>> alert,
+        HttpContext http, IClock clock)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return StreamCommand.Decide(http, alert, clock, nameof(FireAlert),
+            (state, now, actor) => target.Open && state?.Status is null or AlertStatus.Resolved
+                // Resolved between the look-up and the lock: firing again opens a new alert.
+                ? DomainError.Conflict($"Alert '{target.Id}' was resolved meanwhile; fire again to open a new one.")
+                : FireAlert.Decide(command, target.Id, target.Route.Team, target.Route.ModelExists, state, now, actor, target.Route.Rotation),
+            after => target.Open
+                ? Results.Ok(new FireAlert.Fired(target.Id, true, after!.Repeats))
+                : Results.Created($"/api/v1/alerts/{target.Id}", new FireAlert.Fired(target.Id, false, 0)));
+    }
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Alerts").WithName(nameof(FireAlert))
             .WithSummary("Fire an alert; repeats of an unresolved alert with the same dedupKey are counted on it (200).")
-            .Produces<Fired>(StatusCodes.Status201Created)
-            .Produces<Fired>()
+            .Produces<FireAlert.Fired>(StatusCodes.Status201Created)
+            .Produces<FireAlert.Fired>()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-
-    private static async Task<string?> OpenAlertAsync(NpgsqlDataSource db, string dedupKey, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand("SELECT id FROM governance.alerts WHERE dedup_key = $1 AND status <> 'resolved'");
-        cmd.Parameters.Add(new() { Value = dedupKey });
-        return await cmd.ExecuteScalarAsync(ct) as string;
     }
 }

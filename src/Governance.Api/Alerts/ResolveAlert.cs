@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Alerts;
 
@@ -31,20 +35,34 @@ public sealed record ResolveAlert(string? Note)
             ? DomainError.Conflict($"Alert '{id}' is already resolved.")
             : Decision.Accept(new AlertResolved(id, state.Rule, state.Model, command.Note, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/alerts/{id}/resolution.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/alerts/{id}/resolution", async (string id, ResolveAlert command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Alert>(http, nameof(ResolveAlert), Alert.StreamId(id), Alert.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(new Resolved(id, "resolved")) : outcome.Error!.ToResult();
-            })
-            .Validate<ResolveAlert>()
+/// <summary>POST /api/v1/alerts/{id}/resolution.</summary>
+public static class ResolveAlertEndpoint
+{
+    /// <summary>The alert's stream.</summary>
+    public static string StreamOf(string id) => Alert.StreamId(id);
+
+    /// <summary>Resolves the alert.</summary>
+    [WolverinePost("/api/v1/alerts/{id}/resolution")]
+    public static (IResult, Events) Post(
+        ResolveAlert command, string id,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Alert>> alert,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, alert, clock, nameof(ResolveAlert),
+            (state, now, actor) => ResolveAlert.Decide(command, id, state, now, actor),
+            _ => Results.Ok(new ResolveAlert.Resolved(id, "resolved")));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Alerts").WithName(nameof(ResolveAlert))
             .WithSummary("Resolve an alert.")
-            .Produces<Resolved>()
+            .Produces<ResolveAlert.Resolved>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Incidents;
 
@@ -34,7 +38,22 @@ public sealed record AcknowledgeIncident(string? Note)
 
         return Decision.Accept(new IncidentAcknowledged(id, state.Model, command.Note, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/incidents/{id}/acknowledgement.</summary>
-    public static void Map(IEndpointRouteBuilder api) => IncidentTransition.Map<AcknowledgeIncident>(api, "acknowledgement", "Acknowledge an incident.", Decide);
+/// <summary>POST /api/v1/incidents/{id}/acknowledgement.</summary>
+public static class AcknowledgeIncidentEndpoint
+{
+    /// <summary>The incident's stream.</summary>
+    public static string StreamOf(string id) => Incident.StreamId(id);
+
+    /// <summary>Acknowledges the incident.</summary>
+    [WolverinePost("/api/v1/incidents/{id}/acknowledgement")]
+    public static (IResult, Events) Post(
+        AcknowledgeIncident command, string id,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Incident>> incident,
+        HttpContext http, IClock clock) =>
+        IncidentTransition.Decide(http, incident, clock, nameof(AcknowledgeIncident), id, (state, now, actor) => AcknowledgeIncident.Decide(command, id, state, now, actor));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain) => IncidentTransition.Configure(chain, nameof(AcknowledgeIncident), "Acknowledge an incident.");
 }

@@ -1,4 +1,3 @@
-using Governance.Api.Core.Commands;
 using NodaTime;
 
 namespace Governance.Api.Incidents;
@@ -16,19 +15,15 @@ public sealed record IncidentView(
     public static IncidentView From(Incident i) => new(i.Id, i.Model, i.Team, i.Stage, i.Version, i.Severity, i.Title, i.Description, i.Source,
         i.Category, i.Status, i.Assignee, i.AckDeadline, i.Escalated, i.OpenedBy, i.OpenedAt, i.AcknowledgedAt, i.ResolvedAt, i.Mitigation, i.Postmortem);
 
-    /// <summary>The answer to a command from the event it appended.</summary>
-    public static Changed Of(CommandOutcome outcome)
+    /// <summary>The answer to a command on incident <paramref name="id"/> from the event it appended, at the stream's new version.</summary>
+    public static Changed Of(object appended, string id, long version) => appended switch
     {
-        var stored = outcome.Appended!.Events[^1];
-        return stored.Data switch
-        {
-            IncidentAcknowledged a => new Changed(a.Id, IncidentStatus.Acknowledged, null, outcome.Version),
-            IncidentAssigned a => new Changed(a.Id, null, a.Assignee, outcome.Version),
-            IncidentMitigated m => new Changed(m.Id, IncidentStatus.Mitigated, null, outcome.Version),
-            IncidentResolved r => new Changed(r.Id, IncidentStatus.Resolved, null, outcome.Version),
-            IncidentReopened r => new Changed(r.Id, IncidentStatus.Open, null, outcome.Version),
-            PostmortemPublished p => new Changed(p.Id, null, null, outcome.Version),
-            _ => new Changed(stored.StreamId, null, null, outcome.Version),
-        };
-    }
+        IncidentAcknowledged a => new Changed(a.Id, IncidentStatus.Acknowledged, null, version),
+        IncidentAssigned a => new Changed(a.Id, null, a.Assignee, version),
+        IncidentMitigated m => new Changed(m.Id, IncidentStatus.Mitigated, null, version),
+        IncidentResolved r => new Changed(r.Id, IncidentStatus.Resolved, null, version),
+        IncidentReopened r => new Changed(r.Id, IncidentStatus.Open, null, version),
+        PostmortemPublished p => new Changed(p.Id, null, null, version),
+        _ => new Changed(id, null, null, version),
+    };
 }

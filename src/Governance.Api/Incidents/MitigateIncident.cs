@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Incidents;
 
@@ -35,7 +39,22 @@ public sealed record MitigateIncident(MitigationAction? Action, string? Note)
 
         return Decision.Accept(new IncidentMitigated(id, state.Model, command.Action!.Value, command.Note, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/incidents/{id}/mitigation.</summary>
-    public static void Map(IEndpointRouteBuilder api) => IncidentTransition.Map<MitigateIncident>(api, "mitigation", "Record the mitigation of an incident.", Decide);
+/// <summary>POST /api/v1/incidents/{id}/mitigation.</summary>
+public static class MitigateIncidentEndpoint
+{
+    /// <summary>The incident's stream.</summary>
+    public static string StreamOf(string id) => Incident.StreamId(id);
+
+    /// <summary>Records how the impact was stopped.</summary>
+    [WolverinePost("/api/v1/incidents/{id}/mitigation")]
+    public static (IResult, Events) Post(
+        MitigateIncident command, string id,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Incident>> incident,
+        HttpContext http, IClock clock) =>
+        IncidentTransition.Decide(http, incident, clock, nameof(MitigateIncident), id, (state, now, actor) => MitigateIncident.Decide(command, id, state, now, actor));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain) => IncidentTransition.Configure(chain, nameof(MitigateIncident), "Record the mitigation of an incident.");
 }

@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Incidents;
 
@@ -45,27 +49,51 @@ public sealed record OpenIncident(string Model, string? Stage, string? Version, 
         return Decision.Accept(Incident.Open(id, command.Model, route.Team, route.Rotation, command.Severity!.Value, command.Title,
             command.Description ?? "", command.Source!.Value, command.Category, command.Stage, command.Version, null, null, now, actor.Name));
     }
+}
 
-    /// <summary>POST /api/v1/incidents.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/incidents", async (OpenIncident command, HttpContext http, CommandExecutor executor, IncidentRouting routing, CancellationToken ct) =>
-            {
-                var id = Incident.NewId();
-                var route = await routing.RouteAsync(command.Model, ct);
-                var outcome = await executor.ExecuteAsync<Incident>(http, nameof(OpenIncident), Incident.StreamId(id), Incident.StreamType,
-                    (state, now, actor) => Decide(command, id, route, state, now, actor), ct, freshStream: true);
-                if (!outcome.Succeeded)
-                {
-                    return outcome.Error!.ToResult();
-                }
+/// <summary>POST /api/v1/incidents.</summary>
+public static class OpenIncidentEndpoint
+{
+    /// <summary>The new incident: the id the server gives it and where it is routed.</summary>
+    public sealed record Target(string Id, IncidentRoute Route);
 
-                var opened = (IncidentOpened)outcome.Appended!.Events[0].Data;
-                return Results.Created($"/api/v1/incidents/{id}", new Opened(id, opened.Assignee, opened.Team, opened.AckDeadline));
-            })
-            .Validate<OpenIncident>()
+    /// <summary>Names the incident and looks up the model's team and rotation.</summary>
+    public static async Task<Target> LoadAsync(OpenIncident command, IncidentRouting routing, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(routing);
+        return new Target(Incident.NewId(), await routing.RouteAsync(command.Model, ct));
+    }
+
+    /// <summary>The new incident's stream.</summary>
+    public static string StreamOf(Target target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return Incident.StreamId(target.Id);
+    }
+
+    /// <summary>Opens the incident, starting its stream.</summary>
+    [WolverinePost("/api/v1/incidents")]
+    public static (IResult, Events) Post(
+        OpenIncident command, Target target,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Incident>> incident,
+        HttpContext http, IClock clock)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return StreamCommand.Decide(http, incident, clock, nameof(OpenIncident),
+            (state, now, actor) => OpenIncident.Decide(command, target.Id, target.Route, state, now, actor),
+            opened => Results.Created($"/api/v1/incidents/{target.Id}", new OpenIncident.Opened(target.Id, opened!.Assignee, opened.Team, opened.AckDeadline)));
+    }
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Incidents").WithName(nameof(OpenIncident))
             .WithSummary("Open an incident; it is routed to the owning team's primary on call.")
-            .Produces<Opened>(StatusCodes.Status201Created)
+            .Produces<OpenIncident.Opened>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

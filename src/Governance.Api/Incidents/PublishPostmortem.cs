@@ -4,8 +4,12 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.Api.Evaluations;
-using Governance.EventLog;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Marten;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Incidents;
 
@@ -85,48 +89,61 @@ public sealed record PublishPostmortem(string Summary, string Impact, string Roo
             : Decision.Unchanged;
         return (postmortem, slice);
     }
+}
 
-    /// <summary>POST /api/v1/incidents/{id}/postmortem.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/incidents/{id}/postmortem", async (string id, PublishPostmortem command, HttpContext http, CommandExecutor executor, IEventStore store,
-                IClock clock, CancellationToken ct) =>
+/// <summary>POST /api/v1/incidents/{id}/postmortem.</summary>
+public static class PublishPostmortemEndpoint
+{
+    /// <summary>The incident's stream.</summary>
+    public static string StreamOf(string id) => Incident.StreamId(id);
+
+    /// <summary>Publishes the postmortem; with a slice, the suite's new revision is written in the same transaction.</summary>
+    [WolverinePost("/api/v1/incidents/{id}/postmortem")]
+    public static async Task<(IResult, Events)> Post(
+        PublishPostmortem command, string id,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Incident>> incident,
+        IDocumentSession session, HttpContext http, IClock clock)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(http);
+        if (command.AddSlice is not { } add)
+        {
+            return StreamCommand.Decide(http, incident, clock, nameof(PublishPostmortem),
+                (state, now, actor) => PublishPostmortem.Decide(command, id, state, now, actor),
+                (_, version) => Results.Ok(new PublishPostmortem.Published(id, version)));
+        }
+
+        // Two streams, one transaction: the postmortem and the suite's new revision that cites it (locked like the incident).
+        var suite = await session.Events.FetchForExclusiveWriting<Folded<Suite>>(Suite.StreamId(add.Suite), http.RequestAborted);
+        var slice = Decision.Unchanged;
+        var (result, events) = StreamCommand.Decide(http, incident, clock, nameof(PublishPostmortem),
+            (state, now, actor) =>
             {
-                if (command.AddSlice is null)
-                {
-                    var outcome = await executor.ExecuteAsync<Incident>(http, nameof(PublishPostmortem), Incident.StreamId(id), Incident.StreamType,
-                        (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                    return outcome.Succeeded ? Results.Ok(new Published(id, outcome.Version)) : outcome.Error!.ToResult();
-                }
+                (var postmortem, slice) = PublishPostmortem.DecideWithSlice(command, id, state, suite.Aggregate?.State, now, actor);
+                return postmortem.Error is null && slice.Error is { } refused ? refused : postmortem;
+            },
+            (_, version) => Results.Ok(new PublishPostmortem.Published(id, version, add.Suite,
+                slice.Events is [SuiteSliceAdded added, ..] ? added.Revision : suite.Aggregate!.State.Current.Revision)));
+        if (events.Count > 0 && slice.Events.Count > 0)
+        {
+            suite.AppendMany(slice.Events);
+        }
 
-                // Two streams, one transaction: the postmortem and the suite's new revision that cites it.
-                var actor = Actor.From(http.User);
-                var incident = await store.AggregateStreamAsync<Incident>(Incident.StreamId(id), ct: ct);
-                var suiteStream = Suite.StreamId(command.AddSlice.Suite);
-                var suite = await store.AggregateStreamAsync<Suite>(suiteStream, ct: ct);
-                var (postmortem, slice) = DecideWithSlice(command, id, incident?.State, suite?.State, clock.GetCurrentInstant(), actor);
-                if ((postmortem.Error ?? slice.Error) is { } error)
-                {
-                    return error.ToResult();
-                }
+        return (result, events);
+    }
 
-                var appends = new List<StreamAppend> { new(Incident.StreamId(id), Incident.StreamType, ExpectedVersion.Exactly(incident!.Version), postmortem.Events) };
-                if (slice.Events.Count > 0)
-                {
-                    appends.Add(new StreamAppend(suiteStream, Suite.StreamType, ExpectedVersion.Exactly(suite!.Version), slice.Events));
-                }
-
-                var appended = await store.AppendAsync(appends, CommandExecutor.Metadata(http, actor), ct);
-                var version = appended.VersionOf(Incident.StreamId(id));
-                http.Response.Headers.ETag = $"\"{version}\"";
-                var revision = slice.Events.Count > 0 ? ((SuiteSliceAdded)slice.Events[0]).Revision : suite!.State.Current.Revision;
-                return Results.Ok(new Published(id, version, command.AddSlice.Suite, revision));
-            })
-            .Validate<PublishPostmortem>()
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.OnCall)
             .WithTags("Incidents").WithName(nameof(PublishPostmortem))
             .WithSummary("Publish the postmortem of a resolved incident, optionally adding a slice to an evaluation suite.")
-            .Produces<Published>()
+            .Produces<PublishPostmortem.Published>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Incidents;
 
@@ -34,7 +38,22 @@ public sealed record ReopenIncident(string Reason)
 
         return Decision.Accept(new IncidentReopened(id, state.Model, command.Reason, state.AckWindow is { } window ? now + window : null, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/incidents/{id}/reopening.</summary>
-    public static void Map(IEndpointRouteBuilder api) => IncidentTransition.Map<ReopenIncident>(api, "reopening", "Reopen a resolved incident.", Decide);
+/// <summary>POST /api/v1/incidents/{id}/reopening.</summary>
+public static class ReopenIncidentEndpoint
+{
+    /// <summary>The incident's stream.</summary>
+    public static string StreamOf(string id) => Incident.StreamId(id);
+
+    /// <summary>Reopens the incident.</summary>
+    [WolverinePost("/api/v1/incidents/{id}/reopening")]
+    public static (IResult, Events) Post(
+        ReopenIncident command, string id,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Incident>> incident,
+        HttpContext http, IClock clock) =>
+        IncidentTransition.Decide(http, incident, clock, nameof(ReopenIncident), id, (state, now, actor) => ReopenIncident.Decide(command, id, state, now, actor));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain) => IncidentTransition.Configure(chain, nameof(ReopenIncident), "Reopen a resolved incident.");
 }

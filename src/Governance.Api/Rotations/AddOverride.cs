@@ -3,8 +3,12 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
 using Npgsql;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Rotations;
 
@@ -41,24 +45,41 @@ public sealed record AddOverride(string Member, Instant? From, Instant? To)
 
         return Decision.Accept(new RotationOverrideAdded(team, command.Member, command.From!.Value, command.To!.Value, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/teams/{team}/overrides.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/teams/{team}/overrides", async (string team, AddOverride command, HttpContext http, CommandExecutor executor, NpgsqlDataSource db,
-                CancellationToken ct) =>
-            {
-                var people = await PagerFacts.ReadAsync(db, [command.Member], ct);
-                var outcome = await executor.ExecuteAsync<Rotation>(http, nameof(AddOverride), Rotation.StreamId(team), Rotation.StreamType,
-                    (state, now, actor) => Decide(command, team, people, state, now, actor), ct);
-                return outcome.Succeeded
-                    ? Results.Created($"/api/v1/teams/{team}/oncall?at={command.From!.Value}", new Added(team, command.Member, command.From.Value, command.To!.Value))
-                    : outcome.Error!.ToResult();
-            })
-            .Validate<AddOverride>()
+/// <summary>POST /api/v1/teams/{team}/overrides.</summary>
+public static class AddOverrideEndpoint
+{
+    /// <summary>The team's rotation stream.</summary>
+    public static string StreamOf(string team) => Rotation.StreamId(team);
+
+    /// <summary>Whether whoever covers can be paged.</summary>
+    public static Task<PagerFacts> LoadAsync(AddOverride command, NpgsqlDataSource db, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return PagerFacts.ReadAsync(db, [command.Member], ct);
+    }
+
+    /// <summary>Adds the override to the rotation.</summary>
+    [WolverinePost("/api/v1/teams/{team}/overrides")]
+    public static (IResult, Events) Post(
+        AddOverride command, string team, PagerFacts people,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Rotation>> rotation,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, rotation, clock, nameof(AddOverride),
+            (state, now, actor) => AddOverride.Decide(command, team, people, state, now, actor),
+            _ => Results.Created($"/api/v1/teams/{team}/oncall?at={command.From!.Value}", new AddOverride.Added(team, command.Member, command.From.Value, command.To!.Value)));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.OnCall)
             .WithTags("Teams").WithName(nameof(AddOverride))
             .WithSummary("Let someone cover the primary for a span; they must be a principal with the oncall (or admin) role (422 otherwise).")
-            .Produces<Added>(StatusCodes.Status201Created)
+            .Produces<AddOverride.Added>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

@@ -4,9 +4,13 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Time;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
 using NodaTime.Text;
 using Npgsql;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Rotations;
 
@@ -96,36 +100,47 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
         TimeInput.TryParseDuration(text, out var duration, out _) && duration.NanosecondOfDay == 0 && duration.Days is >= 1 and <= 28
             ? duration.Days
             : null;
+}
 
-    /// <summary>PUT /api/v1/teams/{team}/rotation.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPut("/teams/{team}/rotation", async (string team, DefineRotation command, HttpContext http, CommandExecutor executor, NpgsqlDataSource db,
-                CancellationToken ct) =>
-            {
-                if (!Rules.Slug().IsMatch(team))
-                {
-                    return DomainError.Invalid("team", "'Team' must be a slug.").ToResult();
-                }
+/// <summary>PUT /api/v1/teams/{team}/rotation.</summary>
+public static class DefineRotationEndpoint
+{
+    /// <summary>The team's rotation stream.</summary>
+    public static string StreamOf(string team) => Rotation.StreamId(team);
 
-                var people = await PagerFacts.ReadAsync(db, [.. command.Members ?? [], .. command.Shadows ?? []], ct);
-                var outcome = await executor.ExecuteAsync<Rotation>(http, nameof(DefineRotation), Rotation.StreamId(team), Rotation.StreamType,
-                    (state, now, actor) => Decide(command, team, people, state, now, actor), ct);
-                if (!outcome.Succeeded)
-                {
-                    return outcome.Error!.ToResult();
-                }
+    /// <summary>The team is checked before anything is loaded.</summary>
+    public static IResult Before(string team) =>
+        Rules.Slug().IsMatch(team) ? WolverineContinue.Result() : DomainError.Invalid("team", "'Team' must be a slug.").ToResult();
 
-                var defined = (RotationDefined)outcome.Appended!.Events[0].Data;
-                var rotation = Rotation.Initial.Evolve(outcome.Appended.Events[0]);
-                return Results.Ok(new Defined(team, defined.TimeZone, defined.HandoffDay.ToString(), defined.HandoffTime, $"P{defined.ShiftDays}D",
-                    defined.Members, defined.Shadows, defined.StartsOn, rotation.FirstShiftStart,
-                    (defined.AckDeadlines ?? new Dictionary<string, Duration>()).ToDictionary(
-                        d => d.Key, d => PeriodPattern.NormalizingIso.Format(Period.FromSeconds((long)d.Value.TotalSeconds).Normalize()), StringComparer.Ordinal)));
-            })
-            .Validate<DefineRotation>()
+    /// <summary>Whether the members and shadows can be paged.</summary>
+    public static Task<PagerFacts> LoadAsync(DefineRotation command, NpgsqlDataSource db, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return PagerFacts.ReadAsync(db, [.. command.Members ?? [], .. command.Shadows ?? []], ct);
+    }
+
+    /// <summary>Defines (or redefines) the rotation; overrides already added are kept.</summary>
+    [WolverinePut("/api/v1/teams/{team}/rotation")]
+    public static (IResult, Events) Put(
+        DefineRotation command, string team, PagerFacts people,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Rotation>> rotation,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, rotation, clock, nameof(DefineRotation),
+            (state, now, actor) => DefineRotation.Decide(command, team, people, state, now, actor),
+            defined => Results.Ok(new DefineRotation.Defined(team, defined!.TimeZone, defined.HandoffDay.ToString(), defined.HandoffTime, $"P{defined.ShiftDays}D",
+                defined.Members, defined.Shadows, defined.StartsOn, defined.FirstShiftStart,
+                (defined.AckDeadlines ?? new Dictionary<string, Duration>()).ToDictionary(
+                    d => d.Key, d => PeriodPattern.NormalizingIso.Format(Period.FromSeconds((long)d.Value.TotalSeconds).Normalize()), StringComparer.Ordinal))));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.OnCall)
             .WithTags("Teams").WithName(nameof(DefineRotation))
             .WithSummary("Define the team's on-call rotation; members and shadows must be principals with the oncall (or admin) role (422 names any who are not).")
-            .Produces<Defined>()
+            .Produces<DefineRotation.Defined>()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

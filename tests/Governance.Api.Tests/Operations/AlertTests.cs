@@ -32,6 +32,32 @@ public sealed class AlertTests(GovernanceApp app) : IClassFixture<GovernanceApp>
     }
 
     [Fact]
+    public async Task simultaneous_firings_with_one_dedup_key_open_one_alert_and_count_the_rest_as_repeats()
+    {
+        const int firings = 16;
+        await app.RegisterModelAsync("storm-model", team: "storm-team");
+        using var start = new SemaphoreSlim(0);
+        var requests = Enumerable.Range(0, firings).Select(async i =>
+        {
+            using var client = app.Client();
+            await start.WaitAsync();
+            using var response = await client.PostAsync("/api/v1/alerts", new StringContent(
+                $"{{\"rule\":\"p99\",\"model\":\"storm-model\",\"severity\":\"SEV3\",\"dedupKey\":\"storm-model/p99\",\"summary\":\"firing {i}\"}}",
+                System.Text.Encoding.UTF8, "application/json"));
+            using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return ((int)response.StatusCode, body.RootElement.TryGetProperty("id", out var id) ? id.GetString() : null);
+        }).ToList();
+        start.Release(firings);
+        var answers = await Task.WhenAll(requests);
+
+        answers.Count(a => a.Item1 == 201).ShouldBe(1);
+        answers.Count(a => a.Item1 == 200).ShouldBe(firings - 1);
+        answers.Select(a => a.Item2).Distinct().Count().ShouldBe(1);
+        var alert = await app.Scenario(s => s.Get.Url($"/api/v1/alerts/{answers[0].Item2}").StatusCodeShouldBe(200));
+        alert.Json.GetProperty("repeats").GetInt32().ShouldBe(firings - 1);
+    }
+
+    [Fact]
     public async Task the_noise_report_counts_alerts_not_repeats()
     {
         app.Clock.Reset(GovernanceApp.Start);

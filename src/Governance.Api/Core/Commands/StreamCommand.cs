@@ -24,10 +24,20 @@ public static class StreamCommand
         where T : class, IStreamState<T>
     {
         ArgumentNullException.ThrowIfNull(answer);
+        return Decide(http, stream, clock, command, decide, (after, _) => answer(after));
+    }
+
+    /// <summary>As above, for answers that carry the stream's version after the command (the one also sent in <c>ETag</c>).</summary>
+    public static (IResult, Events) Decide<T>(
+        HttpContext http, IEventStream<Folded<T>> stream, IClock clock, string command,
+        Func<T?, Instant, Actor, Decision> decide, Func<T?, long, IResult> answer)
+        where T : class, IStreamState<T>
+    {
+        ArgumentNullException.ThrowIfNull(answer);
         var decided = Run(http, stream, clock, command, decide);
         return decided.Refusal is { } refusal
             ? (refusal, [])
-            : (new Versioned(answer(decided.After), decided.Version), [.. decided.Events]);
+            : (new Versioned(answer(decided.After, decided.Version), decided.Version), [.. decided.Events]);
     }
 
     /// <summary>

@@ -131,7 +131,12 @@ public static class RequestRules
 
         context.Request.EnableBuffering();
         var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        await JsonSerializer.DeserializeAsync(context.Request.Body, type, json, context.RequestAborted);
+        if (await JsonSerializer.DeserializeAsync(context.Request.Body, type, json, context.RequestAborted) is null)
+        {
+            // JSON null where an object belongs: answered like a missing body, with the fields it needs.
+            throw new BadHttpRequestException("The body is JSON null.");
+        }
+
         context.Request.Body.Position = 0;
     }
 
