@@ -226,10 +226,17 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
             throw new InvalidOperationException($"Marten did not report the sequence number of event {unnumbered.Id}.");
         }
 
-        await using var cmd = new NpgsqlCommand(ReadBackSql, connection, tx);
-        cmd.Parameters.Add(new() { Value = appended.Select(a => a.Event.Sequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        // Planned for each group (one round trip still): a prepared statement's generic plan is made once, early, and
+        // kept until the next ANALYZE; made while event_hashes was a page or two, it scanned the table on every commit
+        // after (1,022 of 1,191 read-backs of a benchmark run from an empty log).
+        await using var batch = new NpgsqlBatch(connection, tx);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_custom_plan"));
+        var read = new NpgsqlBatchCommand(ReadBackSql);
+        read.Parameters.Add(new() { Value = appended.Select(a => a.Event.Sequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        batch.BatchCommands.Add(read);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = auto"));
         var rows = new Dictionary<Guid, (long Seq, int Version, Instant At, byte[] Hash, ulong TxId)>();
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
