@@ -234,7 +234,7 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
         var read = new NpgsqlBatchCommand(ReadBackSql);
         read.Parameters.Add(new() { Value = appended.Select(a => a.Event.Sequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         batch.BatchCommands.Add(read);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = auto"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode TO DEFAULT"));
         var rows = new Dictionary<Guid, (long Seq, int Version, Instant At, byte[] Hash, ulong TxId)>();
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
