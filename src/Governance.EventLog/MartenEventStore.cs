@@ -212,8 +212,8 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
     // By the sequence numbers Marten read back from its append function: two primary-key probes per event. mt_events
     // has no index on the event id, so looking the events up by id (as this did before) scanned the whole log on every
     // commit: 7.9 ms a group at 25,000 events, growing with the log, more than everything else an evaluation costs the
-    // database. (Looking them up by this transaction's id in event_hashes was tried too: with the statistics of a young
-    // table the planner joined by scanning mt_events again, and a prepared statement keeps that plan.)
+    // database. (Looking them up by this transaction's id in event_hashes was tried too: planned on a young table, it
+    // scanned mt_events again.)
     internal const string ReadBackSql =
         "SELECT e.id, e.seq_id, e.version, e.timestamp, h.hash, h.tx_id FROM governance.mt_events e " +
         "JOIN governance.event_hashes h ON h.seq_id = e.seq_id WHERE e.seq_id = ANY($1)";
