@@ -120,13 +120,24 @@ internal static class StoredEvents
     public static async Task<IReadOnlyList<StoredEvent>> ReadBackAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, EventTypeRegistry registry, IReadOnlyList<IEvent> appended, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(
+        if (appended.FirstOrDefault(e => e.Sequence <= 0) is { } unnumbered)
+        {
+            throw new InvalidOperationException($"Marten did not report the sequence number of event {unnumbered.Id}.");
+        }
+
+        // By sequence number (primary keys; mt_events has no index on the event id), planned for this read (a generic
+        // plan made while the tables were tiny scans them for ever after) — as MartenEventStore reads its appends back.
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_custom_plan"));
+        var read = new NpgsqlBatchCommand(
             "SELECT e.id, e.seq_id, e.version, e.timestamp, h.hash, h.tx_id, s.type FROM governance.mt_events e " +
             "JOIN governance.event_hashes h ON h.seq_id = e.seq_id JOIN governance.mt_streams s ON s.id = e.stream_id " +
-            "WHERE e.id = ANY($1)", connection, transaction);
-        cmd.Parameters.Add(new() { Value = appended.Select(a => a.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+            "WHERE e.seq_id = ANY($1)");
+        read.Parameters.Add(new() { Value = appended.Select(a => a.Sequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        batch.BatchCommands.Add(read);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode TO DEFAULT"));
         var rows = new Dictionary<Guid, (long Seq, int Version, Instant At, byte[] Hash, ulong TxId, string StreamType)>();
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
