@@ -81,7 +81,7 @@ public static class QueryParameters
     ];
 
     /// <summary>
-    /// The declared query parameters; null when the endpoint is not a route handler or binds in a way this cannot see
+    /// The declared query parameters; null when the endpoint is neither a route handler nor a Wolverine endpoint, or binds in a way this cannot see
     /// (<c>[AsParameters]</c>), in which case its query string is left alone.
     /// </summary>
     public static IReadOnlyList<QueryParameter>? Of(Endpoint endpoint) => Cache.GetOrAdd(endpoint, Discover);
@@ -96,7 +96,8 @@ public static class QueryParameters
 
     private static IReadOnlyList<QueryParameter>? Discover(Endpoint endpoint)
     {
-        if (endpoint.Metadata.GetMetadata<MethodInfo>() is not { } method)
+        // A Wolverine endpoint carries its chain rather than the handler method; the method's parameters bind the same way.
+        if ((endpoint.Metadata.GetMetadata<MethodInfo>() ?? endpoint.Metadata.GetMetadata<Wolverine.Http.HttpChain>()?.Method.Method) is not { } method)
         {
             return null;
         }
