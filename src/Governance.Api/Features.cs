@@ -87,6 +87,7 @@ public static class Features
 
         // The streams commands load through Wolverine's aggregate handler workflow.
         options.Fold<Dataset>();
+        options.Fold<Model>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -99,7 +100,6 @@ public static class Features
         IssueKey.Map(api);
         RevokeKey.Map(api);
         ChangeRoles.Map(api);
-        RegisterModel.Map(api);
         ModelQueries.Map(api);
         AddKnowledgeNote.Map(api);
         DatasetQueries.Map(api);
