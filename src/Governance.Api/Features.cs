@@ -88,6 +88,7 @@ public static class Features
         // The streams commands load through Wolverine's aggregate handler workflow.
         options.Fold<Dataset>();
         options.Fold<Model>();
+        options.Fold<ModelVersion>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -107,8 +108,6 @@ public static class Features
         RecordRun.Map(api);
         ConcludeExperiment.Map(api);
         GetExperiments.Map(api);
-        RegisterModelVersion.Map(api);
-        AttachGuardrail.Map(api);
         GetModelVersion.Map(api);
         GetLineage.Map(api);
         DefineRotation.Map(api);
