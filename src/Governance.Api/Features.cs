@@ -89,6 +89,7 @@ public static class Features
         options.Fold<Dataset>();
         options.Fold<Model>();
         options.Fold<ModelVersion>();
+        options.Fold<Experiment>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -104,9 +105,6 @@ public static class Features
         ModelQueries.Map(api);
         AddKnowledgeNote.Map(api);
         DatasetQueries.Map(api);
-        StartExperiment.Map(api);
-        RecordRun.Map(api);
-        ConcludeExperiment.Map(api);
         GetExperiments.Map(api);
         GetModelVersion.Map(api);
         GetLineage.Map(api);
