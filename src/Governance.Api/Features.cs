@@ -93,6 +93,9 @@ public static class Features
         options.Fold<Suite>();
         options.Fold<Rotation>();
         options.Fold<Alert>();
+        options.Fold<Model>();
+        options.Fold<ModelVersion>();
+        options.Fold<Experiment>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -105,16 +108,10 @@ public static class Features
         IssueKey.Map(api);
         RevokeKey.Map(api);
         ChangeRoles.Map(api);
-        RegisterModel.Map(api);
         ModelQueries.Map(api);
         AddKnowledgeNote.Map(api);
         DatasetQueries.Map(api);
-        StartExperiment.Map(api);
-        RecordRun.Map(api);
-        ConcludeExperiment.Map(api);
         GetExperiments.Map(api);
-        RegisterModelVersion.Map(api);
-        AttachGuardrail.Map(api);
         GetModelVersion.Map(api);
         GetLineage.Map(api);
         GetOnCall.Map(api);

@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Experiments;
 
@@ -38,20 +42,34 @@ public sealed record ConcludeExperiment(ExperimentOutcome? Outcome, string Reaso
 
         return Decision.Accept(new ExperimentConcluded(id, state.Model, command.Outcome!.Value, command.Reason, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/experiments/{id}/conclusion.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/experiments/{id}/conclusion", async (string id, ConcludeExperiment command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Experiment>(http, nameof(ConcludeExperiment), Experiment.StreamId(id), Experiment.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                return outcome.Succeeded ? Results.Ok(new Concluded(id, command.Outcome!.Value, command.Reason)) : outcome.Error!.ToResult();
-            })
-            .Validate<ConcludeExperiment>()
+/// <summary>POST /api/v1/experiments/{id}/conclusion.</summary>
+public static class ConcludeExperimentEndpoint
+{
+    /// <summary>The experiment's stream.</summary>
+    public static string StreamOf(string id) => Experiment.StreamId(id);
+
+    /// <summary>Concludes the experiment.</summary>
+    [WolverinePost("/api/v1/experiments/{id}/conclusion")]
+    public static (IResult, Events) Post(
+        ConcludeExperiment command, string id,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Experiment>> experiment,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, experiment, clock, nameof(ConcludeExperiment),
+            (state, now, actor) => ConcludeExperiment.Decide(command, id, state, now, actor),
+            _ => Results.Ok(new ConcludeExperiment.Concluded(id, command.Outcome!.Value, command.Reason)));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Experiments").WithName(nameof(ConcludeExperiment))
             .WithSummary("Conclude an experiment as adopted or abandoned, with the reason.")
-            .Produces<Concluded>()
+            .Produces<ConcludeExperiment.Concluded>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -4,7 +4,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Experiments;
 
@@ -65,24 +69,43 @@ public sealed record RecordRun(
             command.Params ?? new Dictionary<string, JsonElement>(), command.Seed, [.. datasets.Distinct()], command.Environment,
             command.Metrics ?? new Dictionary<string, double>(), command.StartedAt, command.FinishedAt, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/experiments/{id}/runs.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/experiments/{id}/runs", async (string id, RecordRun command, HttpContext http, CommandExecutor executor, Datasets.DatasetQueries datasets, CancellationToken ct) =>
-            {
-                var existing = await datasets.ExistingAsync(command.Datasets ?? [], ct);
-                var outcome = await executor.ExecuteAsync<Experiment>(http, nameof(RecordRun), Experiment.StreamId(id), Experiment.StreamType,
-                    (state, now, actor) => Decide(command, id, existing.Contains, state, now, actor), ct);
-                return outcome.Succeeded
-                    ? Results.Created($"/api/v1/experiments/{id}", new Recorded(id, command.RunId, Experiment.RunNodeId(id, command.RunId)))
-                    : outcome.Error!.ToResult();
-            })
-            .Validate<RecordRun>()
+/// <summary>POST /api/v1/experiments/{id}/runs.</summary>
+public static class RecordRunEndpoint
+{
+    /// <summary>The experiment's stream.</summary>
+    public static string StreamOf(string id) => Experiment.StreamId(id);
+
+    /// <summary>Which of the named datasets exist.</summary>
+    public static Task<HashSet<string>> LoadAsync(RecordRun command, Datasets.DatasetQueries datasets, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(datasets);
+        return datasets.ExistingAsync(command.Datasets ?? [], ct);
+    }
+
+    /// <summary>Records the run.</summary>
+    [WolverinePost("/api/v1/experiments/{id}/runs")]
+    public static (IResult, Events) Post(
+        RecordRun command, string id, HashSet<string> existingDatasets,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Experiment>> experiment,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, experiment, clock, nameof(RecordRun),
+            (state, now, actor) => RecordRun.Decide(command, id, existingDatasets.Contains, state, now, actor),
+            _ => Results.Created($"/api/v1/experiments/{id}", new RecordRun.Recorded(id, command.RunId, Experiment.RunNodeId(id, command.RunId))));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Experiments").WithName(nameof(RecordRun))
             .WithSummary("Record a run of an experiment.")
-            .Produces<Recorded>(StatusCodes.Status201Created)
+            .Produces<RecordRun.Recorded>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

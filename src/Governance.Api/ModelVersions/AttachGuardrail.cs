@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.ModelVersions;
 
@@ -39,22 +43,35 @@ public sealed record AttachGuardrail(string Name, string Version, string? Descri
 
         return Decision.Accept(new GuardrailAttached(model, version, command.Name, command.Version, command.Description ?? "", actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/models/{key}/versions/{version}/guardrails.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/models/{key}/versions/{version}/guardrails", async (string key, string version, AttachGuardrail command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<ModelVersion>(http, nameof(AttachGuardrail), ModelVersion.StreamId(key, version), ModelVersion.StreamType,
-                    (state, now, actor) => Decide(command, key, version, state, now, actor), ct);
-                return outcome.Succeeded
-                    ? Results.Created($"/api/v1/models/{key}/versions/{version}", new Attached(key, version, $"{command.Name}@{command.Version}"))
-                    : outcome.Error!.ToResult();
-            })
-            .Validate<AttachGuardrail>()
+/// <summary>POST /api/v1/models/{key}/versions/{version}/guardrails.</summary>
+public static class AttachGuardrailEndpoint
+{
+    /// <summary>The model version's stream.</summary>
+    public static string StreamOf(string key, string version) => ModelVersion.StreamId(key, version);
+
+    /// <summary>Attaches the guardrail.</summary>
+    [WolverinePost("/api/v1/models/{key}/versions/{version}/guardrails")]
+    public static (IResult, Events) Post(
+        AttachGuardrail command, string key, string version,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<ModelVersion>> modelVersion,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, modelVersion, clock, nameof(AttachGuardrail),
+            (state, now, actor) => AttachGuardrail.Decide(command, key, version, state, now, actor),
+            _ => Results.Created($"/api/v1/models/{key}/versions/{version}",
+                new AttachGuardrail.Attached(key, version, $"{command.Name}@{command.Version}")));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Model versions").WithName(nameof(AttachGuardrail))
             .WithSummary("Attach a versioned guardrail to a model version.")
-            .Produces<Attached>(StatusCodes.Status201Created)
+            .Produces<AttachGuardrail.Attached>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -6,7 +6,11 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.Api.Datasets;
 using Governance.Api.Models;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.ModelVersions;
 
@@ -90,30 +94,55 @@ public sealed record RegisterModelVersion(
         return Decision.Accept(new ModelVersionRegistered(model, command.Version, command.ArtifactUri, command.Digest, command.ExperimentId, command.RunId,
             [.. datasets.Distinct()], [.. parents.Distinct()], command.CodeCommit, command.Config ?? new Dictionary<string, JsonElement>(), actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/models/{key}/versions.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/models/{key}/versions", async (string key, RegisterModelVersion command, HttpContext http, CommandExecutor executor,
-                RegistryLookups lookups, DatasetQueries datasets, CancellationToken ct) =>
-            {
-                var refs = new References(
-                    await lookups.ModelExistsAsync(key, ct),
-                    command.ExperimentId is null ? null : await lookups.ExperimentModelAsync(command.ExperimentId, ct),
-                    command.RunId is not null && command.ExperimentId is not null && await lookups.RunExistsAsync(command.ExperimentId, command.RunId, ct),
-                    await datasets.ExistingAsync(command.TrainingDatasets ?? [], ct),
-                    await lookups.ExistingModelVersionsAsync(command.Parents ?? [], ct));
-                var outcome = await executor.ExecuteAsync<ModelVersion>(http, nameof(RegisterModelVersion), ModelVersion.StreamId(key, command.Version),
-                    ModelVersion.StreamType, (state, now, actor) => Decide(command, key, refs, state, now, actor), ct);
-                return outcome.Succeeded
-                    ? Results.Created($"/api/v1/models/{key}/versions/{command.Version}", new Created(key, command.Version, ModelVersion.NodeId(key, command.Version)))
-                    : outcome.Error!.ToResult();
-            })
-            .Validate<RegisterModelVersion>()
+/// <summary>POST /api/v1/models/{key}/versions.</summary>
+public static class RegisterModelVersionEndpoint
+{
+    /// <summary>The version's own stream.</summary>
+    public static string StreamOf(string key, RegisterModelVersion command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return ModelVersion.StreamId(key, command.Version);
+    }
+
+    /// <summary>The model, experiment, run, datasets and parents the version names, as far as they exist.</summary>
+    public static async Task<RegisterModelVersion.References> LoadAsync(
+        string key, RegisterModelVersion command, RegistryLookups lookups, DatasetQueries datasets, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(lookups);
+        ArgumentNullException.ThrowIfNull(datasets);
+        return new RegisterModelVersion.References(
+            await lookups.ModelExistsAsync(key, ct),
+            command.ExperimentId is null ? null : await lookups.ExperimentModelAsync(command.ExperimentId, ct),
+            command.RunId is not null && command.ExperimentId is not null && await lookups.RunExistsAsync(command.ExperimentId, command.RunId, ct),
+            await datasets.ExistingAsync(command.TrainingDatasets ?? [], ct),
+            await lookups.ExistingModelVersionsAsync(command.Parents ?? [], ct));
+    }
+
+    /// <summary>Registers the version, which starts its stream.</summary>
+    [WolverinePost("/api/v1/models/{key}/versions")]
+    public static (IResult, Events) Post(
+        RegisterModelVersion command, string key, RegisterModelVersion.References refs,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<ModelVersion>> version,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, version, clock, nameof(RegisterModelVersion),
+            (state, now, actor) => RegisterModelVersion.Decide(command, key, refs, state, now, actor),
+            _ => Results.Created($"/api/v1/models/{key}/versions/{command.Version}",
+                new RegisterModelVersion.Created(key, command.Version, ModelVersion.NodeId(key, command.Version))));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Model versions").WithName(nameof(RegisterModelVersion))
             .WithSummary("Register a model version with its artifact, run, training data, parents, commit and config.")
-            .Produces<Created>(StatusCodes.Status201Created)
+            .Produces<RegisterModelVersion.Created>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

@@ -3,9 +3,12 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
-using Governance.EventLog;
-using NodaTime;
 using Governance.Api.Core.Requests;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Models;
 
@@ -33,26 +36,9 @@ public sealed record AddKnowledgeNote(string Title, string Body, IReadOnlyList<s
             ? DomainError.NotFound($"No model '{key}'.")
             : Decision.Accept(new KnowledgeNoteAdded(key, noteId, command.Title, command.Body, command.Tags ?? [], actor.Name, now));
 
-    /// <summary>POST /api/v1/models/{key}/notes and GET /api/v1/models/{key}/notes.</summary>
-    public static void Map(IEndpointRouteBuilder api)
-    {
-        api.MapPost("/models/{key}/notes", async (string key, AddKnowledgeNote command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var noteId = Guid.CreateVersion7().ToString("N")[..16];
-                var outcome = await executor.ExecuteAsync<Model>(http, nameof(AddKnowledgeNote), Model.StreamId(key), Model.StreamType,
-                    (state, now, actor) => Decide(command, key, noteId, state, now, actor), ct);
-                return outcome.Succeeded
-                    ? Results.Created($"/api/v1/models/{key}/notes/{noteId}", new Created(noteId, key))
-                    : outcome.Error!.ToResult();
-            })
-            .Validate<AddKnowledgeNote>()
-            .RequireRole(Roles.Contributor)
-            .WithTags("Models").WithName(nameof(AddKnowledgeNote))
-            .WithSummary("Add a knowledge note to a model.")
-            .Produces<Created>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status404NotFound);
-
-        api.MapGet("/models/{key}/notes", async (string key, IEventStore store, CancellationToken ct) =>
+    /// <summary>GET /api/v1/models/{key}/notes (adding one is <see cref="AddKnowledgeNoteEndpoint"/>).</summary>
+    public static void Map(IEndpointRouteBuilder api) =>
+        api.MapGet("/models/{key}/notes", async (string key, Governance.EventLog.IEventStore store, CancellationToken ct) =>
                 await store.AggregateStreamAsync<Model>(Model.StreamId(key), ct: ct) is { } model
                     ? Results.Ok(model.State.Notes.Reverse())
                     : DomainError.NotFound($"No model '{key}'.").ToResult())
@@ -60,6 +46,37 @@ public sealed record AddKnowledgeNote(string Title, string Body, IReadOnlyList<s
             .WithTags("Models").WithName("ListKnowledgeNotes").WithStreamETag("key", Model.StreamId, answersNotModified: true)
             .WithSummary("A model's knowledge notes, newest first.")
             .Produces<IEnumerable<KnowledgeNote>>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+}
+
+/// <summary>POST /api/v1/models/{key}/notes.</summary>
+public static class AddKnowledgeNoteEndpoint
+{
+    /// <summary>The model's stream.</summary>
+    public static string StreamOf(string key) => Model.StreamId(key);
+
+    /// <summary>Adds the note under an id made up here.</summary>
+    [WolverinePost("/api/v1/models/{key}/notes")]
+    public static (IResult, Events) Post(
+        AddKnowledgeNote command, string key,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Model>> model,
+        HttpContext http, IClock clock)
+    {
+        var noteId = Guid.CreateVersion7().ToString("N")[..16];
+        return StreamCommand.Decide(http, model, clock, nameof(AddKnowledgeNote),
+            (state, now, actor) => AddKnowledgeNote.Decide(command, key, noteId, state, now, actor),
+            _ => Results.Created($"/api/v1/models/{key}/notes/{noteId}", new AddKnowledgeNote.Created(noteId, key)));
+    }
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
+            .RequireRole(Roles.Contributor)
+            .WithTags("Models").WithName(nameof(AddKnowledgeNote))
+            .WithSummary("Add a knowledge note to a model.")
+            .Produces<AddKnowledgeNote.Created>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 }

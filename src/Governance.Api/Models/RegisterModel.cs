@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Models;
 
@@ -46,21 +50,44 @@ public sealed record RegisterModel(string Key, string Name, string? Description,
         return Decision.Accept(new ModelRegistered(command.Key, command.Name, command.Description ?? "", command.Team, command.TaskType,
             stages, command.Kpis ?? [], actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/models.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/models", async (RegisterModel command, HttpContext http, CommandExecutor executor, ModelQueries queries, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Model>(http, nameof(RegisterModel), Model.StreamId(command.Key), Model.StreamType,
-                    (state, now, actor) => Decide(command, state, now, actor), ct);
-                return outcome.Succeeded
-                    ? Results.Created($"/api/v1/models/{command.Key}", await queries.GetAsync(command.Key, ct))
-                    : outcome.Error!.ToResult();
-            })
-            .Validate<RegisterModel>()
+/// <summary>POST /api/v1/models.</summary>
+public static class RegisterModelEndpoint
+{
+    /// <summary>The model's stream.</summary>
+    public static string StreamOf(RegisterModel command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return Model.StreamId(command.Key);
+    }
+
+    /// <summary>Registers the model; the answer is the model as the read model has it once the registration is committed.</summary>
+    [WolverinePost("/api/v1/models")]
+    public static (IResult, Events) Post(
+        RegisterModel command,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Model>> model,
+        HttpContext http, IClock clock, ModelQueries queries) =>
+        StreamCommand.Decide(http, model, clock, nameof(RegisterModel),
+            (state, now, actor) => RegisterModel.Decide(command, state, now, actor),
+            _ => new RegisteredModel(command.Key, queries));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Models").WithName(nameof(RegisterModel))
             .WithSummary("Register a model with its team, task, stages and KPIs.")
             .Produces<ModelView>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    // The answer runs after Wolverine commits, so the read model (written in the same transaction) already has the model.
+    private sealed class RegisteredModel(string key, ModelQueries queries) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext) =>
+            await Results.Created($"/api/v1/models/{key}", await queries.GetAsync(key, httpContext.RequestAborted)).ExecuteAsync(httpContext);
+    }
 }

@@ -30,6 +30,15 @@ public sealed class RebuildTests(RebuildHistoryApp app) : IClassFixture<RebuildH
         ["governance.events"] = "the previous store's log, kept read-only after its import",
         ["governance.streams"] = "the previous store's streams, kept read-only after its import",
         ["governance.legacy_import"] = "the record of that import",
+        ["governance.wolverine_incoming_envelopes"] = "Wolverine's inbox: messages, not events",
+        ["governance.wolverine_outgoing_envelopes"] = "Wolverine's outbox: messages, not events",
+        ["governance.wolverine_dead_letters"] = "Wolverine's messages that failed",
+        ["governance.wolverine_dead_letter_history"] = "Wolverine's record of replayed dead letters",
+        ["governance.wolverine_control_queue"] = "Wolverine's messages between nodes",
+        ["governance.wolverine_nodes"] = "Wolverine's running nodes",
+        ["governance.wolverine_node_assignments"] = "which Wolverine node runs which agent",
+        ["governance.wolverine_node_records"] = "Wolverine's log of node events",
+        ["governance.wolverine_agent_restrictions"] = "Wolverine's pinned or paused agents",
     };
 
     [Fact]

@@ -51,8 +51,8 @@ public static class CommandsExtensions
     public static void IntegrateWithCommands(this Marten.MartenServiceCollectionExtensions.MartenConfigurationExpression marten)
     {
         ArgumentNullException.ThrowIfNull(marten);
-        // Wolverine's envelopes, nodes and dead letters in their own schema: `governance` holds the log and what is
-        // derived from it.
-        marten.IntegrateWithWolverine(m => m.MessageStorageSchemaName = "wolverine");
+        // Wolverine's envelopes, nodes and dead letters live beside the log in `governance` (DESIGN §3), so a command's
+        // outgoing messages commit in its transaction.
+        marten.IntegrateWithWolverine();
     }
 }
