@@ -51,6 +51,9 @@ public sealed record FireAlert(string Rule, string Model, Severity? Severity, st
             Incident.AckDeadlineFor(severity, rotation) is { } deadline ? now + deadline : null));
     }
 
+    /// <summary>How often a firing looks up its dedup key's open alert again when racing writers change it under it.</summary>
+    private const int MaxAttempts = 5;
+
     /// <summary>POST /api/v1/alerts.</summary>
     public static void Map(IEndpointRouteBuilder api) =>
         api.MapPost("/alerts", async (FireAlert command, HttpContext http, CommandExecutor executor, IncidentRouting routing, NpgsqlDataSource db, CancellationToken ct) =>
@@ -67,7 +70,7 @@ public sealed record FireAlert(string Rule, string Model, Severity? Severity, st
                             (state, now, actor) => openId is not null && state?.Status is null or AlertStatus.Resolved
                                 ? DomainError.Conflict($"Alert '{id}' was resolved meanwhile.")
                                 : Decide(command, id, route.Team, route.ModelExists, state, now, actor, route.Rotation), ct);
-                        if (!outcome.Succeeded && openId is not null && outcome.Error!.Status == StatusCodes.Status409Conflict && attempt < 3)
+                        if (!outcome.Succeeded && openId is not null && outcome.Error!.Status == StatusCodes.Status409Conflict && attempt < MaxAttempts)
                         {
                             continue;
                         }
@@ -81,9 +84,14 @@ public sealed record FireAlert(string Rule, string Model, Severity? Severity, st
                             ? Results.Ok(new Fired(id, true, repeated.Count))
                             : Results.Created($"/api/v1/alerts/{id}", new Fired(id, false, 0));
                     }
-                    catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && attempt < 3)
+                    catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
                     {
                         // Another request opened an alert with this key between our look-up and our append: count on that one.
+                        if (attempt == MaxAttempts)
+                        {
+                            return DomainError.Conflict(
+                                $"Alerts with dedup key '{command.DedupKey}' kept being opened and resolved while this one was recorded; send it again.").ToResult();
+                        }
                     }
                 }
             })

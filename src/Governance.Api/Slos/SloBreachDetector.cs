@@ -110,10 +110,14 @@ public sealed class SloBreachDetector(NpgsqlDataSource db, IEventStore store, In
         }
 
         // Late and corrected buckets: slo_buckets holds the newest row of each bucket. Buckets not yet past the label delay are not judged.
+        // The active breach comes from the async status projection: a hint that spares folding the streams whose verdict
+        // did not change. While it lags, a changed-looking verdict folds the stream, which decides (and appends nothing).
         return $"""
             SELECT s.id, s.objective, s.breach_kind{sums}
-            FROM (SELECT id, objective, breach_kind, slo_window, $1::timestamptz - label_delay AS t FROM governance.slos
-                  WHERE $2::text[] IS NULL OR id = ANY($2)) s
+            FROM (SELECT id, objective, slo_window, $1::timestamptz - label_delay AS t,
+                         (SELECT b.kind FROM governance.slo_breaches b WHERE b.slo_id = slos.id AND b.recovered_at IS NULL
+                          ORDER BY b.breached_at DESC LIMIT 1) AS breach_kind
+                  FROM governance.slos WHERE $2::text[] IS NULL OR id = ANY($2)) s
             LEFT JOIN governance.slo_buckets l
                 ON l.slo_id = s.id AND l.bucket_from >= s.t - greatest(s.slo_window, interval '3 days') AND l.bucket_to <= s.t
             GROUP BY s.id, s.objective, s.breach_kind, s.slo_window, s.t
