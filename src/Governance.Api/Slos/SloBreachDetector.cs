@@ -110,13 +110,15 @@ public sealed class SloBreachDetector(NpgsqlDataSource db, IEventStore store, In
         }
 
         // Late and corrected buckets: slo_buckets holds the newest row of each bucket. Buckets not yet past the label delay are not judged.
-        // The active breach comes from the async status projection: a hint that spares folding the streams whose verdict
-        // did not change. While it lags, a changed-looking verdict folds the stream, which decides (and appends nothing).
+        // The active breach is read from the SLO's own stream (its last breach or recovery), not from the status projection:
+        // that one is written after commit, and a verdict compared with a lagging breach state would skip a breach or a
+        // recovery until the next pass. The stream's index makes it one short backward scan per SLO.
         return $"""
             SELECT s.id, s.objective, s.breach_kind{sums}
             FROM (SELECT id, objective, slo_window, $1::timestamptz - label_delay AS t,
-                         (SELECT b.kind FROM governance.slo_breaches b WHERE b.slo_id = slos.id AND b.recovered_at IS NULL
-                          ORDER BY b.breached_at DESC LIMIT 1) AS breach_kind
+                         (SELECT CASE WHEN e.type = 'slo_breached' THEN e.data ->> 'kind' END FROM {EventLogOptions.Schema}.mt_events e
+                          WHERE e.stream_id = 'slo-' || slos.id AND e.type IN ('slo_breached', 'slo_recovered')
+                          ORDER BY e.version DESC LIMIT 1) AS breach_kind
                   FROM governance.slos WHERE $2::text[] IS NULL OR id = ANY($2)) s
             LEFT JOIN governance.slo_buckets l
                 ON l.slo_id = s.id AND l.bucket_from >= s.t - greatest(s.slo_window, interval '3 days') AND l.bucket_to <= s.t

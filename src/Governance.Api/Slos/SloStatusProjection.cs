@@ -6,8 +6,8 @@ namespace Governance.Api.Slos;
 
 /// <summary>
 /// governance.slo_breaches, after commit, on Marten's daemon: every breach with its burn rates and when it recovered. An
-/// SLO's active breach is its row not yet recovered. Read by the shift report, the documentation index and, as a hint
-/// only, by <see cref="SloBreachDetector"/> (its decisions fold the SLO's stream).
+/// SLO's active breach is its row not yet recovered. Read by the shift report and the documentation index; never by
+/// <see cref="SloBreachDetector"/>, which decides on the SLO's stream.
 /// </summary>
 /// <remarks>
 /// Every write is queued into the daemon's batch, so it commits with the projection's progress or not at all. The writes
