@@ -5,7 +5,11 @@ using NpgsqlTypes;
 
 namespace Governance.Api.Alerts;
 
-/// <summary>governance.alerts and the alert rows of the on-call queue (unacknowledged alerts only), in the append transaction.</summary>
+/// <summary>
+/// governance.alerts (an alert's identity and state: the next firing looks up the unresolved alert of its dedup key, and
+/// the unique index on it is checked here) and the alert rows of the on-call queue (unacknowledged alerts only), in the
+/// append transaction. What the noise report counts is written after commit by <see cref="AlertNoiseProjection"/>.
+/// </summary>
 public sealed class AlertsProjection : IInlineProjection
 {
     /// <inheritdoc />
@@ -41,17 +45,11 @@ public sealed class AlertsProjection : IInlineProjection
                         r.Id, r.Count, r.RepeatedAt.ToDateTimeUtc(), r.Summary);
                     break;
                 case AlertAcknowledged a:
-                    context.Enqueue(
-                        "UPDATE governance.alerts SET status = CASE WHEN status = 'open' THEN 'acknowledged' ELSE status END, acknowledged_at = $2, acknowledged_by = $3, actionable = $4 WHERE id = $1",
-                        a.Id, a.AcknowledgedAt.ToDateTimeUtc(), a.AcknowledgedBy, a.Actionable);
+                    context.Enqueue("UPDATE governance.alerts SET status = CASE WHEN status = 'open' THEN 'acknowledged' ELSE status END WHERE id = $1", a.Id);
                     Dequeue(context, a.Id);
                     break;
                 case AlertEscalated e:
-                    // Escalating is the strongest "this was actionable": it counts as an actionable acknowledgement if none came first.
-                    context.Enqueue(
-                        "UPDATE governance.alerts SET status = 'escalated', incident_id = $2, acknowledged_at = coalesce(acknowledged_at, $3), " +
-                        "acknowledged_by = coalesce(acknowledged_by, $4), actionable = coalesce(actionable, true) WHERE id = $1",
-                        e.Id, e.IncidentId, e.EscalatedAt.ToDateTimeUtc(), e.EscalatedBy);
+                    context.Enqueue("UPDATE governance.alerts SET status = 'escalated', incident_id = $2 WHERE id = $1", e.Id, e.IncidentId);
                     Dequeue(context, e.Id);
                     break;
                 case AlertResolved r:

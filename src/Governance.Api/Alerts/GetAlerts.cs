@@ -1,5 +1,6 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
+using Governance.Api.Core.Storage;
 using Governance.Api.Core.Time;
 using Governance.Api.Incidents;
 using Governance.EventLog;
@@ -39,7 +40,7 @@ public static class GetAlerts
                 await using var cmd = db.CreateCommand(
                     "SELECT rule, count(*), count(acknowledged_at), count(*) FILTER (WHERE actionable), " +
                     "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - fired_at)) FILTER (WHERE acknowledged_at IS NOT NULL) " +
-                    "FROM governance.alerts WHERE fired_at >= $1 GROUP BY rule ORDER BY rule");
+                    "FROM governance.alert_noise WHERE fired_at >= $1 GROUP BY rule ORDER BY rule");
                 cmd.Parameters.Add(new() { Value = (since?.Value ?? TimeInput.Earliest).ToDateTimeUtc(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
                 var rules = new List<RuleNoise>();
                 await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -51,6 +52,7 @@ public static class GetAlerts
 
                 return Results.Ok(rules);
             })
+            .WithProjectionAsOf(AlertNoiseProjection.ProjectionName)
             .RequireRole(Roles.Viewer).WithTags("Alerts").WithName("GetAlertNoise")
             .WithSummary("Per rule: fired, acknowledged, ignored and actionable percentages, median time to acknowledge, and whether it is noisy.")
             .Produces<IReadOnlyList<RuleNoise>>().ProducesValidationProblem();

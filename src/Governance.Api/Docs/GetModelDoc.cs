@@ -119,7 +119,8 @@ public static class GetModelDoc
             SELECT m.key, m.name, m.team, m.stages[array_upper(m.stages, 1)],
                    (SELECT d.version FROM governance.current_deployments d WHERE d.model = m.key AND d.stage = m.stages[array_upper(m.stages, 1)]),
                    m.retired_at IS NOT NULL,
-                   coalesce((SELECT array_agg(s.name) FROM governance.slos s WHERE s.model = m.key AND s.breach_kind IS NOT NULL), '{}'),
+                   coalesce((SELECT array_agg(s.name) FROM governance.slos s WHERE s.model = m.key
+                             AND EXISTS (SELECT 1 FROM governance.slo_breaches b WHERE b.slo_id = s.id AND b.recovered_at IS NULL)), '{}'),
                    coalesce((SELECT array_agg(i.severity) FROM governance.incidents i
                              WHERE i.model = m.key AND i.severity IS NOT NULL AND lower(i.status) NOT IN ('resolved', 'closed')), '{}')
             FROM governance.models m ORDER BY m.key

@@ -110,10 +110,18 @@ public sealed class SloBreachDetector(NpgsqlDataSource db, IEventStore store, In
         }
 
         // Late and corrected buckets: slo_buckets holds the newest row of each bucket. Buckets not yet past the label delay are not judged.
+        // The active breach is read from the SLO's own stream (its last breach or recovery), not from the status projection:
+        // that one is written after commit, and a verdict compared with a lagging breach state would skip a breach or a
+        // recovery until the next pass. Breaches and recoveries are few: one pass over them (the log's index on type) finds
+        // each stream's last one.
         return $"""
             SELECT s.id, s.objective, s.breach_kind{sums}
-            FROM (SELECT id, objective, breach_kind, slo_window, $1::timestamptz - label_delay AS t FROM governance.slos
-                  WHERE $2::text[] IS NULL OR id = ANY($2)) s
+            FROM (SELECT slos.id, slos.objective, slos.slo_window, $1::timestamptz - slos.label_delay AS t, last.breach_kind
+                  FROM governance.slos
+                  LEFT JOIN (SELECT DISTINCT ON (e.stream_id) e.stream_id, CASE WHEN e.type = 'slo_breached' THEN e.data ->> 'kind' END AS breach_kind
+                             FROM {EventLogOptions.Schema}.mt_events e WHERE e.type IN ('slo_breached', 'slo_recovered')
+                             ORDER BY e.stream_id, e.version DESC) last ON last.stream_id = 'slo-' || slos.id
+                  WHERE $2::text[] IS NULL OR slos.id = ANY($2)) s
             LEFT JOIN governance.slo_buckets l
                 ON l.slo_id = s.id AND l.bucket_from >= s.t - greatest(s.slo_window, interval '3 days') AND l.bucket_to <= s.t
             GROUP BY s.id, s.objective, s.breach_kind, s.slo_window, s.t

@@ -3,12 +3,15 @@ using Governance.EventLog.Projections;
 
 namespace Governance.Api.Slos;
 
-/// <summary>governance.slos (with the active breach) and governance.slo_breaches, in the append transaction.</summary>
+/// <summary>
+/// governance.slos, an SLO's definition, in the append transaction: ingestion refuses an SLO it cannot find there and
+/// the breach detector judges every SLO it lists. Breaches are status, written after commit by <see cref="SloStatusProjection"/>.
+/// </summary>
 public sealed class SlosProjection : IInlineProjection
 {
     // Not governance.slo_measurements or slo_buckets: measurements are data sent by clients, not events.
     /// <inheritdoc />
-    public IReadOnlyList<string> Tables { get; } = ["governance.slos", "governance.slo_breaches"];
+    public IReadOnlyList<string> Tables { get; } = ["governance.slos"];
 
     /// <inheritdoc />
     public Task ApplyAsync(ProjectionContext context, IReadOnlyList<StoredEvent> events, CancellationToken ct)
@@ -26,25 +29,9 @@ public sealed class SlosProjection : IInlineProjection
                     context.Enqueue("UPDATE governance.slos SET name = $2, objective = $3, slo_window = $4, label_delay = $5 WHERE id = $1",
                         r.Id, r.Name, r.Objective, r.Window.ToTimeSpan(), r.LabelDelay.ToTimeSpan());
                     break;
-                case SloBreached b:
-                    context.Enqueue("UPDATE governance.slos SET breach_kind = $2, breach_since = $3, incident_id = $4 WHERE id = $1",
-                        b.Id, Kind(b.Kind), b.DetectedAt.ToDateTimeUtc(), b.IncidentId);
-                    context.Enqueue(
-                        "INSERT INTO governance.slo_breaches (slo_id, kind, model, team, breached_at, incident_id, long_burn_rate, short_burn_rate) " +
-                        "SELECT $1, $2, model, team, $3, $4, $5, $6 FROM governance.slos WHERE id = $1",
-                        b.Id, Kind(b.Kind), b.DetectedAt.ToDateTimeUtc(), b.IncidentId, b.LongBurnRate, b.ShortBurnRate);
-                    break;
-                case SloRecovered r:
-                    context.Enqueue("UPDATE governance.slos SET breach_kind = NULL, breach_since = NULL, incident_id = NULL WHERE id = $1",
-                        r.Id);
-                    context.Enqueue("UPDATE governance.slo_breaches SET recovered_at = $3 WHERE slo_id = $1 AND breached_at = $2",
-                        r.Id, r.BreachedAt.ToDateTimeUtc(), r.RecoveredAt.ToDateTimeUtc());
-                    break;
             }
         }
 
         return Task.CompletedTask;
     }
-
-    private static string Kind(BreachKind kind) => kind.ToString().ToLowerInvariant();
 }

@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text;
+using Governance.Api.Alerts;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Errors;
+using Governance.Api.Core.Storage;
 using Governance.Api.Core.Time;
 using Governance.Api.Incidents;
 using Governance.Api.Rotations;
+using Governance.Api.Slos;
 using Governance.EventLog;
 using NodaTime;
 using NodaTime.Text;
@@ -61,6 +64,7 @@ public static class GetShiftReport
                     ? Results.Text(Markdown(report), "text/markdown; charset=utf-8")
                     : Results.Ok(report);
             })
+            .WithProjectionAsOf(AlertNoiseProjection.ProjectionName, SloStatusProjection.ProjectionName)
             .RequireRole(Roles.Viewer).WithTags("Teams").WithName("GetShiftReport")
             .WithSummary("The shift's incidents, alerts, SLO breaches and deployments (JSON, or Markdown with Accept: text/markdown).")
             .Produces<ShiftReport>().Produces<string>(StatusCodes.Status200OK, "text/markdown").ProducesValidationProblem()
@@ -93,7 +97,7 @@ public static class GetShiftReport
 
         var rules = new List<ReportAlertRule>();
         await using (var cmd = db.CreateCommand(
-            "SELECT rule, count(*), count(*) FILTER (WHERE actionable IS NOT TRUE) FROM governance.alerts WHERE team = $1 AND fired_at >= $2 AND fired_at < $3 GROUP BY rule ORDER BY rule"))
+            "SELECT rule, count(*), count(*) FILTER (WHERE actionable IS NOT TRUE) FROM governance.alert_noise WHERE team = $1 AND fired_at >= $2 AND fired_at < $3 GROUP BY rule ORDER BY rule"))
         {
             cmd.Parameters.Add(new() { Value = team });
             cmd.Parameters.Add(new() { Value = from });

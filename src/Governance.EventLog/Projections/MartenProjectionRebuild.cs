@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using JasperFx;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
@@ -52,6 +53,21 @@ public sealed class MartenProjectionRebuild(IDocumentStore store, IServiceProvid
             var took = Stopwatch.GetElapsedTime(started);
             rebuilt.Add(new MartenProjectionRebuilt(name, took));
             logger.LogInformation("Rebuilt Marten projection {Projection} in {Seconds} s", name, took.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture));
+        }
+
+        if (running is not null)
+        {
+            // A rebuild through the running daemon leaves the rebuilt shards stopped and its high-water detection set up for
+            // rebuilds: both start again, or no event appended from now on would reach these projections.
+            await running.RestartHighWaterAgentAsync(ct);
+            foreach (var name in names)
+            {
+                var shard = $"{name}:All";
+                if (!running.CurrentAgents().Any(a => a.Name.Identity == shard && a.Status == AgentStatus.Running))
+                {
+                    await running.StartAgentAsync(shard, ct);
+                }
+            }
         }
 
         return rebuilt;

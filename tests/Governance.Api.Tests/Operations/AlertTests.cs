@@ -89,6 +89,7 @@ public sealed class AlertTests(GovernanceApp app) : IClassFixture<GovernanceApp>
         await app.Scenario(s => s.Post.Json(new { actionable = true }).ToUrl($"/api/v1/alerts/{useful1}/acknowledgement").As(oncall).StatusCodeShouldBe(200));
         await app.Scenario(s => s.Post.Json(new { severity = "SEV2" }).ToUrl($"/api/v1/alerts/{useful2}/escalation").As(oncall).StatusCodeShouldBe(201));
 
+        await app.WaitForAlertNoiseAsync();
         var noise = await app.Scenario(s => s.Get.Url($"/api/v1/alerts/noise?since=2026-11-23T08:00:00Z").StatusCodeShouldBe(200));
         var rules = noise.Json.EnumerateArray().ToDictionary(r => r.GetProperty("rule").GetString()!);
         rules["noisy-rule"].GetProperty("fired").GetInt64().ShouldBe(5);

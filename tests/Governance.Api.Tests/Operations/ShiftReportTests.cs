@@ -22,6 +22,8 @@ public sealed class ShiftReportTests(GovernanceApp app) : IClassFixture<Governan
         await app.FireAlertAsync("psi", "report-model");
         await app.Scenario(s => s.Post.Json(new { actionable = true }).ToUrl($"/api/v1/alerts/{alert}/acknowledgement").StatusCodeShouldBe(200));
 
+        await app.WaitForAlertNoiseAsync();
+        await app.WaitForSloStatusAsync();
         var json = await app.Scenario(s => s.Get.Url("/api/v1/teams/report-team/shift-report?at=2026-11-24T12:00:00Z").StatusCodeShouldBe(200));
         json.Json.GetProperty("primary").GetString().ShouldBe("ana");
         json.Json.GetProperty("shadow").GetString().ShouldBe("sid");

@@ -1,6 +1,8 @@
 using Governance.EventLog;
 using Governance.Api.Core.Commands;
+using Governance.Api.Alerts;
 using Governance.Api.Docs;
+using Governance.Api.Slos;
 using Governance.EventLog.Embedded;
 using Governance.EventLog.Import;
 using Governance.EventLog.Projections;
@@ -56,6 +58,21 @@ public static class StorageExtensions
         marten.AddProjectionWithServices<ModelDocsProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, projection =>
         {
             foreach (var table in ModelDocsProjection.Tables)
+            {
+                projection.Options.DeleteDataInTableOnTeardown(table);
+            }
+        });
+        // SLO status and alert noise: no command reads them, so they are written after commit (docs/architecture.md, "Projections").
+        marten.AddProjectionWithServices<SloStatusProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, projection =>
+        {
+            foreach (var table in SloStatusProjection.Tables)
+            {
+                projection.Options.DeleteDataInTableOnTeardown(table);
+            }
+        });
+        marten.AddProjectionWithServices<AlertNoiseProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, projection =>
+        {
+            foreach (var table in AlertNoiseProjection.Tables)
             {
                 projection.Options.DeleteDataInTableOnTeardown(table);
             }
@@ -127,7 +144,7 @@ public static class StorageExtensions
     }
 
     /// <summary>The tables the async (Marten) projections write; Marten empties them when it rebuilds those projections.</summary>
-    public static IReadOnlyList<string> AsyncProjectionTables => ModelDocsProjection.Tables;
+    public static IReadOnlyList<string> AsyncProjectionTables => [.. ModelDocsProjection.Tables, .. SloStatusProjection.Tables, .. AlertNoiseProjection.Tables];
 }
 
 /// <summary>What storage was configured with, for start-up and readiness.</summary>
