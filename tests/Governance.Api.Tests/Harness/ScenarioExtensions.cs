@@ -30,10 +30,23 @@ public static class ScenarioExtensions
             configuring = outer;
         }
 
+        scenario.ConfigureHttpContext(AsOverTheWire);
+    }
+
+    private static void AsOverTheWire(HttpContext context)
+    {
         // Alba says every request may have a body; over the wire only one with a length does (an empty POST is
         // bodiless to the endpoint, as under Kestrel and TestServer's own client).
-        scenario.ConfigureHttpContext(c =>
-            c.Features.Set<IHttpRequestBodyDetectionFeature>(new BodyDetection(c.Request.ContentLength > 0)));
+        context.Features.Set<IHttpRequestBodyDetectionFeature>(new BodyDetection(context.Request.ContentLength > 0));
+
+        // SendExpression.ToUrl puts the whole URL in the path: its query goes where a client would send it, as written.
+        var path = context.Request.Path.Value ?? "";
+        if (path.Contains('?', StringComparison.Ordinal))
+        {
+            var url = new Uri(new Uri("http://localhost"), path);
+            context.Request.Path = PathString.FromUriComponent(url);
+            context.Request.QueryString = QueryString.FromUriComponent(url);
+        }
     }
 
     private sealed class BodyDetection(bool canHaveBody) : IHttpRequestBodyDetectionFeature
@@ -111,7 +124,11 @@ public static class ScenarioExtensions
     }
 
     /// <summary>Expects the body to contain a text.</summary>
-    public static Scenario BodyShouldContain(this Scenario scenario, string text) => scenario.ContentShouldContain(text);
+    public static Scenario BodyShouldContain(this Scenario scenario, string text)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        return scenario.AssertThat(new BodyContains(text));
+    }
 
     /// <summary>After the URL: <c>.ToUrl(u).As(key)</c>.</summary>
     public static SendExpression As(this SendExpression request, string key) => Continue(request, s => s.As(key));
@@ -152,10 +169,16 @@ public static class ScenarioExtensions
         public void Assert(Scenario scenario, AssertionContext context)
         {
             var response = context.HttpContext.Response;
-            var body = context.ReadBodyAsString();
+            var body = BodyOf(response);
+            void Fail(string message)
+            {
+                context.AddFailure(message);
+                context.ReadBodyAsString(); // shown with the failures
+            }
+
             if (MediaType(response.ContentType) != "application/problem+json")
             {
-                context.AddFailure($"Expected application/problem+json but got '{response.ContentType}'");
+                Fail($"Expected application/problem+json but got '{response.ContentType}'");
                 return;
             }
 
@@ -164,19 +187,49 @@ public static class ScenarioExtensions
                 using var problem = JsonDocument.Parse(body);
                 if (!problem.RootElement.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.Number || status.GetInt32() != response.StatusCode)
                 {
-                    context.AddFailure("The problem's status does not match the response status");
+                    Fail("The problem's status does not match the response status");
                 }
 
                 if (!problem.RootElement.TryGetProperty("title", out _))
                 {
-                    context.AddFailure("The problem has no title");
+                    Fail("The problem has no title");
                 }
             }
             catch (JsonException ex)
             {
-                context.AddFailure($"The problem is not JSON: {ex.Message}");
+                Fail($"The problem is not JSON: {ex.Message}");
             }
         }
+    }
+
+    private sealed class BodyContains(string text) : IScenarioAssertion
+    {
+        public void Assert(Scenario scenario, AssertionContext context)
+        {
+            if (!BodyOf(context.HttpContext.Response).Contains(text, StringComparison.Ordinal))
+            {
+                context.AddFailure($"Expected the body to contain '{text}'");
+                context.ReadBodyAsString();
+            }
+        }
+    }
+
+    // The server's response stream reads once; Alba's own body assertions consume it, so ours buffer it first and
+    // the test can still read the result afterwards.
+    private static string BodyOf(HttpResponse response)
+    {
+        if (!response.Body.CanSeek)
+        {
+            var buffered = new MemoryStream();
+            response.Body.CopyTo(buffered);
+            response.Body = buffered;
+        }
+
+        response.Body.Position = 0;
+        using var reader = new StreamReader(response.Body, Encoding.UTF8, leaveOpen: true);
+        var body = reader.ReadToEnd();
+        response.Body.Position = 0;
+        return body;
     }
 
     internal static string? MediaType(string? contentType) =>
