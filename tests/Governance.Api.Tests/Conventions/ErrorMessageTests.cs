@@ -72,7 +72,7 @@ public sealed class ErrorMessageTests(GovernanceApp app) : IClassFixture<Governa
             s.WithMethod(new HttpMethod(bad.Method)).ToUrl(bad.Url);
             if (bad.Body is not null)
             {
-                s.Text(bad.Body);
+                s.Text(bad.Body, "application/json");
             }
 
             s.StatusCodeShouldBe(400);

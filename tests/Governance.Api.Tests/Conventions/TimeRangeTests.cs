@@ -92,7 +92,7 @@ public sealed class TimeRangeTests(TimeRangeTests.EdgeApp app) : IClassFixture<T
             s.WithMethod(new HttpMethod(edge.Method)).ToUrl(url);
             if (edge.Body is not null)
             {
-                s.Text(edge.Body);
+                s.Text(edge.Body, "application/json");
             }
 
             s.StatusCodeShouldBe(400);
@@ -108,7 +108,7 @@ public sealed class TimeRangeTests(TimeRangeTests.EdgeApp app) : IClassFixture<T
     [Fact]
     public async Task a_rotation_refused_for_its_start_date_leaves_the_team_readable()
     {
-        await app.Scenario(s => s.Put.Text("""{"timeZone":"UTC","handoffDay":"Monday","handoffTime":"10:00","shiftLength":"P7D","members":["ana"],"startsOn":"9999-12-31"}""")
+        await app.Scenario(s => s.Put.Text("""{"timeZone":"UTC","handoffDay":"Monday","handoffTime":"10:00","shiftLength":"P7D","members":["ana"],"startsOn":"9999-12-31"}""", "application/json")
             .ToUrl("/api/v1/teams/edge-poison/rotation").StatusCodeShouldBe(400));
         await app.Scenario(s => s.Get.Url("/api/v1/teams/edge-poison/oncall").StatusCodeShouldBe(404).ShouldBeProblem());
     }

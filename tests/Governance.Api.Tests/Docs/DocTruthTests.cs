@@ -244,7 +244,7 @@ public sealed partial class DocTruthTests(GovernanceApp app) : IClassFixture<Gov
         return [.. list];
     }
 
-    private Task<ScenarioResult> IngestAsync(string slo, object[] buckets) =>
+    private Task<IScenarioResult> IngestAsync(string slo, object[] buckets) =>
         app.Scenario(s => s.Post.Json(buckets).ToUrl($"/api/v1/slos/{slo}/measurements").StatusCodeShouldBe(202));
 
     private async Task<JsonElement> EventAtAsync(string url)

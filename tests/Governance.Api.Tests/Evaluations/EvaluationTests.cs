@@ -32,7 +32,7 @@ public sealed class EvaluationTests(GovernanceApp app) : IClassFixture<Governanc
         await DefineSuiteAsync(RegressionSuite);
     }
 
-    private Task<ScenarioResult> DefineSuiteAsync(string name) => app.Scenario(s =>
+    private Task<IScenarioResult> DefineSuiteAsync(string name) => app.Scenario(s =>
     {
         s.Post.Json(new
         {
@@ -72,7 +72,7 @@ public sealed class EvaluationTests(GovernanceApp app) : IClassFixture<Governanc
         ["productMetrics"] = new Dictionary<string, double> { ["approval-rate"] = 0.71 },
     };
 
-    private Task<ScenarioResult> RecordAsync(Dictionary<string, object?> body, int status = 201, string? key = null) => app.Scenario(s =>
+    private Task<IScenarioResult> RecordAsync(Dictionary<string, object?> body, int status = 201, string? key = null) => app.Scenario(s =>
     {
         s.Post.Json(body).ToUrl("/api/v1/evaluations");
         if (key is not null)
@@ -83,7 +83,7 @@ public sealed class EvaluationTests(GovernanceApp app) : IClassFixture<Governanc
         s.StatusCodeShouldBe(status);
     });
 
-    private static Dictionary<string, (bool Passed, string Detail)> Checks(ScenarioResult result) =>
+    private static Dictionary<string, (bool Passed, string Detail)> Checks(IScenarioResult result) =>
         result.Json.GetProperty("checks").EnumerateArray()
             .ToDictionary(c => c.GetProperty("name").GetString()!, c => (c.GetProperty("passed").GetBoolean(), c.GetProperty("detail").GetString()!));
 
@@ -314,7 +314,7 @@ public sealed class EvaluationTests(GovernanceApp app) : IClassFixture<Governanc
     [Fact]
     public async Task an_unknown_field_or_a_number_as_text_is_400()
     {
-        await app.Scenario(s => s.Post.Text("""{"model":"fraud","verison":"1.0.0"}""").ToUrl("/api/v1/evaluations").StatusCodeShouldBe(400));
+        await app.Scenario(s => s.Post.Text("""{"model":"fraud","verison":"1.0.0"}""", "application/json").ToUrl("/api/v1/evaluations").StatusCodeShouldBe(400));
         var body = Body();
         body["metrics"] = new Dictionary<string, string> { ["auc"] = "0.9" };
         await app.Scenario(s => s.Post.Json(body).ToUrl("/api/v1/evaluations").StatusCodeShouldBe(400));

@@ -22,7 +22,7 @@ public sealed class SuiteTests(GovernanceApp app) : IClassFixture<GovernanceApp>
         slices = new[] { new { name = "new-users", metric = "auc", threshold = 0.8 } },
     };
 
-    private Task<ScenarioResult> DefineAsync(string name) => app.Scenario(s =>
+    private Task<IScenarioResult> DefineAsync(string name) => app.Scenario(s =>
     {
         s.Post.Json(Body(name)).ToUrl("/api/v1/evaluation-suites");
         s.StatusCodeShouldBe(201);
@@ -91,7 +91,7 @@ public sealed class SuiteTests(GovernanceApp app) : IClassFixture<GovernanceApp>
     {
         var result = await app.Scenario(s =>
         {
-            s.Post.Text(body).ToUrl("/api/v1/evaluation-suites");
+            s.Post.Text(body, "application/json").ToUrl("/api/v1/evaluation-suites");
             s.StatusCodeShouldBe(400);
             s.ShouldBeProblem();
         });
@@ -156,7 +156,7 @@ public sealed class SuiteTests(GovernanceApp app) : IClassFixture<GovernanceApp>
         await DefineAsync("nameless-put");
         await app.Scenario(s =>
         {
-            s.Put.Text("""{"description":"x","metrics":[{"name":"auc","threshold":0.5,"direction":"higher"}]}""").ToUrl("/api/v1/evaluation-suites/nameless-put");
+            s.Put.Text("""{"description":"x","metrics":[{"name":"auc","threshold":0.5,"direction":"higher"}]}""", "application/json").ToUrl("/api/v1/evaluation-suites/nameless-put");
             s.StatusCodeShouldBe(200);
         });
     }
@@ -179,7 +179,7 @@ public sealed class SuiteTests(GovernanceApp app) : IClassFixture<GovernanceApp>
         var mismatch = await app.Scenario(s => s.Put.Json(Body("other-name")).ToUrl("/api/v1/evaluation-suites/put-checks").StatusCodeShouldBe(400));
         mismatch.Json.GetProperty("errors").TryGetProperty("name", out _).ShouldBeTrue();
         var invalid = await app.Scenario(s =>
-            s.Put.Text("""{"metrics":[{"name":"auc","threshold":0.9,"direction":"sideways"}]}""").ToUrl("/api/v1/evaluation-suites/put-checks").StatusCodeShouldBe(400));
+            s.Put.Text("""{"metrics":[{"name":"auc","threshold":0.9,"direction":"sideways"}]}""", "application/json").ToUrl("/api/v1/evaluation-suites/put-checks").StatusCodeShouldBe(400));
         invalid.Json.GetProperty("errors").TryGetProperty("metrics[0].direction", out _).ShouldBeTrue();
     }
 

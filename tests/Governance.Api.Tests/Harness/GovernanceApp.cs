@@ -1,12 +1,13 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
+using Alba;
 using Governance.Api.Core.Auth;
-using Governance.Api.Core.Json;
 using Marten;
 using Marten.Events;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NodaTime;
@@ -16,10 +17,10 @@ using Npgsql;
 namespace Governance.Api.Tests.Harness;
 
 /// <summary>
-/// The real service over WebApplicationFactory, on its own cloned database, with a clock the test moves.
-/// One per test class (IClassFixture).
+/// The real service in an Alba host (<see cref="AlbaHost.For{TEntryPoint}(Action{IWebHostBuilder}, IAlbaExtension[])"/>),
+/// on its own cloned database, with a clock the test moves. One per test class (IClassFixture).
 /// </summary>
-public class GovernanceApp : WebApplicationFactory<Program>, IAsyncLifetime
+public class GovernanceApp : IAsyncLifetime
 {
     /// <summary>The bootstrap admin's key in tests.</summary>
     public const string AdminKey = "gov_test-admin-key-0123456789abcdefghijklmnopqrstuv";
@@ -28,12 +29,13 @@ public class GovernanceApp : WebApplicationFactory<Program>, IAsyncLifetime
     public static readonly Instant Start = Instant.FromUtc(2026, 11, 23, 9, 0);
 
     private string connectionString = "";
+    private IAlbaHost? host;
 
     /// <summary>The clock every decider sees.</summary>
     public FakeClock Clock { get; } = new(Start);
 
     /// <summary>JSON as the service writes it.</summary>
-    public JsonSerializerOptions Json { get; } = CreateJson();
+    public JsonSerializerOptions Json => ScenarioResults.Json;
 
     /// <summary>Errors the app logged, for tests to show when it answered 5xx.</summary>
     public ServerErrorLog ServerErrors { get; } = new();
@@ -41,23 +43,39 @@ public class GovernanceApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The database of this app.</summary>
     public string ConnectionString => connectionString;
 
+    /// <summary>The Alba host running the service.</summary>
+    public IAlbaHost Host => host ?? throw new InvalidOperationException("The app has not been initialized.");
+
+    /// <summary>The service's container.</summary>
+    public IServiceProvider Services => Host.Services;
+
+    /// <summary>The in-memory server, for clients and handlers of our own.</summary>
+    public TestServer Server => Host.Server;
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
         connectionString = await TestDatabase.CreateAsync();
-        _ = Server; // start the host now, so failures show up in the fixture, not in the first test
+        host = await AlbaHost.For<Program>(ConfigureWebHost);
+
+        // Every scenario is the admin's unless it says otherwise (As, Anonymous): its own setup runs after this one.
+        host.BeforeEach(context => context.Request.Headers.Authorization = "Bearer " + AdminKey);
         await WaitUntilReadyAsync();
     }
 
     /// <inheritdoc />
-    public new async Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        await base.DisposeAsync();
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+        }
+
         await TestDatabase.DropAsync(connectionString);
     }
 
-    /// <inheritdoc />
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    /// <summary>The service's settings and services for tests; a derived app adds its own after these.</summary>
+    protected virtual void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Governance", connectionString);
         builder.UseSetting("GOVERNANCE_ADMIN_KEY", AdminKey);
@@ -72,27 +90,46 @@ public class GovernanceApp : WebApplicationFactory<Program>, IAsyncLifetime
         });
     }
 
-    /// <summary>Runs a scenario: one request, every expectation checked, all failures reported together.</summary>
-    public async Task<ScenarioResult> Scenario(Action<Scenario> configure)
+    /// <summary>
+    /// Runs an Alba scenario as the admin: one request, every expectation checked, all failures reported together
+    /// (with what the server logged when it failed on its side).
+    /// </summary>
+    public async Task<IScenarioResult> Scenario(Action<Scenario> configure)
     {
-        var scenario = new Scenario(this);
-        configure(scenario);
-        using var client = CreateClient();
-        using var request = scenario.BuildRequest();
-        using var response = await client.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        var result = new ScenarioResult(response.StatusCode, response.Headers, response.Content.Headers, body, Json);
+        var errorsBefore = ServerErrors.Entries.Count;
         try
         {
-            scenario.Verify(result);
+            return await Host.Scenario(s => ScenarioExtensions.Configure(s, configure));
         }
-        catch (ScenarioAssertionException failed) when ((int)response.StatusCode >= 500 && ServerErrors.Entries.Count > 0)
+        catch (ScenarioAssertionException failed) when (ServerErrors.Entries.Count > errorsBefore)
         {
             // A 5xx is only half a story without what the server logged.
-            throw new ScenarioAssertionException(failed.Message + "\nServer errors:\n" + string.Join("\n", ServerErrors.Entries.TakeLast(3)));
+            var withErrors = new ScenarioAssertionException();
+            withErrors.Add(failed.Message);
+            withErrors.Add("Server errors:\n" + string.Join("\n", ServerErrors.Entries.Skip(errorsBefore).TakeLast(3)));
+            throw withErrors;
+        }
+    }
+
+    /// <summary>A client of the in-memory server, as WebApplicationFactory made them (redirects followed, cookies kept).</summary>
+    public HttpClient CreateClient() => CreateClient(new WebApplicationFactoryClientOptions());
+
+    /// <summary>A client of the in-memory server with these options.</summary>
+    public HttpClient CreateClient(WebApplicationFactoryClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        HttpMessageHandler handler = Server.CreateHandler();
+        if (options.HandleCookies)
+        {
+            handler = new CookieContainerHandler { InnerHandler = handler };
         }
 
-        return result;
+        if (options.AllowAutoRedirect)
+        {
+            handler = new RedirectHandler(options.MaxAutomaticRedirections) { InnerHandler = handler };
+        }
+
+        return new HttpClient(handler) { BaseAddress = options.BaseAddress };
     }
 
     /// <summary>A client authenticated with <paramref name="apiKey"/> (the admin's by default).</summary>
@@ -110,15 +147,8 @@ public class GovernanceApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Creates a principal with roles and returns its key.</summary>
     public async Task<string> CreatePrincipalAsync(string name, params string[] roles)
     {
-        using var client = Client();
-        using var response = await client.PostAsJsonAsync("/api/v1/principals", new { name, roles }, Json);
-        var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"Creating principal {name} failed: {(int)response.StatusCode} {body}");
-        }
-
-        return JsonDocument.Parse(body).RootElement.GetProperty("apiKey").GetString()!;
+        var created = await Scenario(s => s.Post.Json(new { name, roles }).ToUrl("/api/v1/principals").StatusCodeShouldBe(201));
+        return created.Json.GetProperty("apiKey").GetString()!;
     }
 
     /// <summary>How many events the log holds (to prove a refused request wrote nothing).</summary>
@@ -158,14 +188,6 @@ public class GovernanceApp : WebApplicationFactory<Program>, IAsyncLifetime
         }
 
         throw new InvalidOperationException("The service did not become ready.");
-    }
-
-    private static JsonSerializerOptions CreateJson()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        JsonConfiguration.Apply(options);
-        options.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip;
-        return options;
     }
 
     /// <summary>Role names for tests.</summary>

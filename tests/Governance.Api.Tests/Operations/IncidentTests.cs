@@ -273,7 +273,7 @@ public sealed class IncidentTests(GovernanceApp app) : IClassFixture<GovernanceA
         var sev1 = await app.OpenIncidentAsync("policy-model", "SEV1");
         var sev2 = await app.OpenIncidentAsync("policy-model", "SEV2");
         var sev3 = await app.OpenIncidentAsync("policy-model", "SEV3");
-        string? Deadline(ScenarioResult view) => view.Json.GetProperty("ackDeadline").GetString();
+        string? Deadline(IScenarioResult view) => view.Json.GetProperty("ackDeadline").GetString();
         Deadline(await app.Scenario(s => s.Get.Url($"/api/v1/incidents/{sev1}").StatusCodeShouldBe(200))).ShouldBe("2026-11-23T09:05:00Z");
         Deadline(await app.Scenario(s => s.Get.Url($"/api/v1/incidents/{sev2}").StatusCodeShouldBe(200))).ShouldBe("2026-11-23T09:30:00Z"); // the default
         Deadline(await app.Scenario(s => s.Get.Url($"/api/v1/incidents/{sev3}").StatusCodeShouldBe(200))).ShouldBe("2026-11-23T11:00:00Z"); // SEV3 escalates here
@@ -304,7 +304,8 @@ public sealed class IncidentTests(GovernanceApp app) : IClassFixture<GovernanceA
                 timeZone = "UTC", handoffDay = "Monday", handoffTime = "10:00", shiftLength = "P7D", members = new[] { "ana" },
                 startsOn = "2026-11-23", ackDeadlines = new Dictionary<string, string> { [severity] = deadline },
             }).ToUrl("/api/v1/teams/bad-policy-team/rotation");
-            s.StatusCodeShouldBe(400).ShouldBeProblem();
+            s.StatusCodeShouldBe(400);
+            s.ShouldBeProblem();
         });
         result.Json.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(result.Body);
         (await app.EventCountAsync()).ShouldBe(before);

@@ -11,7 +11,7 @@ public static class OperationsScenarios
     /// A weekly Monday 10:00 Berlin rotation starting on the fake clock's first Monday (2026-11-23, 09:00Z); its members
     /// and shadows are made principals with the oncall role first, as the service requires.
     /// </summary>
-    public static async Task<ScenarioResult> DefineRotationAsync(this GovernanceApp app, string team, string[] members, string[]? shadows = null,
+    public static async Task<IScenarioResult> DefineRotationAsync(this GovernanceApp app, string team, string[] members, string[]? shadows = null,
         string timeZone = "Europe/Berlin", string handoffDay = "Monday", string handoffTime = "10:00", string shiftLength = "P7D", string startsOn = "2026-11-23")
     {
         await app.EnsureOnCallAsync([.. members, .. shadows ?? []]);

@@ -94,6 +94,6 @@ public sealed class RotationMembershipTests(GovernanceApp app) : IClassFixture<G
         unassigned.Json.TryGetProperty("assignee", out _).ShouldBeFalse();
     }
 
-    private Task<ScenarioResult> TakeAwayOnCallAsync(string name) =>
+    private Task<IScenarioResult> TakeAwayOnCallAsync(string name) =>
         app.Scenario(s => s.Put.Json(new { roles = new[] { "viewer" } }).ToUrl($"/api/v1/principals/{name}/roles").StatusCodeShouldBe(200));
 }

@@ -37,7 +37,7 @@ public sealed class SloTests(GovernanceApp app) : IClassFixture<GovernanceApp>
 
     private static string Text(Instant i) => InstantPattern.ExtendedIso.Format(i);
 
-    private Task<ScenarioResult> IngestAsync(string id, object[] buckets) =>
+    private Task<IScenarioResult> IngestAsync(string id, object[] buckets) =>
         app.Scenario(s => s.Post.Json(buckets).ToUrl($"/api/v1/slos/{id}/measurements").StatusCodeShouldBe(202));
 
     private async Task<List<string>> SloEventTypesAsync(string id)

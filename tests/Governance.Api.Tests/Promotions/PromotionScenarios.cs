@@ -14,7 +14,7 @@ public static class PromotionScenarios
     }
 
     /// <summary>Requests a promotion and returns the response (201 expected unless told).</summary>
-    public static Task<ScenarioResult> RequestAsync(this GovernanceApp app, string model, string version, string target, string? key = null,
+    public static Task<IScenarioResult> RequestAsync(this GovernanceApp app, string model, string version, string target, string? key = null,
         int expected = 201, string[]? evidence = null, string? skipReason = null) =>
         app.Scenario(s =>
         {
@@ -37,11 +37,11 @@ public static class PromotionScenarios
     }
 
     /// <summary>Approves as the holder of <paramref name="key"/>.</summary>
-    public static Task<ScenarioResult> ApproveAsync(this GovernanceApp app, string id, string key, int expected = 200, string comment = "Looks good") =>
+    public static Task<IScenarioResult> ApproveAsync(this GovernanceApp app, string id, string key, int expected = 200, string comment = "Looks good") =>
         app.Scenario(s => s.Post.Json(new { comment }).ToUrl($"/api/v1/promotions/{id}/approvals").As(key).StatusCodeShouldBe(expected));
 
     /// <summary>Deploys (as admin unless told).</summary>
-    public static Task<ScenarioResult> DeployAsync(this GovernanceApp app, string id, int expected = 200, string? key = null) =>
+    public static Task<IScenarioResult> DeployAsync(this GovernanceApp app, string id, int expected = 200, string? key = null) =>
         app.Scenario(s =>
         {
             s.Post.Json(new { }).ToUrl($"/api/v1/promotions/{id}/deployment").StatusCodeShouldBe(expected);

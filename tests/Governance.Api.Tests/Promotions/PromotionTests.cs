@@ -336,10 +336,10 @@ public sealed class PromotionTests(GovernanceApp app) : IClassFixture<Governance
         return [.. result.Json.EnumerateArray().Select(p => p.GetProperty("id").GetString()!)];
     }
 
-    private static JsonElement Gate(ScenarioResult result, string name) =>
+    private static JsonElement Gate(IScenarioResult result, string name) =>
         result.Json.GetProperty("gates").EnumerateArray().Single(g => g.GetProperty("name").GetString() == name);
 
-    private Task<ScenarioResult> DefineSuiteAsync(string name, double? maxRegression) =>
+    private Task<IScenarioResult> DefineSuiteAsync(string name, double? maxRegression) =>
         app.Scenario(s => s.Post.Json(new
         {
             name, description = "Core checks", metrics = new[] { new { name = "auc", threshold = 0.8, direction = "higher", maxRegression } },

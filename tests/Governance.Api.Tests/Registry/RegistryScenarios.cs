@@ -8,7 +8,7 @@ public static class RegistryScenarios
     /// <summary>A digest that passes validation, different per seed.</summary>
     public static string Digest(int seed) => "sha256:" + seed.ToString("x64", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static Task<ScenarioResult> RegisterModelAsync(this GovernanceApp app, string key, string team = "fraud-team", string[]? stages = null) =>
+    public static Task<IScenarioResult> RegisterModelAsync(this GovernanceApp app, string key, string team = "fraud-team", string[]? stages = null) =>
         app.Scenario(s =>
         {
             s.Post.Json(new { key, name = $"Model {key}", description = "Scores card transactions", team, taskType = "binary-classification", stages, kpis = new[] { "chargeback-rate" } })
@@ -16,7 +16,7 @@ public static class RegistryScenarios
             s.StatusCodeShouldBe(201);
         });
 
-    public static Task<ScenarioResult> RegisterDatasetAsync(this GovernanceApp app, string name, string version, params string[] parents) =>
+    public static Task<IScenarioResult> RegisterDatasetAsync(this GovernanceApp app, string name, string version, params string[] parents) =>
         app.Scenario(s =>
         {
             s.Post.Json(new { version, uri = $"s3://data/{name}/{version}", digest = Digest(name.Length * 1000 + version.Length), rows = 1000, parents })
@@ -34,7 +34,7 @@ public static class RegistryScenarios
         return result.Json.GetProperty("id").GetString()!;
     }
 
-    public static Task<ScenarioResult> RecordRunAsync(this GovernanceApp app, string experiment, string runId, params string[] datasets) =>
+    public static Task<IScenarioResult> RecordRunAsync(this GovernanceApp app, string experiment, string runId, params string[] datasets) =>
         app.Scenario(s =>
         {
             s.Post.Json(new
@@ -46,7 +46,7 @@ public static class RegistryScenarios
             s.StatusCodeShouldBe(201);
         });
 
-    public static Task<ScenarioResult> RegisterVersionAsync(this GovernanceApp app, string model, string version, string[]? datasets = null,
+    public static Task<IScenarioResult> RegisterVersionAsync(this GovernanceApp app, string model, string version, string[]? datasets = null,
         string? experimentId = null, string? runId = null, string[]? parents = null) =>
         app.Scenario(s =>
         {

@@ -33,7 +33,8 @@ public sealed class RegistryTests(GovernanceApp app) : IClassFixture<GovernanceA
         await app.Scenario(s =>
         {
             s.Post.Json(new { key = "fraud-dup", name = "again", team = "t1", taskType = "x" }).ToUrl("/api/v1/models");
-            s.StatusCodeShouldBe(409).ShouldBeProblem();
+            s.StatusCodeShouldBe(409);
+            s.ShouldBeProblem();
         });
     }
 
@@ -47,7 +48,8 @@ public sealed class RegistryTests(GovernanceApp app) : IClassFixture<GovernanceA
         var result = await app.Scenario(s =>
         {
             s.Post.Json(new { key, name = "n", team = "t1", taskType = "x" }).ToUrl("/api/v1/models");
-            s.StatusCodeShouldBe(400).ShouldBeProblem();
+            s.StatusCodeShouldBe(400);
+            s.ShouldBeProblem();
         });
         result.Json.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue();
     }
@@ -93,12 +95,14 @@ public sealed class RegistryTests(GovernanceApp app) : IClassFixture<GovernanceA
         await app.Scenario(s =>
         {
             s.Post.Json(new { version = "2026-11-01", uri = "s3://x", digest = RegistryScenarios.Digest(1) }).ToUrl("/api/v1/datasets/txns/versions");
-            s.StatusCodeShouldBe(409).ShouldBeProblem();
+            s.StatusCodeShouldBe(409);
+            s.ShouldBeProblem();
         });
         var missingParent = await app.Scenario(s =>
         {
             s.Post.Json(new { version = "v2", uri = "s3://x", digest = RegistryScenarios.Digest(2), parents = new[] { "txns@1999" } }).ToUrl("/api/v1/datasets/txns-clean/versions");
-            s.StatusCodeShouldBe(422).ShouldBeProblem();
+            s.StatusCodeShouldBe(422);
+            s.ShouldBeProblem();
         });
         missingParent.Json.GetProperty("errors").TryGetProperty("parents[0]", out _).ShouldBeTrue();
         var badDigest = await app.Scenario(s =>

@@ -143,7 +143,7 @@ public sealed class RebuildHistoryApp : GovernanceApp
         await this.Scenario(s => s.Put.Json(new { name = "Accuracy", objective = 0.98, window = "P28D", description = "Relaxed" }).ToUrl($"/api/v1/slos/{id}").StatusCodeShouldBe(200));
     }
 
-    private Task<ScenarioResult> IngestAsync(string id, Instant from, Instant to, double errorRate)
+    private Task<IScenarioResult> IngestAsync(string id, Instant from, Instant to, double errorRate)
     {
         var buckets = new List<object>();
         for (var t = from; t < to; t += Duration.FromMinutes(5))
