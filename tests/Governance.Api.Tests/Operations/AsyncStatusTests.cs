@@ -130,7 +130,7 @@ public sealed class AsyncStatusTests(GovernanceApp app) : IClassFixture<Governan
         return id;
     }
 
-    private Task<ScenarioResult> IngestAsync(string id, object[] buckets) =>
+    private Task<IScenarioResult> IngestAsync(string id, object[] buckets) =>
         app.Scenario(s => s.Post.Json(buckets).ToUrl($"/api/v1/slos/{id}/measurements").StatusCodeShouldBe(202));
 
     private static object[] Buckets(Instant from, Instant to, double errorRate)
