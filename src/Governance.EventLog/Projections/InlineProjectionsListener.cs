@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using JasperFx.Events;
 using Marten;
@@ -33,9 +34,12 @@ internal sealed class InlineProjectionsListener(
         // under the stream type its kind has always had.
         foreach (var stream in session.PendingChanges.Streams())
         {
-            if (stream.ActionType == StreamActionType.Start && folded.StreamTypeOf(stream.AggregateType!) is { } streamType)
+            if (stream.ActionType == StreamActionType.Start && stream.AggregateType is { } declared && folded.StreamTypeOf(declared) is { } streamType)
             {
+                // Marten has already named the stream type from the declared type when the listeners run, and writes that
+                // name; the name is only settable from inside JasperFx.Events.
                 stream.AggregateType = StreamTypes.For(session.DocumentStore, streamType);
+                SetStreamTypeName(stream, streamType);
             }
         }
 
@@ -70,9 +74,10 @@ internal sealed class InlineProjectionsListener(
 
     internal static void Stamp(IEvent @event, EventMetadata metadata)
     {
+        // The request's correlation and causation win over the ones Wolverine gives its sessions (its own trace ids).
         @event.UserName = metadata.Actor;
-        @event.CorrelationId ??= metadata.CorrelationId;
-        @event.CausationId ??= metadata.CausationId;
+        @event.CorrelationId = metadata.CorrelationId ?? @event.CorrelationId;
+        @event.CausationId = metadata.CausationId ?? @event.CausationId;
         if (metadata.TraceId is not null)
         {
             @event.SetHeader(EventMetadata.TraceIdHeader, metadata.TraceId);
@@ -83,6 +88,12 @@ internal sealed class InlineProjectionsListener(
             @event.SetHeader(key, value);
         }
     }
+
+    private static readonly MethodInfo StreamTypeNameSetter =
+        typeof(StreamAction).GetProperty(nameof(StreamAction.AggregateTypeName))?.GetSetMethod(nonPublic: true)
+        ?? throw new InvalidOperationException("This JasperFx.Events has no setter for StreamAction.AggregateTypeName; new streams would get the folded type's name.");
+
+    private static void SetStreamTypeName(StreamAction stream, string streamType) => StreamTypeNameSetter.Invoke(stream, [streamType]);
 
     private sealed class Participant(EventTypeRegistry registry, IReadOnlyList<IInlineProjection> projections, List<IEvent> appended)
         : ITransactionParticipant

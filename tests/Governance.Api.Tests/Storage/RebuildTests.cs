@@ -30,6 +30,15 @@ public sealed class RebuildTests(RebuildHistoryApp app) : IClassFixture<RebuildH
         ["governance.events"] = "the previous store's log, kept read-only after its import",
         ["governance.streams"] = "the previous store's streams, kept read-only after its import",
         ["governance.legacy_import"] = "the record of that import",
+        ["governance.wolverine_incoming_envelopes"] = "Wolverine's message storage (inbox, outbox, nodes, dead letters): messages, not events",
+        ["governance.wolverine_outgoing_envelopes"] = "Wolverine's message storage",
+        ["governance.wolverine_dead_letters"] = "Wolverine's message storage",
+        ["governance.wolverine_dead_letter_history"] = "Wolverine's message storage",
+        ["governance.wolverine_nodes"] = "Wolverine's message storage",
+        ["governance.wolverine_node_assignments"] = "Wolverine's message storage",
+        ["governance.wolverine_node_records"] = "Wolverine's message storage",
+        ["governance.wolverine_control_queue"] = "Wolverine's message storage",
+        ["governance.wolverine_agent_restrictions"] = "Wolverine's message storage",
     };
 
     [Fact]

@@ -36,6 +36,7 @@ public static class CommandsExtensions
         app.MapWolverineEndpoints(opts =>
         {
             opts.AddPolicy<FluentValidationPolicy>();
+            opts.AddPolicy<StreamCommandPolicy>();
             opts.RequireAuthorizeOnAll();
         });
         return app;

@@ -28,6 +28,9 @@ public static class StreamCommand
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(decide);
         ArgumentNullException.ThrowIfNull(answer);
+        using var activity = GovernanceTelemetry.ActivitySource.StartActivity(command);
+        activity?.SetTag("governance.command", command);
+        activity?.SetTag("governance.stream.id", stream.Key);
         var version = stream.StartingVersion ?? 0;
         if (IfMatch.Check(http, stream.Key ?? "", version) is { } precondition)
         {
@@ -38,14 +41,18 @@ public static class StreamCommand
         var decision = decide(state, clock.GetCurrentInstant(), Actor.From(http.User));
         if (!decision.Accepted)
         {
+            activity?.SetTag("governance.outcome", "rejected");
             return (decision.Error!.ToResult(), []);
         }
 
         if (decision.Events.Count == 0)
         {
             // Nothing changed (an idempotent repeat): no event, and the stream stays where it was.
+            activity?.SetTag("governance.outcome", "unchanged");
             return (new Versioned(answer(state), version), []);
         }
+
+        activity?.SetTag("governance.event.types", string.Join(",", decision.Events.Select(e => e.GetType().Name)));
 
         var after = state ?? T.Initial;
         foreach (var e in decision.Events)

@@ -112,9 +112,10 @@ internal sealed class WireStatuses(IConfiguration configuration) : IOpenApiOpera
         return new OpenApiSchemaReference(id, document);
     }
 
-    /// <summary>Whether the handler decides and appends through the command executor, which honours If-Match.</summary>
+    /// <summary>Whether the handler decides and appends on a stream (the command executor, or a Wolverine stream command), honouring If-Match.</summary>
     private static bool RunsCommands(IList<object> metadata) =>
-        metadata.OfType<MethodInfo>().Any(m => m.GetParameters().Any(p => p.ParameterType == typeof(CommandExecutor)));
+        metadata.OfType<StreamCommandMetadata>().Any()
+        || metadata.OfType<MethodInfo>().Any(m => m.GetParameters().Any(p => p.ParameterType == typeof(CommandExecutor)));
 
     private static void DescribeETag(OpenApiOperation operation, StreamETagMetadata etag)
     {
