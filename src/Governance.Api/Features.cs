@@ -45,7 +45,6 @@ public static class Features
         builder.Services.AddSingleton<PromotionLookups>();
         builder.Services.AddSingleton<PromotionQueries>();
         builder.Services.AddSingleton<DeploymentQueries>();
-        builder.Services.AddSingleton<AdminLockout>();
         builder.Services.AddSingleton<AuditCursorKey>();
 
         builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
@@ -87,6 +86,7 @@ public static class Features
 
         // The streams commands load through Wolverine's aggregate handler workflow.
         options.Fold<Dataset>();
+        options.Fold<Principal>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -94,11 +94,7 @@ public static class Features
     {
         DocsPages.Map(app);
         var api = app.MapGroup("/api/v1");
-        CreatePrincipal.Map(api);
         PrincipalView.Map(api);
-        IssueKey.Map(api);
-        RevokeKey.Map(api);
-        ChangeRoles.Map(api);
         RegisterModel.Map(api);
         ModelQueries.Map(api);
         AddKnowledgeNote.Map(api);
