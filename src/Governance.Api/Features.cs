@@ -87,6 +87,7 @@ public static class Features
         // The streams commands load through Wolverine's aggregate handler workflow.
         options.Fold<Dataset>();
         options.Fold<Principal>();
+        options.Fold<Suite>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -133,10 +134,7 @@ public static class Features
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);
-        DefineSuite.Map(api);
-        ReviseSuite.Map(api);
         GetSuites.Map(api);
-        RecordEvaluation.Map(api);
         GetEvaluations.Map(api);
         PublishPolicy.Map(api);
         RequestPromotion.Map(api);
