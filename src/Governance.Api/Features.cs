@@ -88,6 +88,7 @@ public static class Features
         options.Fold<Dataset>();
         options.Fold<Principal>();
         options.Fold<Suite>();
+        options.Fold<Slo>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -126,9 +127,6 @@ public static class Features
         EscalateAlert.Map(api);
         ResolveAlert.Map(api);
         GetAlerts.Map(api);
-        DefineSlo.Map(api);
-        ReviseSlo.Map(api);
-        IngestMeasurements.Map(api);
         GetSlo.Map(api);
         GetModelDoc.Map(api);
         ListAuditEvents.Map(api);
