@@ -45,7 +45,6 @@ public static class Features
         builder.Services.AddSingleton<PromotionLookups>();
         builder.Services.AddSingleton<PromotionQueries>();
         builder.Services.AddSingleton<DeploymentQueries>();
-        builder.Services.AddSingleton<AdminLockout>();
         builder.Services.AddSingleton<AuditCursorKey>();
 
         builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
@@ -96,6 +95,8 @@ public static class Features
         options.Fold<Model>();
         options.Fold<ModelVersion>();
         options.Fold<Experiment>();
+        options.Fold<Principal>();
+        options.Fold<Slo>();
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -103,11 +104,7 @@ public static class Features
     {
         DocsPages.Map(app);
         var api = app.MapGroup("/api/v1");
-        CreatePrincipal.Map(api);
         PrincipalView.Map(api);
-        IssueKey.Map(api);
-        RevokeKey.Map(api);
-        ChangeRoles.Map(api);
         ModelQueries.Map(api);
         AddKnowledgeNote.Map(api);
         DatasetQueries.Map(api);
@@ -119,18 +116,12 @@ public static class Features
         GetQueue.Map(api);
         GetShiftReport.Map(api);
         GetAlerts.Map(api);
-        DefineSlo.Map(api);
-        ReviseSlo.Map(api);
-        IngestMeasurements.Map(api);
         GetSlo.Map(api);
         GetModelDoc.Map(api);
         ListAuditEvents.Map(api);
         GetStreamEvents.Map(api);
         VerifyAuditLog.Map(api);
-        DefineSuite.Map(api);
-        ReviseSuite.Map(api);
         GetSuites.Map(api);
-        RecordEvaluation.Map(api);
         GetEvaluations.Map(api);
         PublishPolicy.Map(api);
         PromotionQueries.Map(api);

@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Evaluations;
 
@@ -32,22 +36,33 @@ public sealed record DefineSuite(
         return Decision.Accept(new SuiteDefined(
             command.Name, 1, command.Description ?? "", command.ToMetrics(), command.ToSlices(), actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/evaluation-suites.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/evaluation-suites", async (DefineSuite command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Suite>(http, nameof(DefineSuite),
-                    Suite.StreamId(command.Name), Suite.StreamType,
-                    (state, now, actor) => Decide(command, state, now, actor), ct);
-                return outcome.Succeeded
-                    ? Results.Created($"/api/v1/evaluation-suites/{command.Name}", new Defined(command.Name, 1))
-                    : outcome.Error!.ToResult();
-            })
-            .Validate<DefineSuite>()
+/// <summary>POST /api/v1/evaluation-suites.</summary>
+public static class DefineSuiteEndpoint
+{
+    /// <summary>The suite's stream.</summary>
+    public static string StreamOf(DefineSuite command) => Suite.StreamId(command.Name);
+
+    /// <summary>Defines revision 1.</summary>
+    [WolverinePost("/api/v1/evaluation-suites")]
+    public static (IResult, Events) Post(
+        DefineSuite command,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Suite>> suite,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, suite, clock, nameof(DefineSuite),
+            (state, now, actor) => DefineSuite.Decide(command, state, now, actor),
+            _ => Results.Created($"/api/v1/evaluation-suites/{command.Name}", new DefineSuite.Defined(command.Name, 1)));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Evaluations").WithName(nameof(DefineSuite))
             .WithSummary("Define an evaluation suite: metrics with thresholds, directions and regression limits, and slices.")
-            .Produces<Defined>(StatusCodes.Status201Created)
+            .Produces<DefineSuite.Defined>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -3,10 +3,12 @@ using FluentValidation;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
+using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
 using Governance.EventLog;
 using NodaTime;
 using Npgsql;
+using Wolverine.Http;
 
 namespace Governance.Api.Evaluations;
 
@@ -258,30 +260,67 @@ public sealed record RecordEvaluation(
 
         return statement;
     }
+}
 
-    /// <summary>POST /api/v1/evaluations.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/evaluations", async (
-                RecordEvaluation command, HttpContext http, CommandExecutor executor,
-                [FromKeyedServices(DataSourceKeys.Queries)] NpgsqlDataSource queries, IClock clock, CancellationToken ct) =>
-            {
-                var id = Evaluation.NewId(clock.GetCurrentInstant());
-                var references = await LoadReferencesAsync(command, queries, ct);
-                var outcome = await executor.ExecuteAsync<Evaluation>(http, nameof(RecordEvaluation),
-                    Evaluation.StreamId(id), Evaluation.StreamType,
-                    (state, now, actor) => Decide(command, id, references, state, now, actor), ct, freshStream: true);
-                if (!outcome.Succeeded)
-                {
-                    return outcome.Error!.ToResult();
-                }
+/// <summary>
+/// POST /api/v1/evaluations. It opens no Marten session: the new stream goes through the log's group commit
+/// (<see cref="IEventStore.StartStreamAsync"/>), where concurrent evaluations share one transaction (ADR 0003).
+/// </summary>
+public static class RecordEvaluationEndpoint
+{
+    /// <summary>What the command refers to, in one round trip on the data source of stateless reads.</summary>
+    public static Task<RecordEvaluation.References> LoadAsync(
+        RecordEvaluation command, [FromKeyedServices(DataSourceKeys.Queries)] NpgsqlDataSource queries, CancellationToken ct) =>
+        RecordEvaluation.LoadReferencesAsync(command, queries, ct);
 
-                var recorded = outcome.Appended!.Events.Select(e => e.Data).OfType<EvaluationRecorded>().Single();
-                return Results.Created($"/api/v1/evaluations/{id}", new Recorded(id, recorded.Passed, recorded.Checks));
-            })
-            .Validate<RecordEvaluation>()
+    /// <summary>Records the evaluation under a new id with the verdict computed now.</summary>
+    [WolverinePost("/api/v1/evaluations")]
+    public static async Task<IResult> Post(
+        RecordEvaluation command, RecordEvaluation.References references, HttpContext http, IEventStore store, IClock clock, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(clock);
+        var now = clock.GetCurrentInstant();
+        var id = Evaluation.NewId(now);
+        var streamId = Evaluation.StreamId(id);
+        using var activity = GovernanceTelemetry.ActivitySource.StartActivity(nameof(RecordEvaluation));
+        activity?.SetTag("governance.command", nameof(RecordEvaluation));
+        activity?.SetTag("governance.stream.id", streamId);
+
+        // The stream is new, so the only version If-Match can name and still match is 0.
+        if (IfMatch.Check(http, streamId, 0) is { } precondition)
+        {
+            return precondition.ToResult();
+        }
+
+        var actor = Actor.From(http.User);
+        var decision = RecordEvaluation.Decide(command, id, references, null, now, actor);
+        if (!decision.Accepted)
+        {
+            activity?.SetTag("governance.outcome", "rejected");
+            return decision.Error!.ToResult();
+        }
+
+        // An id made up just now cannot be taken (a collision would be a 409 from the store), so there is nothing to read first.
+        var appended = await store.StartStreamAsync(streamId, Evaluation.StreamType, decision.Events, CommandExecutor.Metadata(http, actor), ct);
+        GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", nameof(RecordEvaluation)));
+        var recorded = decision.Events.OfType<EvaluationRecorded>().Single();
+        return new Versioned(
+            Results.Created($"/api/v1/evaluations/{id}", new RecordEvaluation.Recorded(id, recorded.Passed, recorded.Checks)),
+            appended.VersionOf(streamId));
+    }
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
+            .WithMetadata(new StreamCommandMetadata())
             .WithTags("Evaluations").WithName(nameof(RecordEvaluation))
             .WithSummary("Record an evaluation of a model version against a suite; returns the verdict computed now.")
-            .Produces<Recorded>(StatusCodes.Status201Created)
+            .Produces<RecordEvaluation.Recorded>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Evaluations;
 
@@ -38,31 +42,46 @@ public sealed record ReviseSuite(
 
         return Decision.Accept(new SuiteRevised(name, state.Current.Revision + 1, description, metrics, slices, actor.Name, now));
     }
+}
 
-    /// <summary>PUT /api/v1/evaluation-suites/{name}.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPut("/evaluation-suites/{name}", async (string name, ReviseSuite command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                if (command.Name is not null && command.Name != name)
-                {
-                    return DomainError.Invalid("name", $"The body names suite '{command.Name}' but the path names '{name}'.").ToResult();
-                }
+/// <summary>PUT /api/v1/evaluation-suites/{name}.</summary>
+public static class ReviseSuiteEndpoint
+{
+    /// <summary>The suite's stream.</summary>
+    public static string StreamOf(string name) => Suite.StreamId(name);
 
-                if (!Rules.Slug().IsMatch(name))
-                {
-                    return DomainError.NotFound($"No evaluation suite named '{name}'.").ToResult();
-                }
+    /// <summary>The body may repeat the suite's name but not name another; a name no suite can have is not found.</summary>
+    public static IResult Before(string name, ReviseSuite command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Name is not null && command.Name != name)
+        {
+            return DomainError.Invalid("name", $"The body names suite '{command.Name}' but the path names '{name}'.").ToResult();
+        }
 
-                var outcome = await executor.ExecuteAsync<Suite>(http, nameof(ReviseSuite),
-                    Suite.StreamId(name), Suite.StreamType,
-                    (state, now, actor) => Decide(name, command, state, now, actor), ct);
-                // Every suite event makes exactly one revision, so the revision is the stream version.
-                return outcome.Succeeded ? Results.Ok(new Revised((int)outcome.Version)) : outcome.Error!.ToResult();
-            })
-            .Validate<ReviseSuite>()
+        return Rules.Slug().IsMatch(name) ? WolverineContinue.Result() : DomainError.NotFound($"No evaluation suite named '{name}'.").ToResult();
+    }
+
+    /// <summary>Revises the suite.</summary>
+    [WolverinePut("/api/v1/evaluation-suites/{name}")]
+    public static (IResult, Events) Put(
+        ReviseSuite command, string name,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Suite>> suite,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, suite, clock, nameof(ReviseSuite),
+            (state, now, actor) => ReviseSuite.Decide(name, command, state, now, actor),
+            // Every suite event makes exactly one revision, so the current revision is the stream version.
+            after => Results.Ok(new ReviseSuite.Revised(after!.Current.Revision)));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("Evaluations").WithName(nameof(ReviseSuite))
             .WithSummary("Revise an evaluation suite: the whole definition, as a new revision (unchanged definitions keep the revision).")
-            .Produces<Revised>()
+            .Produces<ReviseSuite.Revised>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+    }
 }

@@ -3,7 +3,12 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Marten;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Principals;
 
@@ -47,31 +52,38 @@ public sealed record ChangeRoles(IReadOnlyList<string> Roles)
 
         return Decision.Accept(new PrincipalRolesChanged(name, roles, state.Roles, actor.Name, now));
     }
+}
 
-    /// <summary>PUT /api/v1/principals/{name}/roles.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPut("/principals/{name}/roles", async (string name, ChangeRoles command, HttpContext http, CommandExecutor executor,
-                AdminLockout lockout, CancellationToken ct) =>
-            {
-                var outcome = await lockout.OneAtATimeAsync(async () =>
-                {
-                    var others = await lockout.OtherWorkingAdminsAsync(name, ct);
-                    return await executor.ExecuteAsync<Principal>(http, nameof(ChangeRoles), Principal.StreamId(name), Principal.StreamType,
-                        (state, now, actor) => Decide(name, command, state, others, now, actor), ct);
-                }, ct);
-                if (!outcome.Succeeded)
-                {
-                    return outcome.Error!.ToResult();
-                }
+/// <summary>PUT /api/v1/principals/{name}/roles.</summary>
+public static class ChangeRolesEndpoint
+{
+    /// <summary>The principal's stream.</summary>
+    public static string StreamOf(string name) => Principal.StreamId(name);
 
-                var roles = outcome.State!.Roles;
-                return Results.Ok(new Changed(name, roles, [.. Core.Auth.Roles.Expand(roles).Order(StringComparer.Ordinal)]));
-            })
-            .Validate<ChangeRoles>()
-            .RequireRole(Core.Auth.Roles.Admin)
+    /// <summary>The admin lock, held until the change commits, and the admins who would still have a way in.</summary>
+    public static Task<OtherWorkingAdmins> LoadAsync(string name, IDocumentSession session, CancellationToken ct) =>
+        AdminLockout.LockAndCountAsync(session, name, ct);
+
+    /// <summary>Replaces the roles.</summary>
+    [WolverinePut("/api/v1/principals/{name}/roles")]
+    public static (IResult, Events) Put(
+        ChangeRoles command, string name, OtherWorkingAdmins others,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Principal>> principal,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, principal, clock, nameof(ChangeRoles),
+            (state, now, actor) => ChangeRoles.Decide(name, command, state, others.Count, now, actor),
+            after => Results.Ok(new ChangeRoles.Changed(name, after!.Roles, [.. Roles.Expand(after.Roles).Order(StringComparer.Ordinal)])));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
+            .RequireRole(Roles.Admin)
             .WithTags("Principals").WithName(nameof(ChangeRoles))
             .WithSummary("Replace a principal's roles (admin): they apply from its next request; its browser sessions end.")
-            .Produces<Changed>()
+            .Produces<ChangeRoles.Changed>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -4,7 +4,12 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Idempotency;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Marten;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Principals;
 
@@ -38,31 +43,45 @@ public sealed record CreatePrincipal(string Name, IReadOnlyList<string> Roles)
 
         return Decision.Accept(new PrincipalCreated(command.Name, [.. command.Roles.Distinct()], keyId, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/principals.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/principals", async (CreatePrincipal command, HttpContext http, CommandExecutor executor, ApiKeyStore keys, CancellationToken ct) =>
-            {
-                // The hash is stored before the event that makes the key live; if the command is refused it opens nothing.
-                var key = ApiKeys.Generate();
-                var keyId = ApiKeys.NewKeyId();
-                await keys.RememberAsync(keyId, key, ct);
-                var outcome = await executor.ExecuteAsync<Principal>(http, nameof(CreatePrincipal),
-                    Principal.StreamId(command.Name), Principal.StreamType,
-                    (state, now, actor) => Decide(command, state, keyId, now, actor), ct);
-                if (!outcome.Succeeded)
-                {
-                    await keys.ForgetUnissuedAsync(keyId, CancellationToken.None);
-                    return outcome.Error!.ToResult();
-                }
+/// <summary>POST /api/v1/principals.</summary>
+public static class CreatePrincipalEndpoint
+{
+    /// <summary>The principal's stream.</summary>
+    public static string StreamOf(CreatePrincipal command) => Principal.StreamId(command.Name);
 
-                return Results.Created($"/api/v1/principals/{Uri.EscapeDataString(command.Name)}", new Created(command.Name, [.. command.Roles.Distinct()], keyId, key));
-            })
-            .Validate<CreatePrincipal>()
-            .RequireRole(Core.Auth.Roles.Admin)
+    /// <summary>Creates the principal with its first key; the key's hash is stored in the transaction that appends the event.</summary>
+    [WolverinePost("/api/v1/principals")]
+    public static (IResult, Events) Post(
+        CreatePrincipal command,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Principal>> principal,
+        IDocumentSession session, HttpContext http, IClock clock)
+    {
+        var key = ApiKeys.Generate();
+        var keyId = ApiKeys.NewKeyId();
+        var roles = command.Roles.Distinct().ToList();
+        var (answer, events) = StreamCommand.Decide(http, principal, clock, nameof(CreatePrincipal),
+            (state, now, actor) => CreatePrincipal.Decide(command, state, keyId, now, actor),
+            _ => Results.Created($"/api/v1/principals/{Uri.EscapeDataString(command.Name)}", new CreatePrincipal.Created(command.Name, roles, keyId, key)));
+        if (events.Count > 0)
+        {
+            ApiKeyStore.Remember(session, keyId, key);
+        }
+
+        return (answer, events);
+    }
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
+            .RequireRole(Roles.Admin)
             .ShowsSecretOnce()
             .WithName(nameof(CreatePrincipal))
             .WithSummary("Create a principal (admin): returns its API key once.")
-            .Produces<Created>(StatusCodes.Status201Created)
+            .Produces<CreatePrincipal.Created>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -2,7 +2,12 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Idempotency;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Marten;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Principals;
 
@@ -39,35 +44,49 @@ public sealed record IssueKey(string Name)
 
         return Decision.Accept(new PrincipalKeyIssued(command.Name, keyId, actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/principals/{name}/keys.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/principals/{name}/keys", async (string name, HttpContext http, CommandExecutor executor, ApiKeyStore keys, CancellationToken ct) =>
-            {
-                // Refused before anything is stored, so a caller cannot learn which principals exist.
-                if (Authorize(name, Actor.From(http.User)) is { } forbidden)
-                {
-                    return forbidden.ToResult();
-                }
+/// <summary>POST /api/v1/principals/{name}/keys.</summary>
+public static class IssueKeyEndpoint
+{
+    /// <summary>The principal's stream.</summary>
+    public static string StreamOf(string name) => Principal.StreamId(name);
 
-                var key = ApiKeys.Generate();
-                var keyId = ApiKeys.NewKeyId();
-                await keys.RememberAsync(keyId, key, ct);
-                var outcome = await executor.ExecuteAsync<Principal>(http, nameof(IssueKey), Principal.StreamId(name), Principal.StreamType,
-                    (state, now, actor) => Decide(new IssueKey(name), state, keyId, now, actor), ct);
-                if (!outcome.Succeeded)
-                {
-                    await keys.ForgetUnissuedAsync(keyId, CancellationToken.None);
-                    return outcome.Error!.ToResult();
-                }
+    /// <summary>A non-admin naming another principal is refused whether or not it exists, so nothing can be learnt from it.</summary>
+    public static IResult Before(string name, HttpContext http) =>
+        IssueKey.Authorize(name, Actor.From(http.User)) is { } forbidden ? forbidden.ToResult() : WolverineContinue.Result();
 
-                return Results.Created($"/api/v1/principals/{Uri.EscapeDataString(name)}", new Issued(keyId, key));
-            })
+    /// <summary>Issues the key; its hash is stored in the transaction that appends the event.</summary>
+    [WolverinePost("/api/v1/principals/{name}/keys")]
+    public static (IResult, Events) Post(
+        string name,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Principal>> principal,
+        IDocumentSession session, HttpContext http, IClock clock)
+    {
+        var key = ApiKeys.Generate();
+        var keyId = ApiKeys.NewKeyId();
+        var (answer, events) = StreamCommand.Decide(http, principal, clock, nameof(IssueKey),
+            (state, now, actor) => IssueKey.Decide(new IssueKey(name), state, keyId, now, actor),
+            _ => Results.Created($"/api/v1/principals/{Uri.EscapeDataString(name)}", new IssueKey.Issued(keyId, key)));
+        if (events.Count > 0)
+        {
+            ApiKeyStore.Remember(session, keyId, key);
+        }
+
+        return (answer, events);
+    }
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .ShowsSecretOnce()
             .WithTags("Principals").WithName(nameof(IssueKey))
             .WithSummary("Issue another API key to a principal (admin, or the principal itself): returns it once with its keyId.")
-            .Produces<Issued>(StatusCodes.Status201Created)
+            .Produces<IssueKey.Issued>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -1,7 +1,12 @@
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using Marten;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Principals;
 
@@ -42,29 +47,42 @@ public sealed record RevokeKey(string Name, string KeyId)
 
         return Decision.Accept(new PrincipalKeyRevoked(command.Name, command.KeyId, actor.Name, now));
     }
+}
 
-    /// <summary>DELETE /api/v1/principals/{name}/keys/{keyId}.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapDelete("/principals/{name}/keys/{keyId}", async (string name, string keyId, HttpContext http, CommandExecutor executor,
-                AdminLockout lockout, CancellationToken ct) =>
-            {
-                if (IssueKey.Authorize(name, Actor.From(http.User)) is { } forbidden)
-                {
-                    return forbidden.ToResult();
-                }
+/// <summary>DELETE /api/v1/principals/{name}/keys/{keyId}.</summary>
+public static class RevokeKeyEndpoint
+{
+    /// <summary>The principal's stream.</summary>
+    public static string StreamOf(string name) => Principal.StreamId(name);
 
-                var outcome = await lockout.OneAtATimeAsync(async () =>
-                {
-                    var others = await lockout.OtherWorkingAdminsAsync(name, ct);
-                    return await executor.ExecuteAsync<Principal>(http, nameof(RevokeKey), Principal.StreamId(name), Principal.StreamType,
-                        (state, now, actor) => Decide(new RevokeKey(name, keyId), state, others, now, actor), ct);
-                }, ct);
-                return outcome.Succeeded ? Results.NoContent() : outcome.Error!.ToResult();
-            })
+    /// <summary>A non-admin naming another principal is refused whether or not it exists, so nothing can be learnt from it.</summary>
+    public static IResult Before(string name, HttpContext http) =>
+        IssueKey.Authorize(name, Actor.From(http.User)) is { } forbidden ? forbidden.ToResult() : WolverineContinue.Result();
+
+    /// <summary>The admin lock, held until the revocation commits, and the admins who would still have a way in.</summary>
+    public static Task<OtherWorkingAdmins> LoadAsync(string name, IDocumentSession session, CancellationToken ct) =>
+        AdminLockout.LockAndCountAsync(session, name, ct);
+
+    /// <summary>Revokes the key.</summary>
+    [WolverineDelete("/api/v1/principals/{name}/keys/{keyId}")]
+    public static (IResult, Events) Delete(
+        string name, string keyId, [NotBody] OtherWorkingAdmins others,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Principal>> principal,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, principal, clock, nameof(RevokeKey),
+            (state, now, actor) => RevokeKey.Decide(new RevokeKey(name, keyId), state, others.Count, now, actor),
+            _ => Results.NoContent());
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .WithTags("Principals").WithName(nameof(RevokeKey))
             .WithSummary("Revoke a key (admin, or the principal for its own keys): it fails from the next request, on every node.")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
 }

@@ -2,10 +2,14 @@ using FluentValidation;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
-using Governance.Api.Core.Validation;
-using NodaTime;
 using Governance.Api.Core.Time;
+using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using NodaTime;
 using Npgsql;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Slos;
 
@@ -54,31 +58,47 @@ public sealed record DefineSlo(string Name, string Model, string Stage, double? 
         return Decision.Accept(new SloDefined(id, command.Name, command.Model, found.Team, command.Stage, command.Objective!.Value,
             ParseDuration(command.Window)!.Value, ParseDuration(command.LabelDelay) ?? Duration.Zero, command.Description ?? "", actor.Name, now));
     }
+}
 
-    /// <summary>POST /api/v1/slos.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPost("/slos", async (DefineSlo command, HttpContext http, CommandExecutor executor, NpgsqlDataSource db, CancellationToken ct) =>
-            {
-                var id = Slo.NewId();
-                (string, IReadOnlyList<string>)? model = null;
-                await using (var cmd = db.CreateCommand("SELECT team, stages FROM governance.models WHERE key = $1"))
-                {
-                    cmd.Parameters.Add(new() { Value = command.Model });
-                    await using var reader = await cmd.ExecuteReaderAsync(ct);
-                    if (await reader.ReadAsync(ct))
-                    {
-                        model = (reader.GetString(0), reader.GetFieldValue<string[]>(1));
-                    }
-                }
+/// <summary>What a new SLO is decided on: the id the server gives it, and its model's team and stages (null: no such model).</summary>
+public sealed record NewSlo(string Id, (string Team, IReadOnlyList<string> Stages)? Model);
 
-                var outcome = await executor.ExecuteAsync<Slo>(http, nameof(DefineSlo), Slo.StreamId(id), Slo.StreamType,
-                    (state, now, actor) => Decide(command, id, model, state, now, actor), ct, freshStream: true);
-                return outcome.Succeeded ? Results.Created($"/api/v1/slos/{id}", new Defined(id)) : outcome.Error!.ToResult();
-            })
-            .Validate<DefineSlo>()
+/// <summary>POST /api/v1/slos.</summary>
+public static class DefineSloEndpoint
+{
+    /// <summary>A fresh id and the model the SLO is on.</summary>
+    public static async Task<NewSlo> LoadAsync(DefineSlo command, NpgsqlDataSource db, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(db);
+        await using var cmd = db.CreateCommand("SELECT team, stages FROM governance.models WHERE key = $1");
+        cmd.Parameters.Add(new() { Value = command.Model });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return new NewSlo(Slo.NewId(), await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetFieldValue<string[]>(1)) : null);
+    }
+
+    /// <summary>The new SLO's stream.</summary>
+    public static string StreamOf(NewSlo slo) => Slo.StreamId(slo?.Id ?? throw new ArgumentNullException(nameof(slo)));
+
+    /// <summary>Defines the SLO; its stream starts here.</summary>
+    [WolverinePost("/api/v1/slos")]
+    public static (IResult, Events) Post(
+        DefineSlo command, [NotBody] NewSlo slo,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Slo>> stream,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, stream, clock, nameof(DefineSlo),
+            (state, now, actor) => DefineSlo.Decide(command, slo.Id, slo.Model, state, now, actor),
+            _ => Results.Created($"/api/v1/slos/{slo.Id}", new DefineSlo.Defined(slo.Id)));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("SLOs").WithName(nameof(DefineSlo))
             .WithSummary("Define an SLO on a model in a stage.")
-            .Produces<Defined>(StatusCodes.Status201Created)
+            .Produces<DefineSlo.Defined>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
 }

@@ -3,7 +3,11 @@ using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
 using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Slos;
 
@@ -52,26 +56,34 @@ public sealed record ReviseSlo(string Name, double? Objective, string Window, st
         return Decision.Accept(new SloRevised(id, command.Name, state.Model, state.Stage, command.Objective!.Value, window, labelDelay, description,
             state.Objective, state.Window, actor.Name, now));
     }
+}
 
-    /// <summary>PUT /api/v1/slos/{id}.</summary>
-    public static void Map(IEndpointRouteBuilder api) =>
-        api.MapPut("/slos/{id}", async (string id, ReviseSlo command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Slo>(http, nameof(ReviseSlo), Slo.StreamId(id), Slo.StreamType,
-                    (state, now, actor) => Decide(command, id, state, now, actor), ct);
-                if (!outcome.Succeeded)
-                {
-                    return outcome.Error!.ToResult();
-                }
+/// <summary>PUT /api/v1/slos/{id}.</summary>
+public static class ReviseSloEndpoint
+{
+    /// <summary>The SLO's stream.</summary>
+    public static string StreamOf(string id) => Slo.StreamId(id);
 
-                var slo = outcome.State!;
-                return Results.Ok(new Revised(slo.Id, slo.Name, slo.Objective, slo.Window, slo.LabelDelay, slo.Description));
-            })
-            .Validate<ReviseSlo>()
+    /// <summary>Revises the SLO.</summary>
+    [WolverinePut("/api/v1/slos/{id}")]
+    public static (IResult, Events) Put(
+        ReviseSlo command, string id,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Slo>> slo,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, slo, clock, nameof(ReviseSlo),
+            (state, now, actor) => ReviseSlo.Decide(command, id, state, now, actor),
+            after => Results.Ok(new ReviseSlo.Revised(after!.Id, after.Name, after.Objective, after.Window, after.LabelDelay, after.Description)));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
             .RequireRole(Roles.Contributor)
             .WithTags("SLOs").WithName(nameof(ReviseSlo))
             .WithSummary("Revise an SLO's objective, window, label delay, name or description (its model and stage stay).")
-            .Produces<Revised>()
+            .Produces<ReviseSlo.Revised>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+    }
 }

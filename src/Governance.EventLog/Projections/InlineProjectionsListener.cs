@@ -76,9 +76,10 @@ internal sealed class InlineProjectionsListener(
 
     internal static void Stamp(IEvent @event, EventMetadata metadata)
     {
+        // The request's correlation and causation win over the ones Wolverine gives its sessions (its own trace ids).
         @event.UserName = metadata.Actor;
-        @event.CorrelationId ??= metadata.CorrelationId;
-        @event.CausationId ??= metadata.CausationId;
+        @event.CorrelationId = metadata.CorrelationId ?? @event.CorrelationId;
+        @event.CausationId = metadata.CausationId ?? @event.CausationId;
         if (metadata.TraceId is not null)
         {
             @event.SetHeader(EventMetadata.TraceIdHeader, metadata.TraceId);

@@ -36,6 +36,28 @@ public sealed class PrincipalTests(GovernanceApp app) : IClassFixture<Governance
     }
 
     [Fact]
+    public async Task a_refused_creation_or_key_leaves_no_key_hash_behind()
+    {
+        await app.CreatePrincipalAsync("leo", "viewer");
+        var before = await KeyHashCountAsync();
+
+        await app.Scenario(s => s.Post.Json(new { name = "leo", roles = new[] { "viewer" } }).ToUrl("/api/v1/principals").StatusCodeShouldBe(409));
+        await app.Scenario(s => s.Post.Json(new { name = "nobody-here", roles = new[] { "viewer" } }).ToUrl("/api/v1/principals")
+            .WithHeader("If-Match", "\"4\"").StatusCodeShouldBe(412));
+        await app.Scenario(s => s.Post.Url("/api/v1/principals/nobody-here/keys").StatusCodeShouldBe(404));
+
+        (await KeyHashCountAsync()).ShouldBe(before);
+    }
+
+    private async Task<long> KeyHashCountAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM governance.api_key_hashes", connection);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task a_name_is_taken_once()
     {
         await app.CreatePrincipalAsync("kim", "viewer");

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Governance.EventLog;
+using Marten;
 using Npgsql;
 
 namespace Governance.Api.Core.Auth;
@@ -70,13 +71,14 @@ public sealed class ApiKeyStore(NpgsqlDataSource db, [FromKeyedServices(DataSour
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    /// <summary>Drops the hash of a key whose issuing command was refused (never one an event issued).</summary>
-    public async Task ForgetUnissuedAsync(string keyId, CancellationToken ct)
+    /// <summary>
+    /// Stores a new key's hash in the transaction of <paramref name="session"/>, the one that appends the event issuing the
+    /// key: the hash exists exactly when the key was issued, so a refused or failed command leaves nothing behind.
+    /// </summary>
+    public static void Remember(IDocumentSession session, string keyId, string key)
     {
-        await using var cmd = db.CreateCommand(
-            "DELETE FROM governance.api_key_hashes h WHERE h.key_id = $1 " +
-            "AND NOT EXISTS (SELECT 1 FROM governance.principal_keys k WHERE k.key_id = h.key_id)");
-        cmd.Parameters.Add(new() { Value = keyId });
-        await cmd.ExecuteNonQueryAsync(ct);
+        ArgumentNullException.ThrowIfNull(session);
+        session.QueueSqlCommand(
+            "INSERT INTO governance.api_key_hashes (key_id, key_hash) VALUES (?, ?) ON CONFLICT DO NOTHING", keyId, ApiKeys.Hash(key));
     }
 }

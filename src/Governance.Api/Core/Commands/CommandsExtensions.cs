@@ -42,6 +42,7 @@ public static class CommandsExtensions
         {
             opts.AddPolicy<RequestRulesPolicy>();
             opts.AddPolicy<FluentValidationPolicy>();
+            opts.AddPolicy<StreamCommandPolicy>();
             opts.RequireAuthorizeOnAll();
         });
         return app;

@@ -1,4 +1,3 @@
-using System.Reflection;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using Wolverine.Http;
@@ -7,7 +6,7 @@ namespace Governance.Api.Core.Commands;
 
 /// <summary>
 /// Gives Wolverine endpoints the request rules every endpoint has (Core/Requests): their JSON body is read first with
-/// the service's sentences for a bad body, and a query parameter the endpoint method does not take is refused.
+/// the service's sentences for a bad body.
 /// </summary>
 public sealed class RequestRulesPolicy : IHttpPolicy
 {
@@ -17,7 +16,6 @@ public sealed class RequestRulesPolicy : IHttpPolicy
         ArgumentNullException.ThrowIfNull(chains);
         foreach (var chain in chains)
         {
-            chain.Metadata.WithMetadata(new EndpointMethod(chain.Method.Method));
             if (chain.HasRequestType)
             {
                 chain.Metadata.WithMetadata(new JsonBodyRead());
@@ -28,6 +26,3 @@ public sealed class RequestRulesPolicy : IHttpPolicy
 
 /// <summary>Marks an endpoint whose JSON body is read (and refused with the service's problem sentences) before Wolverine reads it.</summary>
 public sealed class JsonBodyRead;
-
-/// <summary>The method behind an endpoint that is not a minimal API one, for the query parameter rules.</summary>
-public sealed record EndpointMethod(MethodInfo Method);

@@ -52,6 +52,9 @@ public static class StreamCommand
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(decide);
+        using var activity = GovernanceTelemetry.ActivitySource.StartActivity(command);
+        activity?.SetTag("governance.command", command);
+        activity?.SetTag("governance.stream.id", stream.Key);
         var version = stream.StartingVersion ?? 0;
         if (IfMatch.Check(http, stream.Key ?? "", version) is { } precondition)
         {
@@ -62,13 +65,19 @@ public static class StreamCommand
         var decision = decide(state, clock.GetCurrentInstant(), Actor.From(http.User));
         if (!decision.Accepted)
         {
+            activity?.SetTag("governance.outcome", "rejected");
             return new Decided<T>(decision.Error!.ToResult(), [], state, version);
         }
 
         // Nothing changed (an idempotent repeat) appends nothing, and the stream stays where it was.
         var after = decision.Events.Count == 0 ? state : Fold(stream.Key ?? "", state, decision.Events);
-        if (decision.Events.Count > 0)
+        if (decision.Events.Count == 0)
         {
+            activity?.SetTag("governance.outcome", "unchanged");
+        }
+        else
+        {
+            activity?.SetTag("governance.event.types", string.Join(",", decision.Events.Select(e => e.GetType().Name)));
             GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", command));
         }
 

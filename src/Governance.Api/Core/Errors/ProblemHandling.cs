@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Governance.EventLog;
+using JasperFx.Events;
+using Marten.Services;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -119,16 +121,26 @@ public static class ProblemHandling
                     return (bad.StatusCode, "Bad request", "The request could not be read.", null);
                 case ConcurrencyException conflict:
                     return (409, "Conflict", conflict.Message, null);
-                case JasperFx.ConcurrencyException or Marten.Exceptions.ExistingStreamIdCollisionException
-                    or Marten.Exceptions.StreamLockedException or JasperFx.Events.EventStreamUnexpectedMaxEventIdException:
-                    // A Wolverine command lost a race Marten's version check caught (two creators of one new stream).
-                    return (409, "Conflict", "Someone else changed this at the same moment; read it again and retry.", null);
+                case Marten.Exceptions.ExistingStreamIdCollisionException collision:
+                    return RaceLost(collision.Id);
+                case EventStreamUnexpectedMaxEventIdException unexpected:
+                    return RaceLost(unexpected.Id);
+                case JasperFx.ConcurrencyException concurrency:
+                    return RaceLost(concurrency.Id);
+                case Marten.Exceptions.StreamLockedException:
+                    // The stream's lock was not free within the lock timeout: many writers of one stream at once.
+                    return (409, "Conflict", "Too many changes to this at the same moment; nothing was written. Retry in a moment.", null);
                 case OperationCanceledException:
                     return (499, "Client closed request", "The request was cancelled.", null);
                 default:
                     return (500, "Internal error", "Something went wrong on our side; it has been logged.", null);
             }
         }
+
+        // A Wolverine command writes when its endpoint returns; a stream another request started (or wrote) in between is
+        // refused by the store, and the transaction rolls back whole.
+        private static (int, string, string, Dictionary<string, string[]>?) RaceLost(object? streamId) =>
+            (409, "Conflict", $"Another request changed '{streamId}' at the same moment, so nothing was written. Read it again and retry if the change still applies.", null);
 
         private static (int, string, string, Dictionary<string, string[]>?) Invalid((string Detail, Dictionary<string, string[]> Errors) problem) =>
             (400, "Invalid request", problem.Detail, problem.Errors);

@@ -8,7 +8,8 @@ namespace Governance.Api.Core.Idempotency;
 public static class IdempotencyExtensions
 {
     /// <summary>Marks an endpoint whose answer shows a secret once: a replay says it succeeded but cannot repeat the secret.</summary>
-    public static RouteHandlerBuilder ShowsSecretOnce(this RouteHandlerBuilder builder) => builder.WithMetadata(new ShowsSecretOnceMetadata());
+    public static TBuilder ShowsSecretOnce<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ShowsSecretOnceMetadata());
 
     /// <summary>Registers the store, its sweeping and the header in the OpenAPI document.</summary>
     public static WebApplicationBuilder AddGovernanceIdempotency(this WebApplicationBuilder builder)

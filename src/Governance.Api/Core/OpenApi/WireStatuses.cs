@@ -112,14 +112,10 @@ internal sealed class WireStatuses(IConfiguration configuration) : IOpenApiOpera
         return new OpenApiSchemaReference(id, document);
     }
 
-    /// <summary>
-    /// Whether the handler decides on a stream and appends to it, honouring If-Match: through the command executor, or
-    /// as a Wolverine endpoint that Wolverine hands the loaded stream.
-    /// </summary>
+    /// <summary>Whether the handler decides and appends on a stream (the command executor, or a Wolverine stream command), honouring If-Match.</summary>
     private static bool RunsCommands(IList<object> metadata) =>
-        metadata.OfType<MethodInfo>().Concat(metadata.OfType<EndpointMethod>().Select(e => e.Method))
-            .Any(m => m.GetParameters().Any(p => p.ParameterType == typeof(CommandExecutor)
-                || (p.ParameterType.IsGenericType && p.ParameterType.GetGenericTypeDefinition() == typeof(JasperFx.Events.IEventStream<>))));
+        metadata.OfType<StreamCommandMetadata>().Any()
+        || metadata.OfType<MethodInfo>().Any(m => m.GetParameters().Any(p => p.ParameterType == typeof(CommandExecutor)));
 
     private static void DescribeETag(OpenApiOperation operation, StreamETagMetadata etag)
     {

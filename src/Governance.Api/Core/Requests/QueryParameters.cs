@@ -96,7 +96,7 @@ public static class QueryParameters
 
     private static IReadOnlyList<QueryParameter>? Discover(Endpoint endpoint)
     {
-        if ((endpoint.Metadata.GetMetadata<MethodInfo>() ?? endpoint.Metadata.GetMetadata<Commands.EndpointMethod>()?.Method) is not { } method)
+        if (HandlerMethods(endpoint) is not { } methods)
         {
             return null;
         }
@@ -105,7 +105,7 @@ public static class QueryParameters
 
         var routeNames = (endpoint as RouteEndpoint)?.RoutePattern.Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase) ?? [];
         var found = new List<QueryParameter>();
-        foreach (var parameter in method.GetParameters())
+        foreach (var parameter in methods.SelectMany(m => m.GetParameters()))
         {
             var attributes = parameter.GetCustomAttributes(inherit: true);
             if (attributes.OfType<AsParametersAttribute>().Any())
@@ -128,6 +128,24 @@ public static class QueryParameters
         }
 
         return [.. found, .. byHand];
+    }
+
+    // A minimal API names its handler in its metadata. A Wolverine endpoint names its chain instead: the endpoint method
+    // and the methods of its class that run first (Before, Load…), which Wolverine binds from the query string alike.
+    private static IEnumerable<MethodInfo>? HandlerMethods(Endpoint endpoint)
+    {
+        if (endpoint.Metadata.GetMetadata<MethodInfo>() is { } method)
+        {
+            return [method];
+        }
+
+        if (endpoint.Metadata.GetMetadata<Wolverine.Http.HttpChain>() is { } chain)
+        {
+            return [chain.Method.Method, .. chain.Middleware.OfType<JasperFx.CodeGeneration.Frames.MethodCall>()
+                .Where(call => call.HandlerType == chain.Method.HandlerType).Select(call => call.Method)];
+        }
+
+        return null;
     }
 
     private static bool IsQueryBindable(Type type)

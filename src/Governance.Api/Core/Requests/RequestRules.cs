@@ -138,7 +138,19 @@ public static class RequestRules
         }
 
         context.Request.Body.Position = 0;
+
+        // Wolverine will not read a body for a client whose Accept names none of these JSON types (a bare 406); the service answers
+        // JSON, and problems as problem+json, whatever Accept says, as its other endpoints always have.
+        if (!AcceptsJson(context.Request))
+        {
+            context.Request.Headers.Remove(HeaderNames.Accept);
+        }
     }
+
+    private static bool AcceptsJson(HttpRequest request) =>
+        request.GetTypedHeaders().Accept is not { Count: > 0 } accepted
+        || accepted.Any(a => a.MediaType.Value is "application/json" or "application/problem+json" or "text/json" or "*/*"
+                             || a.MediaType.Value?.Contains("+json", StringComparison.Ordinal) == true);
 
     private static void ReadMissingBodyAsEmpty(HttpContext context, Endpoint endpoint)
     {
