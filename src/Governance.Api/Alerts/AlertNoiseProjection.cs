@@ -1,6 +1,6 @@
 using JasperFx.Events;
 using Marten;
-using Marten.Events.Projections;
+using Governance.Api.Core.Storage;
 
 namespace Governance.Api.Alerts;
 
@@ -9,12 +9,7 @@ namespace Governance.Api.Alerts;
 /// whether it was acknowledged as actionable, which is what the noise report and the shift report count. No command
 /// reads it: an alert's identity and state (dedup, status) are <see cref="AlertsProjection"/>'s, inline.
 /// </summary>
-/// <remarks>
-/// Every write is queued into the daemon's batch, so it commits with the projection's progress or not at all. The writes
-/// are idempotent and total, and an event that cannot be applied is logged and passed over: Marten pauses a raw
-/// projection that throws, and one bad event must not hold back every rule's figures.
-/// </remarks>
-public sealed class AlertNoiseProjection(ILogger<AlertNoiseProjection> logger) : IProjection
+public sealed class AlertNoiseProjection(ILogger<AlertNoiseProjection> logger) : QueuedSqlProjection(logger, "Alert noise")
 {
     /// <summary>The projection's name in Marten (progress, rebuild): its class name.</summary>
     public const string ProjectionName = nameof(AlertNoiseProjection);
@@ -23,24 +18,7 @@ public sealed class AlertNoiseProjection(ILogger<AlertNoiseProjection> logger) :
     public static IReadOnlyList<string> Tables { get; } = ["governance.alert_noise"];
 
     /// <inheritdoc />
-    public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
-    {
-        foreach (var @event in events)
-        {
-            try
-            {
-                Apply(operations, @event.Data);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogError(ex, "Alert noise: event {Sequence} ({Type}) could not be applied; passed over", @event.Sequence, @event.EventTypeName);
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private static void Apply(IDocumentOperations operations, object data)
+    protected override void Apply(IDocumentOperations operations, object data)
     {
         switch (data)
         {

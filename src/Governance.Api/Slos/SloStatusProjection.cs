@@ -1,6 +1,6 @@
 using JasperFx.Events;
 using Marten;
-using Marten.Events.Projections;
+using Governance.Api.Core.Storage;
 
 namespace Governance.Api.Slos;
 
@@ -9,12 +9,7 @@ namespace Governance.Api.Slos;
 /// SLO's active breach is its row not yet recovered. Read by the shift report and the documentation index; never by
 /// <see cref="SloBreachDetector"/>, which decides on the SLO's stream.
 /// </summary>
-/// <remarks>
-/// Every write is queued into the daemon's batch, so it commits with the projection's progress or not at all. The writes
-/// are idempotent and total (no value they need can be missing), and an event that cannot be applied is logged and
-/// passed over: Marten pauses a raw projection that throws, and one bad event must not hold back every SLO's status.
-/// </remarks>
-public sealed class SloStatusProjection(ILogger<SloStatusProjection> logger) : IProjection
+public sealed class SloStatusProjection(ILogger<SloStatusProjection> logger) : QueuedSqlProjection(logger, "SLO status")
 {
     /// <summary>The projection's name in Marten (progress, rebuild): its class name.</summary>
     public const string ProjectionName = nameof(SloStatusProjection);
@@ -23,24 +18,7 @@ public sealed class SloStatusProjection(ILogger<SloStatusProjection> logger) : I
     public static IReadOnlyList<string> Tables { get; } = ["governance.slo_breaches"];
 
     /// <inheritdoc />
-    public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
-    {
-        foreach (var @event in events)
-        {
-            try
-            {
-                Apply(operations, @event.Data);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogError(ex, "SLO status: event {Sequence} ({Type}) could not be applied; passed over", @event.Sequence, @event.EventTypeName);
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private static void Apply(IDocumentOperations operations, object data)
+    protected override void Apply(IDocumentOperations operations, object data)
     {
         switch (data)
         {

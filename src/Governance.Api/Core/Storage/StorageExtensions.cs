@@ -54,29 +54,11 @@ public static class StorageExtensions
             configureLog(options);
         });
         builder.Services.ConfigureMarten(KeepReadModelIndexes);
-        // Marten owns the documents' table: its rebuild empties it before replaying the log.
-        marten.AddProjectionWithServices<ModelDocsProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, projection =>
-        {
-            foreach (var table in ModelDocsProjection.Tables)
-            {
-                projection.Options.DeleteDataInTableOnTeardown(table);
-            }
-        });
-        // SLO status and alert noise: no command reads them, so they are written after commit (docs/architecture.md, "Projections").
-        marten.AddProjectionWithServices<SloStatusProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, projection =>
-        {
-            foreach (var table in SloStatusProjection.Tables)
-            {
-                projection.Options.DeleteDataInTableOnTeardown(table);
-            }
-        });
-        marten.AddProjectionWithServices<AlertNoiseProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, projection =>
-        {
-            foreach (var table in AlertNoiseProjection.Tables)
-            {
-                projection.Options.DeleteDataInTableOnTeardown(table);
-            }
-        });
+        // Marten owns the async read models' tables: its rebuild empties them before replaying the log. SLO status and
+        // alert noise are there because no command reads them (docs/architecture.md, "Projections").
+        AddAsyncTableProjection<ModelDocsProjection>(marten, ModelDocsProjection.Tables);
+        AddAsyncTableProjection<SloStatusProjection>(marten, SloStatusProjection.Tables);
+        AddAsyncTableProjection<AlertNoiseProjection>(marten, AlertNoiseProjection.Tables);
         marten.AddAsyncDaemon(runDaemon ? DaemonMode.HotCold : DaemonMode.Disabled);
         marten.IntegrateWithCommands();
         builder.Services.AddSingleton<ReadModelRebuild>();
@@ -94,6 +76,16 @@ public static class StorageExtensions
         builder.Services.AddLegacyEventImport(builder.Configuration.GetValue("Governance:Import:AcceptBrokenLegacyChains", false));
         return builder;
     }
+
+    private static void AddAsyncTableProjection<T>(MartenServiceCollectionExtensions.MartenConfigurationExpression marten, IReadOnlyList<string> tables)
+        where T : class, Marten.Events.Projections.IProjection =>
+        marten.AddProjectionWithServices<T>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, projection =>
+        {
+            foreach (var table in tables)
+            {
+                projection.Options.DeleteDataInTableOnTeardown(table);
+            }
+        });
 
     /// <summary>
     /// The indexes migration 0022 puts on <c>mt_events</c> for the audit feed and model documents: Marten's migrator
