@@ -210,55 +210,16 @@ public sealed class MartenEventStore : IEventStore, IAsyncDisposable
             _ => false,
         };
 
-    // By the sequence numbers Marten read back from its append function: two primary-key probes per event. mt_events
-    // has no index on the event id, so looking the events up by id (as this did before) scanned the whole log on every
-    // commit: 7.9 ms a group at 25,000 events, growing with the log, more than everything else an evaluation costs the
-    // database. (Looking them up by this transaction's id in event_hashes was tried too: planned on a young table, it
-    // scanned mt_events again.)
-    internal const string ReadBackSql =
-        "SELECT e.id, e.seq_id, e.version, e.timestamp, h.hash, h.tx_id FROM governance.mt_events e " +
-        "JOIN governance.event_hashes h ON h.seq_id = e.seq_id WHERE e.seq_id = ANY($1)";
-
+    // The appends' rows as the log stored them (StoredEvents.ReadRowsAsync: by sequence number, planned per read), with
+    // each member's own metadata and stream type.
     private async Task<List<StoredEvent>> ReadBackAsync(
         NpgsqlConnection connection, NpgsqlTransaction tx, List<(Member Member, IEvent Event)> appended, CancellationToken ct)
     {
-        if (appended.Find(a => a.Event.Sequence <= 0) is { Event: { } unnumbered })
-        {
-            throw new InvalidOperationException($"Marten did not report the sequence number of event {unnumbered.Id}.");
-        }
-
-        // Planned for each group (one round trip still): a prepared statement's generic plan is made once, early, and
-        // kept until the next ANALYZE; made while event_hashes was a page or two, it scanned the table on every commit
-        // after (1,022 of 1,191 read-backs of a benchmark run from an empty log).
-        await using var batch = new NpgsqlBatch(connection, tx);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_custom_plan"));
-        var read = new NpgsqlBatchCommand(ReadBackSql);
-        read.Parameters.Add(new() { Value = appended.Select(a => a.Event.Sequence).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        batch.BatchCommands.Add(read);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode TO DEFAULT"));
-        var rows = new Dictionary<Guid, (long Seq, int Version, Instant At, byte[] Hash, ulong TxId)>();
-        await using (var reader = await batch.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                rows[reader.GetGuid(0)] = (reader.GetInt64(1), (int)reader.GetInt64(2), reader.GetFieldValue<Instant>(3),
-                    reader.GetFieldValue<byte[]>(4), reader.GetFieldValue<ulong>(5));
-            }
-        }
-
-        var stored = new List<StoredEvent>(appended.Count);
-        foreach (var (member, @event) in appended)
-        {
-            if (!rows.TryGetValue(@event.Id, out var row))
-            {
-                throw new InvalidOperationException($"Event {@event.Id} was not found where Marten said it stored it ({@event.Sequence}).");
-            }
-
-            stored.Add(new StoredEvent(row.Seq, row.TxId, @event.Id, member.Append.StreamId, member.Append.StreamType, row.Version,
-                registry.NameOf(@event.EventType), @event.Data, member.Metadata, row.At, row.Hash));
-        }
-
-        return [.. stored.OrderBy(e => e.Seq)];
+        var rows = await StoredEvents.ReadRowsAsync(connection, tx, [.. appended.Select(a => a.Event)], ct);
+        return [.. appended.Select(a => (a.Member, a.Event, Row: StoredEvents.RowOf(rows, a.Event)))
+            .Select(a => new StoredEvent(a.Row.Seq, a.Row.TxId, a.Event.Id, a.Member.Append.StreamId, a.Member.Append.StreamType, a.Row.Version,
+                registry.NameOf(a.Event.EventType), a.Event.Data, a.Member.Metadata, a.Row.At, a.Row.Hash))
+            .OrderBy(e => e.Seq)];
     }
 
     private static void Validate(IReadOnlyList<StreamAppend> appends)
