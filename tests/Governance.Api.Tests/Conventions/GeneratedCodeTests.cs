@@ -22,7 +22,7 @@ public sealed class GeneratedCodeTests
                 new Dictionary<string, string> { ["Governance__GeneratedCodePath"] = output });
             run.ExitCode.ShouldBe(0, $"codegen write failed:\n{run.Output}\n{run.Error}");
 
-            var committed = Path.Combine(RepositoryRoot(), "src", "Governance.Api", "Internal", "Generated");
+            var committed = Path.Combine(Repository.Root(), "src", "Governance.Api", "Internal", "Generated");
             var fresh = Files(output);
             var kept = Files(committed);
             kept.Keys.Order().ShouldBe(fresh.Keys.Order(),
@@ -46,17 +46,4 @@ public sealed class GeneratedCodeTests
     private static Dictionary<string, string> Files(string root) =>
         Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
             .ToDictionary(f => Path.GetRelativePath(root, f).Replace('\\', '/'), f => File.ReadAllText(f).ReplaceLineEndings("\n"));
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Governance.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("No Governance.sln above the test output.");
-    }
 }

@@ -1,3 +1,5 @@
+using Governance.Api.Tests.Harness;
+
 namespace Governance.Api.Tests.Conventions;
 
 /// <summary>
@@ -11,7 +13,7 @@ public sealed class ReadmeTourTests
     [Fact]
     public void the_readme_tour_is_the_body_of_ops_tour_sh_command_for_command()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root();
         var script = File.ReadAllText(Path.Combine(root, "ops", "tour.sh")).ReplaceLineEndings("\n");
         var marker = script.IndexOf(ScriptMarker, StringComparison.Ordinal);
         marker.ShouldBeGreaterThan(0, $"ops/tour.sh lost its '{ScriptMarker}' line");
@@ -26,18 +28,5 @@ public sealed class ReadmeTourTests
 
         block.ShouldBe(body);
         script.ShouldContain("set -euo pipefail");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Governance.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("No Governance.sln above the test output.");
     }
 }
