@@ -30,7 +30,6 @@ public static class Features
     public static async Task<WebApplicationBuilder> AddGovernanceFeaturesAsync(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IClock>(SystemClock.Instance);
-        builder.Services.AddSingleton<CommandExecutor>();
         builder.Services.AddAntiforgery();
         builder.Services.AddValidatorsFromAssemblyContaining<CreatePrincipal.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
 

@@ -59,9 +59,4 @@ public sealed record AddSuiteSlice(string Suite, string Name, string Metric, dou
 
         return Decision.Accept(new SuiteSliceAdded(command.Suite, current.Revision + 1, slice, actor.Name, now, command.IncidentId));
     }
-
-    /// <summary>Appends the slice to the suite's stream for a request; the outcome's version is the suite's new revision.</summary>
-    public static Task<CommandOutcome<Suite>> ExecuteAsync(CommandExecutor executor, HttpContext http, AddSuiteSlice command, CancellationToken ct) =>
-        executor.ExecuteAsync<Suite>(http, nameof(AddSuiteSlice), Evaluations.Suite.StreamId(command.Suite), Evaluations.Suite.StreamType,
-            (state, now, actor) => Decide(command, state, now, actor), ct);
 }

@@ -303,7 +303,7 @@ public static class RecordEvaluationEndpoint
         }
 
         // An id made up just now cannot be taken (a collision would be a 409 from the store), so there is nothing to read first.
-        var appended = await store.StartStreamAsync(streamId, Evaluation.StreamType, decision.Events, CommandExecutor.Metadata(http, actor), ct);
+        var appended = await store.StartStreamAsync(streamId, Evaluation.StreamType, decision.Events, RequestEventMetadata.For(http, actor), ct);
         GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", nameof(RecordEvaluation)));
         var recorded = decision.Events.OfType<EvaluationRecorded>().Single();
         return new Versioned(

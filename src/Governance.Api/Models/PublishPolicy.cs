@@ -1,13 +1,15 @@
-using System.Reflection;
 using FluentValidation;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Json;
-using Governance.Api.Core.Validation;
-using Governance.EventLog;
-using NodaTime;
 using Governance.Api.Core.Requests;
+using Governance.Api.Core.Validation;
+using Governance.EventLog.Streams;
+using JasperFx.Events;
+using NodaTime;
+using Wolverine.Http;
+using Wolverine.Marten;
 
 namespace Governance.Api.Models;
 
@@ -78,9 +80,6 @@ public sealed record PublishPolicy(IReadOnlyDictionary<string, StagePolicyBody>?
     /// <summary>The response.</summary>
     public sealed record Published(string Model, int Revision);
 
-    /// <summary>Reads the body from JSON or YAML.</summary>
-    public static ValueTask<PublishPolicy?> BindAsync(HttpContext http, ParameterInfo parameter) => YamlJson.ReadBodyAsync<PublishPolicy>(http);
-
     /// <summary>Pure decision: a policy names only the model's stages; every stage is spelt out in the event, defaults filled in.</summary>
     public static Decision Decide(PublishPolicy command, string key, Model? state, Instant now, Actor actor)
     {
@@ -116,27 +115,10 @@ public sealed record PublishPolicy(IReadOnlyDictionary<string, StagePolicyBody>?
         return Decision.Accept(new ModelPolicyPublished(key, state.Policies.Count + 1, stages, actor.Name, now));
     }
 
-    /// <summary>PUT and GET /api/v1/models/{key}/policy.</summary>
+    /// <summary>GET /api/v1/models/{key}/policy (publishing one is <see cref="PublishPolicyEndpoint"/>).</summary>
     public static void Map(IEndpointRouteBuilder api)
     {
-        api.MapPut("/models/{key}/policy", async (string key, PublishPolicy command, HttpContext http, CommandExecutor executor, CancellationToken ct) =>
-            {
-                var outcome = await executor.ExecuteAsync<Model>(http, nameof(PublishPolicy), Model.StreamId(key), Model.StreamType,
-                    (state, now, actor) => Decide(command, key, state, now, actor), ct);
-                return outcome.Succeeded
-                    ? Results.Ok(new Published(key, outcome.Appended!.Events.Select(e => e.Data).OfType<ModelPolicyPublished>().Single().Revision))
-                    : outcome.Error!.ToResult();
-            })
-            .Validate<PublishPolicy>()
-            .Accepts<PublishPolicy>("application/json", "application/yaml", "application/x-yaml", "text/yaml")
-            .RequireRole(Roles.Admin)
-            .WithTags("Models").WithName(nameof(PublishPolicy))
-            .WithSummary("Publish the model's promotion policy (JSON or YAML): approvals, approver roles, required suites, incident block, soak, self-approval, auto-deploy per stage.")
-            .Produces<Published>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-
-        api.MapGet("/models/{key}/policy", async (string key, IEventStore store, CancellationToken ct, int? revision = null) =>
+        api.MapGet("/models/{key}/policy", async (string key, Governance.EventLog.IEventStore store, CancellationToken ct, int? revision = null) =>
             {
                 if (await store.AggregateStreamAsync<Model>(Model.StreamId(key), ct: ct) is not { } model)
                 {
@@ -152,5 +134,36 @@ public sealed record PublishPolicy(IReadOnlyDictionary<string, StagePolicyBody>?
             .WithSummary("The model's policy in force (revision 0 is the defaults), or a past revision.")
             .Produces<ModelPolicy>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+}
+
+/// <summary>PUT /api/v1/models/{key}/policy.</summary>
+public static class PublishPolicyEndpoint
+{
+    /// <summary>The model's stream.</summary>
+    public static string StreamOf(string key) => Model.StreamId(key);
+
+    /// <summary>Publishes the next revision; the body is JSON or YAML.</summary>
+    [WolverinePut("/api/v1/models/{key}/policy")]
+    [YamlBody]
+    public static (IResult, Events) Put(
+        PublishPolicy command, string key,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Model>> model,
+        HttpContext http, IClock clock) =>
+        StreamCommand.Decide(http, model, clock, nameof(PublishPolicy),
+            (state, now, actor) => PublishPolicy.Decide(command, key, state, now, actor),
+            after => Results.Ok(new PublishPolicy.Published(key, after!.Policy.Revision)));
+
+    /// <summary>Who may call it and what it answers.</summary>
+    public static void Configure(HttpChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        chain.Metadata
+            .RequireRole(Roles.Admin)
+            .WithTags("Models").WithName(nameof(PublishPolicy))
+            .WithSummary("Publish the model's promotion policy (JSON or YAML): approvals, approver roles, required suites, incident block, soak, self-approval, auto-deploy per stage.")
+            .Produces<PublishPolicy.Published>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
     }
 }

@@ -1,9 +1,6 @@
-using System.Security.Claims;
-using Governance.Api.Core.Commands;
-using Governance.Api.Evaluations;
 using Governance.Api.Tests.Harness;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
+using Governance.Api.Tests.Operations;
+using Governance.Api.Tests.Registry;
 
 namespace Governance.Api.Tests.Evaluations;
 
@@ -225,22 +222,20 @@ public sealed class SuiteTests(GovernanceApp app) : IClassFixture<GovernanceApp>
     [Fact]
     public async Task another_slice_can_add_a_slice_as_a_new_revision_and_it_is_listed_with_its_incident()
     {
+        // The slice that adds a slice is a postmortem: the incident it cites is the reason the slice exists.
         await DefineAsync("postmortem-suite");
-        var http = new DefaultHttpContext
-        {
-            User = new ClaimsPrincipal(new ClaimsIdentity(
-                [new Claim(ClaimTypes.Name, "oncall-olga"), new Claim(ClaimTypes.Role, "oncall")], "test", ClaimTypes.Name, ClaimTypes.Role)),
-        };
-        var executor = app.Services.GetRequiredService<CommandExecutor>();
+        await app.RegisterModelAsync("postmortem-suite-model", team: "postmortem-suite-team");
+        var olga = await app.CreatePrincipalAsync("oncall-olga", "oncall");
+        var incident = await ResolvedIncidentAsync();
 
-        var outcome = await AddSuiteSlice.ExecuteAsync(executor, http, new AddSuiteSlice("postmortem-suite", "eu-cards", "latency-ms", 70, "inc-42"), default);
+        var outcome = await PostmortemAddingSliceAsync(incident, olga);
 
-        outcome.Succeeded.ShouldBeTrue(outcome.Error?.Detail);
-        outcome.Version.ShouldBe(2);
+        outcome.Json.GetProperty("suiteRevision").GetInt32().ShouldBe(2);
         var suite = await app.Scenario(s => s.Get.Url("/api/v1/evaluation-suites/postmortem-suite").StatusCodeShouldBe(200));
+        suite.Header("ETag").ShouldBe("\"2\"");
         suite.Json.GetProperty("revision").GetInt32().ShouldBe(2);
         suite.Json.GetProperty("change").GetString().ShouldBe("slice_added");
-        suite.Json.GetProperty("incidentId").GetString().ShouldBe("inc-42");
+        suite.Json.GetProperty("incidentId").GetString().ShouldBe(incident);
         suite.Json.GetProperty("changedBy").GetString().ShouldBe("oncall-olga");
         suite.Json.GetProperty("description").GetString().ShouldBe("Fraud model standard");
         suite.Json.GetProperty("metrics").GetArrayLength().ShouldBe(2);
@@ -248,8 +243,22 @@ public sealed class SuiteTests(GovernanceApp app) : IClassFixture<GovernanceApp>
         var stream = await app.Scenario(s => s.Get.Url("/api/v1/streams/suite-postmortem-suite/events").StatusCodeShouldBe(200));
         stream.Json.GetProperty("events")[1].GetProperty("type").GetString().ShouldBe("suite_slice_added");
 
-        var again = await AddSuiteSlice.ExecuteAsync(executor, http, new AddSuiteSlice("postmortem-suite", "eu-cards", "latency-ms", 70, "inc-42"), default);
-        again.Succeeded.ShouldBeTrue();
-        again.Version.ShouldBe(2);
+        // The same slice again (from another incident's postmortem) is already there: nothing is added.
+        var again = await PostmortemAddingSliceAsync(await ResolvedIncidentAsync(), olga);
+        again.Json.GetProperty("suiteRevision").GetInt32().ShouldBe(2);
+        (await app.Scenario(s => s.Get.Url("/api/v1/evaluation-suites/postmortem-suite").StatusCodeShouldBe(200))).Header("ETag").ShouldBe("\"2\"");
     }
+
+    private async Task<string> ResolvedIncidentAsync()
+    {
+        var id = await app.OpenIncidentAsync("postmortem-suite-model");
+        await app.Scenario(s => s.Post.Json(new { }).ToUrl($"/api/v1/incidents/{id}/resolution").StatusCodeShouldBe(200));
+        return id;
+    }
+
+    private Task<IScenarioResult> PostmortemAddingSliceAsync(string incident, string key) => app.Scenario(s => s.Post.Json(new
+    {
+        summary = "EU card payments timed out", impact = "i", rootCause = "r", trigger = "t", actionItems = Array.Empty<object>(), lessons = "l",
+        addSlice = new { suite = "postmortem-suite", name = "eu-cards", metric = "latency-ms", threshold = 70 },
+    }).ToUrl($"/api/v1/incidents/{incident}/postmortem").As(key).StatusCodeShouldBe(200));
 }

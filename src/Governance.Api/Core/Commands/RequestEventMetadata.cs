@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Governance.Api.Core.Auth;
 using Governance.EventLog;
 
@@ -12,6 +13,34 @@ public sealed class RequestEventMetadata(IHttpContextAccessor accessor) : ICurre
     /// <inheritdoc />
     public EventMetadata? Current =>
         accessor.HttpContext is { User.Identity.IsAuthenticated: true } http
-            ? CommandExecutor.Metadata(http, Actor.From(http.User))
+            ? For(http, Actor.From(http.User))
             : null;
+
+    /// <summary>The event metadata for a request: the authenticated actor, correlation and trace ids, client headers.</summary>
+    public static EventMetadata For(HttpContext http, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(actor);
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (http.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent)
+        {
+            headers["userAgent"] = Truncate(agent)!;
+        }
+
+        if (http.Connection.RemoteIpAddress is { } ip)
+        {
+            headers["remoteIp"] = ip.ToString();
+        }
+
+        string? correlation = http.Request.Headers["X-Correlation-Id"];
+        string? causation = http.Request.Headers["X-Causation-Id"];
+        return new EventMetadata(
+            actor.Name,
+            Truncate(correlation) ?? Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier,
+            Truncate(causation),
+            Activity.Current?.TraceId.ToString(),
+            headers.Count == 0 ? null : headers);
+    }
+
+    private static string? Truncate(string? value) => value is { Length: > 200 } ? value[..200] : value;
 }

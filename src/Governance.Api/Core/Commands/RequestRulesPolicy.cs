@@ -1,3 +1,5 @@
+using System.Reflection;
+using Governance.Api.Core.Json;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using Wolverine.Http;
@@ -19,6 +21,11 @@ public sealed class RequestRulesPolicy : IHttpPolicy
             if (chain.HasRequestType)
             {
                 chain.Metadata.WithMetadata(new JsonBodyRead());
+                if (chain.Method.Method.GetCustomAttribute<YamlBodyAttribute>() is not null)
+                {
+                    // Added after Wolverine's own (JSON only), so it is the one routing and the document go by.
+                    chain.Metadata.Accepts(chain.RequestType, false, "application/json", [.. YamlJson.MediaTypes]);
+                }
             }
         }
     }

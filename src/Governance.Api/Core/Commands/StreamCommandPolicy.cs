@@ -10,7 +10,7 @@ public sealed class StreamCommandMetadata;
 
 /// <summary>
 /// Marks every Wolverine endpoint that loads a stream to write (an <see cref="IEventStream{T}"/> parameter): it honours
-/// If-Match and answers 409 and 412 as the stream commands on the command executor do, and the document says so.
+/// If-Match and answers 409 and 412, and the document says so.
 /// </summary>
 public sealed class StreamCommandPolicy : IHttpPolicy
 {

@@ -8,6 +8,13 @@ using YamlDotNet.Core.Events;
 namespace Governance.Api.Core.Json;
 
 /// <summary>
+/// On a Wolverine endpoint: its body may also be sent as YAML (<see cref="YamlJson.MediaTypes"/>); the request rules turn
+/// it into JSON before the endpoint reads it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class YamlBodyAttribute : Attribute;
+
+/// <summary>
 /// Reads bodies sent as JSON or YAML into the same record: YAML is turned into JSON (plain scalars typed by the
 /// YAML 1.2 core schema, quoted ones kept as strings) and then read with the service's JSON options, so both
 /// formats obey the same rules (unknown fields refused, durations as ISO-8601).
@@ -25,37 +32,30 @@ public static class YamlJson
     public static bool IsYaml(HttpRequest request) =>
         request.ContentType is { } type && MediaTypes.Any(m => type.StartsWith(m, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>Reads the body as <typeparamref name="T"/> from JSON or YAML; malformed bodies become 400, other media types 415.</summary>
-    public static async ValueTask<T?> ReadBodyAsync<T>(HttpContext http)
+    /// <summary>
+    /// Replaces a YAML request body with its JSON text (<c>application/json</c>), so the endpoint reads it the way it
+    /// reads JSON, with the same rules and the same sentences for what is wrong.
+    /// </summary>
+    /// <exception cref="BodyRefusedException">Malformed YAML, or YAML <see cref="ToJson"/> refuses.</exception>
+    public static async Task ReplaceWithJsonAsync(HttpRequest request, CancellationToken ct)
     {
-        var options = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
-        var request = http.Request;
+        ArgumentNullException.ThrowIfNull(request);
+        using var reader = new StreamReader(request.Body, Encoding.UTF8, leaveOpen: true);
+        var yaml = await reader.ReadToEndAsync(ct);
+        string json;
         try
         {
-            if (IsYaml(request))
-            {
-                using var reader = new StreamReader(request.Body, Encoding.UTF8);
-                var yaml = await reader.ReadToEndAsync(http.RequestAborted);
-                return JsonSerializer.Deserialize<T>(ToJson(yaml), options);
-            }
-
-            if (!request.HasJsonContentType())
-            {
-                throw new BadHttpRequestException(
-                    $"Send the body as JSON ('Content-Type: application/json') or YAML ('{string.Join("', '", MediaTypes)}').",
-                    StatusCodes.Status415UnsupportedMediaType);
-            }
-
-            return await request.ReadFromJsonAsync<T>(options, http.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            throw new BadHttpRequestException("The body could not be read.", StatusCodes.Status400BadRequest, ex);
+            json = ToJson(yaml);
         }
         catch (YamlException ex)
         {
             throw new BodyRefusedException($"The YAML could not be read at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}", ex);
         }
+
+        var bytes = Encoding.UTF8.GetBytes(json);
+        request.Body = new MemoryStream(bytes);
+        request.ContentLength = bytes.Length;
+        request.ContentType = "application/json";
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Governance.Api.Core.Auth;
 using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
@@ -112,10 +111,8 @@ internal sealed class WireStatuses(IConfiguration configuration) : IOpenApiOpera
         return new OpenApiSchemaReference(id, document);
     }
 
-    /// <summary>Whether the handler decides and appends on a stream (the command executor, or a Wolverine stream command), honouring If-Match.</summary>
-    private static bool RunsCommands(IList<object> metadata) =>
-        metadata.OfType<StreamCommandMetadata>().Any()
-        || metadata.OfType<MethodInfo>().Any(m => m.GetParameters().Any(p => p.ParameterType == typeof(CommandExecutor)));
+    /// <summary>Whether the handler decides and appends on a stream (a Wolverine stream command), honouring If-Match.</summary>
+    private static bool RunsCommands(IList<object> metadata) => metadata.OfType<StreamCommandMetadata>().Any();
 
     private static void DescribeETag(OpenApiOperation operation, StreamETagMetadata etag)
     {

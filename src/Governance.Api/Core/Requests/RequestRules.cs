@@ -111,7 +111,8 @@ public static class RequestRules
     /// <summary>
     /// Wolverine answers a body it cannot read with the serializer's own message (which names .NET types) or a bare
     /// status. Its endpoints' bodies are read here first, with the same options, so a bad body gets the sentences every
-    /// other endpoint gives (the exception handler writes them); then Wolverine reads the same bytes again.
+    /// other endpoint gives (the exception handler writes them); then Wolverine reads the same bytes again. A YAML body
+    /// (on an endpoint marked <see cref="Json.YamlBodyAttribute"/>) is turned into JSON here first.
     /// </summary>
     private static async Task ReadJsonBodyFirstAsync(HttpContext context, Endpoint endpoint)
     {
@@ -121,7 +122,11 @@ public static class RequestRules
             return;
         }
 
-        if (context.Request.ContentType is not { } contentType
+        if (endpoint.Metadata.GetMetadata<Json.YamlBodyAttribute>() is not null && Json.YamlJson.IsYaml(context.Request))
+        {
+            await Json.YamlJson.ReplaceWithJsonAsync(context.Request, context.RequestAborted);
+        }
+        else if (context.Request.ContentType is not { } contentType
             || !MediaTypeHeaderValue.TryParse(contentType, out var media)
             || !(media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
                  || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)))

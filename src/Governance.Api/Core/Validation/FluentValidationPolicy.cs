@@ -40,8 +40,44 @@ public static class BodyValidation
     /// <summary>Continue when the body is valid; otherwise the 400 to answer.</summary>
     public static async Task<IResult> ValidateAsync<T>(T body, IValidator<T> validator, HttpContext http)
     {
-        ArgumentNullException.ThrowIfNull(validator);
         ArgumentNullException.ThrowIfNull(http);
-        return await ValidationFilter<T>.ProblemAsync(body, validator, http.RequestAborted) ?? WolverineContinue.Result();
+        return await ProblemAsync(body, validator, http.RequestAborted) ?? WolverineContinue.Result();
+    }
+
+    /// <summary>The 400 for a missing or invalid body, or null when it is valid.</summary>
+    private static async Task<IResult?> ProblemAsync<T>(T? body, IValidator<T> validator, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(validator);
+        if (body is null)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["This request needs a JSON body."] },
+                title: "Missing body", detail: "This request needs a JSON body.");
+        }
+
+        if (NullElements.In(body) is { Count: > 0 } nulls)
+        {
+            return Results.ValidationProblem(nulls.ToDictionary(path => path, path => new[] { $"'{path}' must not be null." }),
+                title: "Invalid request", detail: $"'{nulls[0]}' must not be null.");
+        }
+
+        var result = await validator.ValidateAsync(body, ct);
+        if (result.IsValid)
+        {
+            return null;
+        }
+
+        var bodyIsList = typeof(T) != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T));
+        var errors = result.Errors
+            .GroupBy(e => CamelCasePath(e.PropertyName, bodyIsList))
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray());
+        return Results.ValidationProblem(errors, title: "Invalid request", detail: "One or more fields are invalid.");
+    }
+
+    // A body that is a list has no name on the wire: its errors are keyed from the index, as JSON paths are ([0].to).
+    private static string CamelCasePath(string path, bool bodyIsList)
+    {
+        var camel = string.Join('.', path.Split('.').Select(part => part.Length == 0 ? part : char.ToLowerInvariant(part[0]) + part[1..]));
+        var index = camel.IndexOf('[', StringComparison.Ordinal);
+        return bodyIsList && index > 0 && !camel[..index].Contains('.', StringComparison.Ordinal) ? camel[index..] : camel;
     }
 }
