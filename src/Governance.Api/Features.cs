@@ -1,7 +1,6 @@
 using FluentValidation;
 using Governance.Api.Alerts;
 using Governance.Api.Audit;
-using Governance.Api.Core.Commands;
 using Governance.Api.Core.Storage;
 using Governance.Api.Datasets;
 using Governance.Api.Deployments;
@@ -13,118 +12,82 @@ using Governance.Api.Lineage;
 using Governance.Api.Models;
 using Governance.Api.ModelVersions;
 using Governance.Api.Principals;
+using Governance.Api.Promotions;
 using Governance.Api.Rotations;
 using Governance.Api.Slos;
 using Governance.Api.Teams;
-using Governance.Api.Promotions;
 using Governance.EventLog;
-using Governance.EventLog.Projections;
 using NodaTime;
 
 namespace Governance.Api;
 
-/// <summary>The feature slices: their events, projections, validators and endpoints, in one place.</summary>
+/// <summary>The feature slices, one module each (in its folder): its services, its events and streams, its endpoints.</summary>
 public static class Features
 {
-    /// <summary>Registers every slice's services; call before the store is built.</summary>
+    /// <summary>Every module, one line each. Inline read models run, and operations checks tick, in the order their modules add them.</summary>
+    public static IReadOnlyList<FeatureModule> Modules { get; } =
+    [
+        new(PrincipalsModule.AddPrincipals, PrincipalsModule.RegisterEvents, PrincipalsModule.MapPrincipals),
+        new(ModelsModule.AddModels, ModelsModule.RegisterEvents, ModelsModule.MapModels),
+        new(DatasetsModule.AddDatasets, DatasetsModule.RegisterEvents, DatasetsModule.MapDatasets),
+        new(ExperimentsModule.AddExperiments, ExperimentsModule.RegisterEvents, ExperimentsModule.MapExperiments),
+        new(ModelVersionsModule.AddModelVersions, ModelVersionsModule.RegisterEvents, ModelVersionsModule.MapModelVersions),
+        new(Events: RotationsModule.RegisterEvents, Map: RotationsModule.MapRotations),
+        new(IncidentsModule.AddIncidents, IncidentsModule.RegisterEvents, IncidentsModule.MapIncidents),
+        new(AlertsModule.AddAlerts, AlertsModule.RegisterEvents, AlertsModule.MapAlerts),
+        new(SlosModule.AddSlos, SlosModule.RegisterEvents, SlosModule.MapSlos),
+        new(EvaluationsModule.AddEvaluations, EvaluationsModule.RegisterEvents, EvaluationsModule.MapEvaluations),
+        new(PromotionsModule.AddPromotions, PromotionsModule.RegisterEvents, PromotionsModule.MapPromotions),
+        new(DeploymentsModule.AddDeployments, DeploymentsModule.RegisterEvents, DeploymentsModule.MapDeployments),
+        new(Map: LineageModule.MapLineage),
+        new(Map: TeamsModule.MapTeams),
+        new(DocsModule.AddDocs, Map: DocsModule.MapDocs),
+        new(AuditModule.AddAudit, Map: AuditModule.MapAudit),
+    ];
+
+    /// <summary>Registers storage and every module's services; call before the app is built.</summary>
     public static async Task<WebApplicationBuilder> AddGovernanceFeaturesAsync(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IClock>(SystemClock.Instance);
         builder.Services.AddAntiforgery();
-        builder.Services.AddValidatorsFromAssemblyContaining<CreatePrincipal.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
-
-        builder.Services.AddSingleton<ModelQueries>();
-        builder.Services.AddSingleton<RegistryLookups>();
-        builder.Services.AddSingleton<DatasetQueries>();
-        builder.Services.AddSingleton<IncidentRouting>();
-        builder.Services.AddSingleton<IncidentEscalation>();
-        builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<IncidentEscalation>());
-        builder.Services.AddSingleton<SloBreachDetector>();
-        builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<SloBreachDetector>());
-        builder.Services.AddSingleton<PromotionLookups>();
-        builder.Services.AddSingleton<PromotionQueries>();
-        builder.Services.AddSingleton<DeploymentQueries>();
-        builder.Services.AddSingleton<AuditCursorKey>();
-
-        builder.Services.AddSingleton<IInlineProjection, PrincipalsProjection>();
-        builder.Services.AddSingleton<IInlineProjection, ModelsProjection>();
-        builder.Services.AddSingleton<IInlineProjection, DatasetsProjection>();
-        builder.Services.AddSingleton<IInlineProjection, ExperimentsProjection>();
-        builder.Services.AddSingleton<IInlineProjection, ModelVersionsProjection>();
-        builder.Services.AddSingleton<IInlineProjection, IncidentsProjection>();
-        builder.Services.AddSingleton<IInlineProjection, AlertsProjection>();
-        builder.Services.AddSingleton<IInlineProjection, SlosProjection>();
-        builder.Services.AddSingleton<IInlineProjection, EvaluationsProjection>();
-        builder.Services.AddSingleton<IInlineProjection, PromotionsProjection>();
-        builder.Services.AddSingleton<IInlineProjection, DeploymentsProjection>();
-        builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
-
+        builder.Services.AddValidatorsFromAssembly(typeof(Features).Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         await builder.AddGovernanceStorageAsync(RegisterEvents);
 
-        // After storage, so migrations have run before the first tick.
-        builder.Services.AddHostedService<OperationsMonitor>();
+        // After storage, so a module's hosted services start once the migrations have run.
+        foreach (var module in Modules)
+        {
+            module.Add?.Invoke(builder);
+        }
+
         return builder;
     }
 
-    /// <summary>Every event type the service writes.</summary>
+    /// <summary>Every event type the service writes, and the streams commands load through Wolverine's aggregate handler workflow.</summary>
     public static void RegisterEvents(EventLogOptions options)
     {
-        Principal.RegisterEvents(options.Registry);
-        Model.RegisterEvents(options.Registry);
-        Dataset.RegisterEvents(options.Registry);
-        Experiment.RegisterEvents(options.Registry);
-        ModelVersion.RegisterEvents(options.Registry);
-        Rotation.RegisterEvents(options.Registry);
-        Incident.RegisterEvents(options.Registry);
-        Alert.RegisterEvents(options.Registry);
-        Slo.RegisterEvents(options.Registry);
-        Suite.RegisterEvents(options.Registry);
-        Evaluation.RegisterEvents(options.Registry);
-        Promotion.RegisterEvents(options.Registry);
-        Deployment.RegisterEvents(options.Registry);
-
-        // The streams commands load through Wolverine's aggregate handler workflow.
-        options.Fold<Dataset>();
-        options.Fold<Promotion>();
-        options.Fold<Deployment>();
-        options.Fold<Incident>();
-        options.Fold<Suite>();
-        options.Fold<Rotation>();
-        options.Fold<Alert>();
-        options.Fold<Model>();
-        options.Fold<ModelVersion>();
-        options.Fold<Experiment>();
-        options.Fold<Principal>();
-        options.Fold<Slo>();
+        foreach (var module in Modules)
+        {
+            module.Events?.Invoke(options);
+        }
     }
 
-    /// <summary>Maps every slice under /api/v1.</summary>
+    /// <summary>Maps every module's queries and pages (commands are Wolverine endpoints, mapped by <c>MapGovernanceCommands</c>).</summary>
     public static WebApplication MapGovernanceApi(this WebApplication app)
     {
-        DocsPages.Map(app);
-        var api = app.MapGroup("/api/v1");
-        PrincipalView.Map(api);
-        ModelQueries.Map(api);
-        AddKnowledgeNote.Map(api);
-        DatasetQueries.Map(api);
-        GetExperiments.Map(api);
-        GetModelVersion.Map(api);
-        GetLineage.Map(api);
-        GetOnCall.Map(api);
-        GetIncidents.Map(api);
-        GetQueue.Map(api);
-        GetShiftReport.Map(api);
-        GetAlerts.Map(api);
-        GetSlo.Map(api);
-        GetModelDoc.Map(api);
-        ListAuditEvents.Map(api);
-        GetStreamEvents.Map(api);
-        VerifyAuditLog.Map(api);
-        GetSuites.Map(api);
-        GetEvaluations.Map(api);
-        PublishPolicy.Map(api);
-        PromotionQueries.Map(api);
-        DeploymentQueries.Map(api);
+        foreach (var module in Modules)
+        {
+            module.Map?.Invoke(app);
+        }
+
         return app;
     }
+
+    /// <summary>The group the API's minimal endpoints are mapped in.</summary>
+    public static RouteGroupBuilder MapApi(this IEndpointRouteBuilder app) => app.MapGroup("/api/v1");
 }
+
+/// <summary>What one feature registers: its services, its events and streams, its endpoints (each optional).</summary>
+public sealed record FeatureModule(
+    Action<WebApplicationBuilder>? Add = null,
+    Action<EventLogOptions>? Events = null,
+    Action<WebApplication>? Map = null);

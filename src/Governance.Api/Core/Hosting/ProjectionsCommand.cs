@@ -75,7 +75,7 @@ public static class ProjectionsCommand
                 await output.WriteLineAsync(Row(projection.Name, Invariant($"{projection.Took.TotalSeconds:0.00} s")));
             }
 
-            foreach (var table in StorageExtensions.AsyncProjectionTables)
+            foreach (var table in StorageExtensions.AsyncProjectionTables(app.Services))
             {
                 await output.WriteLineAsync(Row(table, Rows(await CountAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), table, ct))));
             }

@@ -1,8 +1,5 @@
 using Governance.EventLog;
 using Governance.Api.Core.Commands;
-using Governance.Api.Alerts;
-using Governance.Api.Docs;
-using Governance.Api.Slos;
 using Governance.EventLog.Embedded;
 using Governance.EventLog.Import;
 using Governance.EventLog.Projections;
@@ -54,11 +51,6 @@ public static class StorageExtensions
             configureLog(options);
         });
         builder.Services.ConfigureMarten(KeepReadModelIndexes);
-        // Marten owns the async read models' tables: its rebuild empties them before replaying the log. SLO status and
-        // alert noise are there because no command reads them (docs/architecture.md, "Projections").
-        AddAsyncTableProjection<ModelDocsProjection>(marten, ModelDocsProjection.Tables);
-        AddAsyncTableProjection<SloStatusProjection>(marten, SloStatusProjection.Tables);
-        AddAsyncTableProjection<AlertNoiseProjection>(marten, AlertNoiseProjection.Tables);
         marten.AddAsyncDaemon(runDaemon ? DaemonMode.HotCold : DaemonMode.Disabled);
         marten.IntegrateWithCommands();
         builder.Services.AddSingleton<ReadModelRebuild>();
@@ -77,15 +69,24 @@ public static class StorageExtensions
         return builder;
     }
 
-    private static void AddAsyncTableProjection<T>(MartenServiceCollectionExtensions.MartenConfigurationExpression marten, IReadOnlyList<string> tables)
-        where T : class, Marten.Events.Projections.IProjection =>
-        marten.AddProjectionWithServices<T>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, projection =>
+    /// <summary>
+    /// An async read model on Marten's daemon (a feature module adds its own). Marten owns its tables: its rebuild empties
+    /// them before replaying the log. Read models no command reads go there (docs/architecture.md, "Projections").
+    /// </summary>
+    public static void AddAsyncReadModel<T>(this WebApplicationBuilder builder, IReadOnlyList<string> tables)
+        where T : class, Marten.Events.Projections.IProjection
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(tables);
+        builder.Services.AddSingleton(new AsyncReadModelTables(tables));
+        T.Register<T>(builder.Services, ProjectionLifecycle.Async, ServiceLifetime.Singleton, projection =>
         {
             foreach (var table in tables)
             {
                 projection.Options.DeleteDataInTableOnTeardown(table);
             }
         });
+    }
 
     /// <summary>
     /// The indexes migration 0022 puts on <c>mt_events</c> for the audit feed and model documents: Marten's migrator
@@ -136,8 +137,12 @@ public static class StorageExtensions
     }
 
     /// <summary>The tables the async (Marten) projections write; Marten empties them when it rebuilds those projections.</summary>
-    public static IReadOnlyList<string> AsyncProjectionTables => [.. ModelDocsProjection.Tables, .. SloStatusProjection.Tables, .. AlertNoiseProjection.Tables];
+    public static IReadOnlyList<string> AsyncProjectionTables(IServiceProvider services) =>
+        [.. services.GetServices<AsyncReadModelTables>().SelectMany(t => t.Tables)];
 }
+
+/// <summary>The tables one async read model writes (<see cref="StorageExtensions.AddAsyncReadModel{T}"/>).</summary>
+public sealed record AsyncReadModelTables(IReadOnlyList<string> Tables);
 
 /// <summary>What storage was configured with, for start-up and readiness.</summary>
 public sealed record StorageSettings(string ConnectionString, bool RunDaemon, IReadOnlyList<MigrationSet> Migrations);
