@@ -142,6 +142,19 @@ public sealed class PolicyTests(GovernanceApp app) : IClassFixture<GovernanceApp
     }
 
     [Fact]
+    public async Task a_yaml_document_with_nothing_in_it_is_400_naming_what_a_policy_needs_and_nothing_is_recorded()
+    {
+        await app.ModelWithVersionsAsync("policy-yaml-empty");
+        var before = await app.EventCountAsync();
+
+        var refused = await app.Scenario(s => s.Put.Text("# stages to follow\n", "application/yaml").ToUrl("/api/v1/models/policy-yaml-empty/policy")
+            .StatusCodeShouldBe(400).ShouldBeProblem());
+
+        refused.Json.GetProperty("detail").GetString()!.ShouldContain("stages");
+        (await app.EventCountAsync()).ShouldBe(before);
+    }
+
+    [Fact]
     public async Task yaml_nested_deeper_than_a_policy_could_need_is_400()
     {
         await app.ModelWithVersionsAsync("policy-yaml-deep");
