@@ -51,7 +51,8 @@ public static class WebAssets
         figure { margin: 1rem 0; }
         figure svg { width: 100%; height: auto; max-width: 100%; display: block; }
         figcaption { color: var(--muted); font-size: .9rem; }
-        fieldset { border: 1px solid var(--line); border-radius: 4px; padding: .5rem 1rem; }
+        fieldset { display: flex; flex-direction: column; gap: .35rem; border: 1px solid var(--line); border-radius: 4px; padding: .5rem 1rem; }
+        legend { font-weight: 600; }
         @media (max-width: 40rem) {
           .facts { grid-template-columns: 1fr; }
           .who { margin: 0; }
@@ -64,5 +65,16 @@ public static class WebAssets
           .card { break-inside: avoid; border-color: #999; }
           a { color: #000; text-decoration: none; }
         }
+        """;
+
+    /// <summary>
+    /// The one script, progressive enhancement only: fills the sign-in form's time zone from the browser. Without it the
+    /// field stays empty and the pages use UTC until the person types a zone.
+    /// </summary>
+    public const string TimeZoneScript = """
+        document.addEventListener('DOMContentLoaded', function () {
+          var field = document.getElementById('tz');
+          if (field && !field.value && window.Intl) { field.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; }
+        });
         """;
 }

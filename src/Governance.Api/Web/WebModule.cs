@@ -42,6 +42,8 @@ public static class WebModule
         app.MapRazorPages();
         app.MapGet(WebPaths.Stylesheet, () => Results.Text(WebAssets.Css, "text/css; charset=utf-8"))
             .AllowAnonymous().ExcludeFromDescription();
+        app.MapGet(WebPaths.TimeZoneScript, () => Results.Text(WebAssets.TimeZoneScript, "text/javascript; charset=utf-8"))
+            .AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 }
@@ -51,6 +53,9 @@ public static class WebPaths
 {
     /// <summary>The one stylesheet.</summary>
     public const string Stylesheet = "/web/site.css";
+
+    /// <summary>The one script (it fills in the browser's time zone at sign-in).</summary>
+    public const string TimeZoneScript = "/web/time-zone.js";
 
     private static readonly string[] Prefixes = ["/sign-in", "/sign-out", "/inbox", "/promotions", "/models", "/teams", "/incidents", "/slos", "/alerts/noise", "/web"];
 

@@ -44,7 +44,8 @@ public abstract class WebPage : PageModel
     protected void Refused(ApiAnswer answer, string form)
     {
         ArgumentNullException.ThrowIfNull(answer);
-        Problem = answer.Problem;
+        // A 400 from validation says "One or more fields are invalid."; the field sentences are what a person needs.
+        Problem = answer.FieldErrors.Count > 0 ? string.Join(" ", answer.FieldErrors.Values) : answer.Problem;
         ProblemFor = form;
         FieldProblems = answer.FieldErrors;
         Response.StatusCode = answer.Status is >= 400 and < 500 ? answer.Status : StatusCodes.Status400BadRequest;
@@ -111,8 +112,26 @@ public abstract class WebPage : PageModel
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
 
     /// <summary>The items of a JSON array property (none when absent).</summary>
-    public static IEnumerable<JsonElement> Items(JsonElement element, string name) =>
+    public static IEnumerable<JsonElement> Each(JsonElement element, string name) =>
         Get(element, name) is { ValueKind: JsonValueKind.Array } array ? array.EnumerateArray() : [];
+
+    /// <summary>An event type as words: "PromotionApproved" or "promotion_approved" → "Promotion approved".</summary>
+    public static string Words(string type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        var text = new System.Text.StringBuilder(type.Length + 8);
+        foreach (var c in type.Replace('_', ' ').Replace('-', ' '))
+        {
+            if (char.IsUpper(c) && text.Length > 0 && text[^1] != ' ')
+            {
+                text.Append(' ');
+            }
+
+            text.Append(text.Length == 0 ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
+        }
+
+        return text.ToString();
+    }
 
     /// <summary>A URL path segment.</summary>
     public static string Seg(string value) => Uri.EscapeDataString(value);

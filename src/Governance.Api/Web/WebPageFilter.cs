@@ -9,14 +9,14 @@ namespace Governance.Api.Web;
 public sealed record Chrome(int InboxCount, IReadOnlyList<string> Teams);
 
 /// <summary>
-/// Headers and layout data for every page: a CSP that allows no script at all and styles only from the service, and the
+/// Headers and layout data for every page: a CSP that allows no inline script or style, only the service's own files, and the
 /// navigation's inbox count and team.
 /// </summary>
 public sealed class WebPageFilter(ApiInvoker api, NpgsqlDataSource db, IEventStore store) : IAsyncPageFilter
 {
-    /// <summary>The pages' content security policy: no scripts, no inline styles, forms only to the service.</summary>
+    /// <summary>The pages' content security policy: scripts and styles only from the service, nothing inline, forms only to the service.</summary>
     public const string ContentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     /// <inheritdoc />
     public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;

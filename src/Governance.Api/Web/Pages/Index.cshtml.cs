@@ -23,7 +23,7 @@ public sealed class IndexModel : WebPage
         foreach (var team in (HttpContext.Items[typeof(Chrome)] as Chrome)?.Teams ?? [])
         {
             var answer = await Api.GetAsync(HttpContext, $"/api/v1/teams/{Seg(team)}/queue");
-            queue.AddRange(Items(answer.Body, "items").Select(i => (team, i)));
+            queue.AddRange(Each(answer.Body, "items").Select(i => (team, i)));
         }
 
         Queue = queue;

@@ -20,7 +20,7 @@ public sealed class SignInModel(ApiKeyStore keys, SessionStore sessions) : WebPa
     public string? TimeZone { get; set; }
 
     /// <summary>Shows the form.</summary>
-    public void OnGet() => TimeZone = Request.Cookies[TimeZoneCookie] ?? "UTC";
+    public void OnGet() => TimeZone = Request.Cookies[TimeZoneCookie];
 
     /// <summary>Checks the key and opens the session.</summary>
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
