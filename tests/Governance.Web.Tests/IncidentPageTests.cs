@@ -12,7 +12,7 @@ public sealed class IncidentPageTests(WebApp app)
         var title = "Churn scores all zero " + Guid.NewGuid().ToString("N")[..6];
         var opened = await app.SendAsync("rita", "POST", "/api/v1/incidents", new
         {
-            model = WebApp.Model, severity = "SEV2", title, description = "Every subscriber scores 0.0 since 09:00.", source = "user-report",
+            model = WebApp.OpsModel, severity = "SEV2", title, description = "Every subscriber scores 0.0 since 09:00.", source = "user-report",
         });
         var id = opened.GetProperty("id").GetString()!;
         opened.GetProperty("assignee").GetString().ShouldBe("olga");
@@ -60,7 +60,7 @@ public sealed class IncidentPageTests(WebApp app)
     {
         var opened = await app.SendAsync("rita", "POST", "/api/v1/incidents", new
         {
-            model = WebApp.Model, severity = "SEV3", title = "Slow scoring", description = "p99 at 900 ms.", source = "user-report",
+            model = WebApp.OpsModel, severity = "SEV3", title = "Slow scoring", description = "p99 at 900 ms.", source = "user-report",
         });
         var id = opened.GetProperty("id").GetString()!;
         var page = await app.SignedInAsync("olga");

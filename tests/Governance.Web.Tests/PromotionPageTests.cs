@@ -18,6 +18,7 @@ public sealed class PromotionPageTests(WebApp app)
         (await card.Locator("table.gates").InnerTextAsync()).ShouldContain("passed");
         (await card.InnerTextAsync()).ShouldContain("keeps recall on new subscribers");
         (await page.GetByRole(AriaRole.Link, new() { Name = "Inbox" }).InnerTextAsync()).ShouldNotContain("Inbox 0");
+        (await card.Locator("time").First.InnerTextAsync()).ShouldContain("CET", Case.Sensitive);
         await WebApp.ScreenshotAsync(page, "inbox");
 
         await card.GetByLabel("Comment (optional)").FillAsync("Recall holds on the new-subscriber slice.");
@@ -58,10 +59,10 @@ public sealed class PromotionPageTests(WebApp app)
     }
 
     [Fact]
-    public async Task a_rejection_needs_a_reason()
+    public async Task a_rejection_needs_a_reason_and_works_with_scripts_off()
     {
         var (id, _) = await app.PendingPromotionAsync();
-        var page = await app.SignedInAsync("sam");
+        var page = await app.SignedInAsync("sam", javaScript: false);
         await page.GotoAsync($"/promotions/{id}");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Reject" }).ClickAsync();

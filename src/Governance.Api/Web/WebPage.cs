@@ -61,10 +61,26 @@ public abstract class WebPage : PageModel
     }
 
     /// <summary>A JSON instant (ISO text) shown like <see cref="When(Instant)"/>; a dash when absent.</summary>
-    public IHtmlContent When(JsonElement at) =>
-        at.ValueKind == JsonValueKind.String && InstantPattern.ExtendedIso.Parse(at.GetString()!) is { Success: true } parsed
-            ? When(parsed.Value)
-            : new HtmlString("—");
+    public IHtmlContent When(JsonElement at) => InstantOf(at) is { } instant ? When(instant) : new HtmlString("—");
+
+    /// <summary>A JSON time as an instant: ISO with an offset, or a UTC time without one (as DateTime columns are written).</summary>
+    public static Instant? InstantOf(JsonElement at)
+    {
+        if (at.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        var text = at.GetString()!;
+        if (InstantPattern.ExtendedIso.Parse(text) is { Success: true } parsed)
+        {
+            return parsed.Value;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
+            ? Instant.FromDateTimeOffset(value)
+            : null;
+    }
 
     /// <summary>"3 minutes ago", "in 2 hours", "just now".</summary>
     public static string Ago(Instant at, Instant now)

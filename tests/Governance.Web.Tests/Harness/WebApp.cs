@@ -18,6 +18,9 @@ public sealed class WebApp : IAsyncLifetime
     /// <summary>The model the tests promote, owned by team <see cref="Team"/>.</summary>
     public const string Model = "churn";
 
+    /// <summary>A model of the same team that incidents are opened on (an open SEV2 on <see cref="Model"/> would block its promotions).</summary>
+    public const string OpsModel = "churn-ops";
+
     /// <summary>The team on call for <see cref="Model"/>.</summary>
     public const string Team = "growth";
 
@@ -54,6 +57,11 @@ public sealed class WebApp : IAsyncLifetime
         {
             key = Model, name = "Churn predictor", description = "Predicts which subscribers cancel next month.", team = Team,
             taskType = "binary-classification", stages = new[] { "offline", "staging", "production" }, kpis = new[] { "retention" },
+        });
+        await SendAsync("rita", "POST", "/api/v1/models", new
+        {
+            key = OpsModel, name = "Churn features", description = "The feature pipeline behind the churn predictor.", team = Team,
+            taskType = "binary-classification", stages = new[] { "offline", "production" }, kpis = new[] { "freshness" },
         });
         await SendAsync("admin", "PUT", $"/api/v1/models/{Model}/policy", new
         {
@@ -119,10 +127,27 @@ public sealed class WebApp : IAsyncLifetime
         return (promotion.GetProperty("id").GetString()!, version);
     }
 
-    /// <summary>A browser tab with its own cookies, signed in as <paramref name="person"/>.</summary>
-    public async Task<IPage> SignedInAsync(string person)
+    /// <summary>A new version promoted through staging into production (approved by alex and sam) ; returns the version.</summary>
+    public async Task<string> InProductionAsync()
     {
-        var page = await NewPageAsync();
+        var (staging, version) = await PendingPromotionAsync();
+        await SendAsync("alex", "POST", $"/api/v1/promotions/{staging}/approvals", new { comment = "ok" });
+        await SendAsync("sam", "POST", $"/api/v1/promotions/{staging}/approvals", new { comment = "ok" });
+        await SendAsync("rita", "POST", $"/api/v1/promotions/{staging}/deployment", new { });
+        var production = await SendAsync("rita", "POST", "/api/v1/promotions", new
+        {
+            model = Model, version, targetStage = "production", justification = $"{version} held up in staging.", evidence = Array.Empty<string>(),
+        });
+        var id = production.GetProperty("id").GetString()!;
+        await SendAsync("alex", "POST", $"/api/v1/promotions/{id}/approvals", new { comment = "ok" });
+        await SendAsync("rita", "POST", $"/api/v1/promotions/{id}/deployment", new { });
+        return version;
+    }
+
+    /// <summary>A browser tab with its own cookies, signed in as <paramref name="person"/>.</summary>
+    public async Task<IPage> SignedInAsync(string person, bool javaScript = true)
+    {
+        var page = await NewPageAsync(javaScript);
         await page.GotoAsync("/sign-in");
         await page.GetByLabel("API key").FillAsync(Keys[person]);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
@@ -131,9 +156,9 @@ public sealed class WebApp : IAsyncLifetime
     }
 
     /// <summary>A browser tab with its own cookies, signed in as nobody.</summary>
-    public async Task<IPage> NewPageAsync()
+    public async Task<IPage> NewPageAsync(bool javaScript = true)
     {
-        var context = await Browser.NewContextAsync(new() { BaseURL = Service.BaseAddress.ToString().TrimEnd('/'), TimezoneId = "Europe/Berlin", ViewportSize = new() { Width = 1200, Height = 900 } });
+        var context = await Browser.NewContextAsync(new() { JavaScriptEnabled = javaScript, BaseURL = Service.BaseAddress.ToString().TrimEnd('/'), TimezoneId = "Europe/Berlin", ViewportSize = new() { Width = 1200, Height = 900 } });
         return await context.NewPageAsync();
     }
 
