@@ -95,4 +95,18 @@ public sealed class PromotionPageTests(WebApp app)
         deployments.GetProperty("stages").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "staging")
             .GetProperty("version").GetString().ShouldBe(version);
     }
+
+    [Fact]
+    public async Task the_inbox_is_readable_on_a_phone()
+    {
+        await app.PendingPromotionAsync();
+        var page = await app.SignedInAsync("alex");
+        await page.SetViewportSizeAsync(390, 844);
+
+        await page.GotoAsync("/inbox");
+
+        (await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth")).ShouldBeTrue("the page scrolls sideways");
+        (await page.GetByRole(AriaRole.Button, new() { Name = "Approve" }).First.IsVisibleAsync()).ShouldBeTrue();
+        await WebApp.ScreenshotAsync(page, "inbox-phone");
+    }
 }

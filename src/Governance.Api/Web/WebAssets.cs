@@ -56,7 +56,8 @@ public static class WebAssets
         @media (max-width: 40rem) {
           .facts { grid-template-columns: 1fr; }
           .who { margin: 0; }
-          table, thead, tbody, tr, th, td { font-size: .9rem; }
+          table { display: block; overflow-x: auto; font-size: .9rem; }
+          .actions { grid-template-columns: 1fr; }
         }
         @media print {
           header.top nav, form, .skip, footer.foot { display: none; }

@@ -20,18 +20,11 @@ public static class WebModule
                 o.Conventions.AllowAnonymousToPage("/SignIn");
             })
             .AddMvcOptions(o => o.Filters.Add<WebPageFilter>());
-        builder.Services.AddAntiforgery(o =>
-        {
-            o.Cookie.Name = "governance_antiforgery";
-            o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.HttpOnly = true;
-            o.FormFieldName = "__antiforgery";
-        });
         builder.Services.Configure<SessionAuthenticationOptions>(AuthExtensions.SessionScheme, o =>
         {
             var docs = o.Opens;
             o.Opens = request => docs(request) || WebPaths.Opens(request);
-            o.SignInPath = "/sign-in";
+            o.SignInPathFor = request => WebPaths.Opens(request) ? "/sign-in" : null;
         });
         return builder;
     }
