@@ -55,6 +55,9 @@ public sealed class ModelAndSloPageTests(WebApp app)
         }).ToArray();
         await app.SendAsync("rita", "POST", $"/api/v1/slos/{id}/measurements", buckets);
         var page = await app.SignedInAsync("olga");
+        await page.GotoAsync($"/models/{WebApp.OpsModel}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "churn-precision" }).ClickAsync();
+        page.Url.ShouldEndWith($"/slos/{id}");
 
         string? description = null;
         for (var attempt = 0; attempt < 50; attempt++)

@@ -162,12 +162,18 @@ public sealed class WebApp : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
-    /// <summary>Saves a screenshot of the whole page to docs/screenshots/<paramref name="name"/>.png.</summary>
+    /// <summary>
+    /// Saves a screenshot of the whole page as <paramref name="name"/>.png: into docs/screenshots (committed) when
+    /// GOVERNANCE_SCREENSHOTS=docs, else beside the test output, so an ordinary run leaves the clone unchanged.
+    /// </summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
-        var folder = Path.Combine(Repository.Root(), "docs", "screenshots");
+        var folder = Environment.GetEnvironmentVariable("GOVERNANCE_SCREENSHOTS") == "docs"
+            ? Path.Combine(Repository.Root(), "docs", "screenshots")
+            : Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+        (await page.Locator("h1").CountAsync()).ShouldBe(1, $"{name}: one h1 per page");
     }
 
     /// <summary>Calls the API as <paramref name="person"/> and returns the JSON answer; fails on any error status.</summary>

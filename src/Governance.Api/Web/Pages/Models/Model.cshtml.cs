@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Governance.Api.Web.Pages.Models;
 
 /// <summary>/models/{key}: stages with their versions, approvers and fallback, the deployment timeline (SVG), Roll back.</summary>
-public sealed class ModelModel : WebPage
+public sealed class ModelModel(Npgsql.NpgsqlDataSource db) : WebPage
 {
     /// <summary>The model.</summary>
     [BindProperty(SupportsGet = true)]
@@ -24,6 +24,9 @@ public sealed class ModelModel : WebPage
 
     /// <summary>GET /api/v1/models/{key}/versions.</summary>
     public IReadOnlyList<JsonElement> Versions { get; private set; } = [];
+
+    /// <summary>The model's SLOs (id, name), read from the SLO read model: no API lists them.</summary>
+    public IReadOnlyList<(string Id, string Name)> Slos { get; private set; } = [];
 
     /// <summary>The deployment timeline.</summary>
     public string TimelineSvg { get; private set; } = "";
@@ -79,5 +82,15 @@ public sealed class ModelModel : WebPage
         }
 
         TimelineSvg = Charts.DeploymentTimeline(lanes, Now, Zone);
+        await using var cmd = db.CreateCommand("SELECT id, name FROM governance.slos WHERE model = $1 ORDER BY name LIMIT 100");
+        cmd.Parameters.Add(new() { Value = Key });
+        var slos = new List<(string, string)>();
+        await using var reader = await cmd.ExecuteReaderAsync(HttpContext.RequestAborted);
+        while (await reader.ReadAsync(HttpContext.RequestAborted))
+        {
+            slos.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        Slos = slos;
     }
 }
