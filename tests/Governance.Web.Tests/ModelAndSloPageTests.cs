@@ -37,6 +37,27 @@ public sealed class ModelAndSloPageTests(WebApp app)
     }
 
     [Fact]
+    public async Task a_viewer_cannot_roll_back_and_the_page_names_the_role_it_needs()
+    {
+        var version = await app.InProductionAsync();
+        var created = await app.SendAsync("admin", "POST", "/api/v1/principals", new { name = "vic-" + Guid.NewGuid().ToString("N")[..6], roles = new[] { "viewer" } });
+        var name = created.GetProperty("name").GetString()!;
+        app.Keys[name] = created.GetProperty("apiKey").GetString()!;
+        var page = await app.SignedInAsync(name);
+
+        await page.GotoAsync($"/models/{WebApp.Model}");
+        var form = page.Locator("form", new() { Has = page.GetByRole(AriaRole.Button, new() { Name = "Roll back production" }) });
+        await form.GetByLabel("Reason (required)").FillAsync("I think it is broken.");
+        await form.GetByRole(AriaRole.Button).ClickAsync();
+
+        (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("This needs a role you do not have (contributor).");
+        (await form.GetByLabel("Reason (required)").InputValueAsync()).ShouldBe("I think it is broken.");
+        var deployments = await app.SendAsync("admin", "GET", $"/api/v1/models/{WebApp.Model}/deployments");
+        deployments.GetProperty("stages").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "production")
+            .GetProperty("version").GetString().ShouldBe(version);
+    }
+
+    [Fact]
     public async Task an_slo_page_shows_its_error_budget_chart()
     {
         var slo = await app.SendAsync("rita", "POST", "/api/v1/slos", new
