@@ -8,6 +8,7 @@ using Governance.Api.Core.Json;
 using Governance.Api.Core.OpenApi;
 using Governance.Api.Core.Requests;
 using Governance.Api.Core.Telemetry;
+using Governance.Api.Web;
 using Governance.EventLog.Embedded;
 using Governance.EventLog.Import;
 using JasperFx;
@@ -40,6 +41,7 @@ builder.AddGovernanceIdempotency();
 builder.AddGovernanceTelemetry();
 builder.AddGovernanceOpenApi();
 builder.AddGovernanceCommands();
+builder.AddGovernanceWeb();
 try
 {
     await builder.AddGovernanceFeaturesAsync();
@@ -68,6 +70,7 @@ app.MapGovernanceHealth();
 app.MapGovernanceOpenApi();
 app.MapGovernanceApi();
 app.MapGovernanceCommands();
+app.MapGovernanceWeb();
 if (args is ["codegen", ..])
 {
     // Wolverine's generated handler code, committed under Internal/Generated: `codegen write` after changing an endpoint.

@@ -18,6 +18,9 @@ public sealed class SessionAuthenticationOptions : AuthenticationSchemeOptions
     /// <summary>Where a browser that needs to sign in is sent.</summary>
     public string SignInPath { get; set; } = "/docs/sign-in";
 
+    /// <summary>Where a browser is sent to sign in from this request (another surface can have its own sign-in page); <see cref="SignInPath"/> when null.</summary>
+    public Func<HttpRequest, string?>? SignInPathFor { get; set; }
+
     /// <summary>
     /// The requests a session cookie may authenticate. By default only reading the documentation pages: a command always
     /// needs the Authorization header, so a forged cross-site request cannot act with a person's cookie. A surface that
@@ -140,7 +143,7 @@ public sealed class SessionAuthenticationHandler(
     {
         if (Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
         {
-            Response.Redirect(Options.SignInPath + "?returnUrl=" + Uri.EscapeDataString(Request.Path + Request.QueryString));
+            Response.Redirect((Options.SignInPathFor?.Invoke(Request) ?? Options.SignInPath) + "?returnUrl=" + Uri.EscapeDataString(Request.Path + Request.QueryString));
             return;
         }
 
