@@ -38,10 +38,7 @@ public static class Features
         builder.Services.AddSingleton<RegistryLookups>();
         builder.Services.AddSingleton<DatasetQueries>();
         builder.Services.AddSingleton<IncidentRouting>();
-        builder.Services.AddSingleton<IncidentEscalation>();
-        builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<IncidentEscalation>());
-        builder.Services.AddSingleton<SloBreachDetector>();
-        builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<SloBreachDetector>());
+        builder.AddIncidentTimers();
         builder.Services.AddSingleton<PromotionLookups>();
         builder.Services.AddSingleton<PromotionQueries>();
         builder.Services.AddSingleton<DeploymentQueries>();
@@ -61,9 +58,6 @@ public static class Features
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
         await builder.AddGovernanceStorageAsync(RegisterEvents);
-
-        // After storage, so migrations have run before the first tick.
-        builder.Services.AddHostedService<OperationsMonitor>();
         return builder;
     }
 
