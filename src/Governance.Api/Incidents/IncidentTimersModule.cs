@@ -1,3 +1,4 @@
+using Governance.Api.Core.Hosting;
 using Governance.Api.Slos;
 using Wolverine;
 
@@ -14,7 +15,7 @@ public static class IncidentTimersModule
         builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<IncidentEscalation>());
         builder.Services.AddSingleton<SloBreachDetector>();
         builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<SloBreachDetector>());
-        builder.Services.AddSingularAgent<OperationsAgent>();
+        builder.Services.AddClusterSingleton<OperationsAgent>();
 
         // Durable: a timer is a row in Wolverine's inbox (in `governance`), written in the transaction of the event that
         // set the deadline, and run by whichever node polls first once it is due, whether or not its author still lives.
