@@ -149,6 +149,32 @@ public sealed class AckDeadlineTimerTests(GovernanceApp app) : IClassFixture<Gov
     }
 
     [Fact]
+    public async Task an_slo_page_opens_a_sev2_with_its_timer()
+    {
+        app.Clock.Reset(GovernanceApp.Start);
+        var now = GovernanceApp.Start;
+        await app.RegisterModelAsync("timer-slo-model", team: "timer-slo-team");
+        var defined = await app.Scenario(s =>
+        {
+            s.Post.Json(new { name = "Approval accuracy", model = "timer-slo-model", stage = "production", objective = 0.99, window = "P28D", description = "d" })
+                .ToUrl("/api/v1/slos");
+            s.StatusCodeShouldBe(201);
+        });
+        var slo = defined.Json.GetProperty("id").GetString();
+        var buckets = Enumerable.Range(0, 6).Select(i => now - Duration.FromMinutes(30 - (5 * i))).Select(from => new
+        {
+            from = NodaTime.Text.InstantPattern.ExtendedIso.Format(from), to = NodaTime.Text.InstantPattern.ExtendedIso.Format(from + Duration.FromMinutes(5)), good = 50, total = 100,
+        }).ToArray();
+
+        var tracked = await app.Host.ExecuteAndWaitAsync(
+            () => app.Scenario(s => s.Post.Json(buckets).ToUrl($"/api/v1/slos/{slo}/measurements").StatusCodeShouldBe(202)), (int)Timeout.TotalMilliseconds);
+
+        var incident = (await app.Scenario(s => s.Get.Url($"/api/v1/slos/{slo}").StatusCodeShouldBe(200))).Json.GetProperty("incidentId").GetString();
+        tracked.Scheduled.SingleMessage<EscalateIncident>().ShouldBe(new EscalateIncident(incident!, new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.Zero)));
+        (await ScheduledTimersAsync(incident!)).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task an_incident_without_a_timer_still_escalates_at_the_next_sweep()
     {
         app.Clock.Reset(GovernanceApp.Start);
