@@ -9,6 +9,7 @@ using Governance.EventLog.Streams;
 using JasperFx.Events;
 using Marten;
 using NodaTime;
+using Wolverine;
 using Wolverine.Http;
 using Wolverine.Marten;
 
@@ -62,9 +63,9 @@ public static class EscalateAlertEndpoint
         return new Target(Incident.NewId(), route);
     }
 
-    /// <summary>Escalates the alert and starts the incident's stream, in one transaction.</summary>
+    /// <summary>Escalates the alert and starts the incident's stream (and its ack-deadline timer), in one transaction.</summary>
     [WolverinePost("/api/v1/alerts/{id}/escalation")]
-    public static (IResult, Events) Post(
+    public static (IResult, Events, OutgoingMessages) Post(
         EscalateAlert command, string id, Target target,
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Alert>> alert,
         IDocumentSession session, HttpContext http, IClock clock)
@@ -88,7 +89,8 @@ public static class EscalateAlertEndpoint
             session.Events.StartStream<Folded<Incident>>(Incident.StreamId(target.IncidentId), [.. onIncident.Events]);
         }
 
-        return (result, events);
+        // The incident's ack-deadline timer commits with both streams.
+        return (result, events, events.Count > 0 ? EscalateIncident.TimersFor(onIncident.Events) : []);
     }
 
     /// <summary>Who may call it and what it answers.</summary>

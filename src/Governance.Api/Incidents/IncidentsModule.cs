@@ -3,19 +3,15 @@ using Governance.EventLog.Projections;
 
 namespace Governance.Api.Incidents;
 
-/// <summary>Incidents: events, stream, read model, routing to whoever is on call, escalation on the operations timer, queries.</summary>
+/// <summary>Incidents: events, stream, read model, routing to whoever is on call, ack-deadline timers and the operations agent (IncidentTimersModule), queries.</summary>
 public static class IncidentsModule
 {
     public static void AddIncidents(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<IncidentRouting>();
-        builder.Services.AddSingleton<IncidentEscalation>();
-        builder.Services.AddSingleton<IOperationsCheck>(sp => sp.GetRequiredService<IncidentEscalation>());
         builder.Services.AddSingleton<IInlineProjection, IncidentsProjection>();
-
-        // Modules are added after storage, so migrations have run before the first tick.
-        builder.Services.AddHostedService<OperationsMonitor>();
+        builder.AddIncidentTimers();
     }
 
     public static void RegisterEvents(EventLogOptions options)

@@ -6,6 +6,7 @@ using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
 using NodaTime;
+using Wolverine;
 using Wolverine.Http;
 using Wolverine.Marten;
 
@@ -72,17 +73,18 @@ public static class OpenIncidentEndpoint
         return Incident.StreamId(target.Id);
     }
 
-    /// <summary>Opens the incident, starting its stream.</summary>
+    /// <summary>Opens the incident, starting its stream; its ack-deadline timer commits with it.</summary>
     [WolverinePost("/api/v1/incidents")]
-    public static (IResult, Events) Post(
+    public static (IResult, Events, OutgoingMessages) Post(
         OpenIncident command, Target target,
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Incident>> incident,
         HttpContext http, IClock clock)
     {
         ArgumentNullException.ThrowIfNull(target);
-        return StreamCommand.Decide(http, incident, clock, nameof(OpenIncident),
+        var (result, events) = StreamCommand.Decide(http, incident, clock, nameof(OpenIncident),
             (state, now, actor) => OpenIncident.Decide(command, target.Id, target.Route, state, now, actor),
             opened => Results.Created($"/api/v1/incidents/{target.Id}", new OpenIncident.Opened(target.Id, opened!.Assignee, opened.Team, opened.AckDeadline)));
+        return (result, events, EscalateIncident.TimersFor(events));
     }
 
     /// <summary>Who may call it and what it answers.</summary>

@@ -6,6 +6,7 @@ using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
 using NodaTime;
+using Wolverine;
 using Wolverine.Http;
 using Wolverine.Marten;
 
@@ -46,13 +47,16 @@ public static class ReopenIncidentEndpoint
     /// <summary>The incident's stream.</summary>
     public static string StreamOf(string id) => Incident.StreamId(id);
 
-    /// <summary>Reopens the incident.</summary>
+    /// <summary>Reopens the incident; the new ack deadline's timer commits with it.</summary>
     [WolverinePost("/api/v1/incidents/{id}/reopening")]
-    public static (IResult, Events) Post(
+    public static (IResult, Events, OutgoingMessages) Post(
         ReopenIncident command, string id,
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Incident>> incident,
-        HttpContext http, IClock clock) =>
-        IncidentTransition.Decide(http, incident, clock, nameof(ReopenIncident), id, (state, now, actor) => ReopenIncident.Decide(command, id, state, now, actor));
+        HttpContext http, IClock clock)
+    {
+        var (result, events) = IncidentTransition.Decide(http, incident, clock, nameof(ReopenIncident), id, (state, now, actor) => ReopenIncident.Decide(command, id, state, now, actor));
+        return (result, events, EscalateIncident.TimersFor(events));
+    }
 
     /// <summary>Who may call it and what it answers.</summary>
     public static void Configure(HttpChain chain) => IncidentTransition.Configure(chain, nameof(ReopenIncident), "Reopen a resolved incident.");

@@ -3,6 +3,7 @@ using Governance.Api.Incidents;
 using Governance.EventLog;
 using NodaTime;
 using Npgsql;
+using Wolverine;
 
 namespace Governance.Api.Slos;
 
@@ -10,7 +11,8 @@ namespace Governance.Api.Slos;
 /// Judges SLOs on their measurements and appends breaches and recoveries. One SQL statement counts every window of every SLO;
 /// only SLOs whose verdict changed are folded and written. Runs on ingestion and on the operations timer.
 /// </summary>
-public sealed class SloBreachDetector(NpgsqlDataSource db, IEventStore store, IncidentRouting routing, IClock clock, ILogger<SloBreachDetector> logger) : IOperationsCheck
+public sealed class SloBreachDetector(
+    NpgsqlDataSource db, IEventStore store, IncidentRouting routing, IServiceScopeFactory scopes, IClock clock, ILogger<SloBreachDetector> logger) : IOperationsCheck
 {
     private static readonly string CountsSql = BuildCountsSql();
 
@@ -91,12 +93,30 @@ public sealed class SloBreachDetector(NpgsqlDataSource db, IEventStore store, In
         {
             await store.AppendAsync(appends, new EventMetadata(Incident.System, "slo-check-" + id, null, null, null), ct);
             logger.LogInformation("SLO {Slo}: {Event}", id, sloEvents[0].GetType().Name);
+            if (incident is not null)
+            {
+                await ScheduleAckDeadlineAsync(incident, ct);
+            }
             return judgement.Breach is not null;
         }
         catch (ConcurrencyException)
         {
             // Another pass (another node, or ingestion racing the timer) wrote first; it saw the same data.
             return judgement.Breach is not null;
+        }
+    }
+
+    /// <summary>
+    /// The page's ack-deadline timer, stored right after the incident commits (this append is not a Wolverine
+    /// transaction). A node killed between the two leaves the incident to the escalation sweep, one interval late at worst.
+    /// </summary>
+    private async Task ScheduleAckDeadlineAsync(IncidentOpened incident, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
+        foreach (var (timer, delay) in EscalateIncident.Timers([incident]))
+        {
+            await bus.ScheduleAsync(timer, delay);
         }
     }
 

@@ -59,7 +59,7 @@ public static class CommandLineHelp
         Setting("Governance__Import__AcceptBrokenLegacyChains", "import a previous store's log even where its hash chains do not verify (docs/upgrading.md)", Now("Governance:Import:AcceptBrokenLegacyChains", "false"));
         Setting("Governance__GroupCommit__Writers", "writers that share transactions among new streams", Now("Governance:GroupCommit:Writers", "2"));
         Setting("Governance__GroupCommit__MaxAppends", "appends per shared transaction", Now("Governance:GroupCommit:MaxAppends", "64"));
-        Setting("Governance__OperationsIntervalSeconds", "how often escalations and SLO breaches are checked", Now("Governance:OperationsIntervalSeconds", "30"));
+        Setting("Governance__OperationsIntervalSeconds", "how often the escalation sweep and the SLO checks run (on one node)", Now("Governance:OperationsIntervalSeconds", "30"));
         Setting("Governance__MaxRequestBodyBytes", "the largest request body accepted", Now("Governance:MaxRequestBodyBytes", "1048576"));
         Setting("OTEL_EXPORTER_OTLP_ENDPOINT", "export traces and metrics over OTLP", Now("OTEL_EXPORTER_OTLP_ENDPOINT", "not set"));
         Setting("OTEL_SERVICE_NAME", "the service name in telemetry", Now("OTEL_SERVICE_NAME", "governance"));

@@ -1,3 +1,5 @@
+using Governance.Api.Core.Hosting;
+
 namespace Governance.Api.Core.Storage;
 
 /// <summary>An operational table whose rows outlive their use (sessions, remembered answers) and are swept regularly.</summary>
@@ -8,10 +10,12 @@ public interface IExpiringRecords
 }
 
 /// <summary>
-/// Sweeps every <see cref="IExpiringRecords"/> on a timer (Governance:CleanupIntervalMinutes, 15 by default). Expired rows
-/// are already ignored where they are read; sweeping only keeps the tables small. Any node may sweep; it is idempotent.
+/// Sweeps every <see cref="IExpiringRecords"/> on a timer (Governance:CleanupIntervalMinutes, 15 by default), on one node of
+/// the cluster (<see cref="ClusterSingleton"/>, <c>expired-records://</c>). Expired rows are already ignored where they are
+/// read; sweeping only keeps the tables small, and is idempotent.
 /// </summary>
-public sealed class ExpiredRecordsCleanup(IEnumerable<IExpiringRecords> records, IConfiguration configuration, ILogger<ExpiredRecordsCleanup> logger) : BackgroundService
+public sealed class ExpiredRecordsCleanup(IEnumerable<IExpiringRecords> records, IConfiguration configuration, ILogger<ExpiredRecordsCleanup> logger)
+    : ClusterSingleton("expired-records", logger)
 {
     /// <summary>Sweeps once; returns how many rows went.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
@@ -26,35 +30,15 @@ public sealed class ExpiredRecordsCleanup(IEnumerable<IExpiringRecords> records,
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(Math.Max(1, configuration.GetValue("Governance:CleanupIntervalMinutes", 15))));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Sweeping expired records failed; it runs again at the next tick");
-            }
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromMinutes(Math.Max(1, configuration.GetValue("Governance:CleanupIntervalMinutes", 15)));
+
+    /// <inheritdoc />
+    protected override Task RunPassAsync(CancellationToken ct) => RunOnceAsync(ct);
 }
 
 /// <summary>Registration of the sweeper.</summary>
 public static class ExpiredRecordsExtensions
 {
     /// <summary>Registers the sweeper once, however many features ask for it.</summary>
-    public static IServiceCollection AddExpiredRecordsCleanup(this IServiceCollection services)
-    {
-        if (services.All(d => d.ServiceType != typeof(ExpiredRecordsCleanup)))
-        {
-            services.AddSingleton<ExpiredRecordsCleanup>();
-            services.AddHostedService(sp => sp.GetRequiredService<ExpiredRecordsCleanup>());
-        }
-
-        return services;
-    }
+    public static IServiceCollection AddExpiredRecordsCleanup(this IServiceCollection services) => services.AddClusterSingleton<ExpiredRecordsCleanup>();
 }

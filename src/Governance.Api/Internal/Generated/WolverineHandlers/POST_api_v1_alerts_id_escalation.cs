@@ -65,7 +65,7 @@ namespace Internal.Generated.WolverineHandlers
             var target = await Governance.Api.Alerts.EscalateAlertEndpoint.LoadAsync(stream_alert, _incidentRouting, httpContext.RequestAborted).ConfigureAwait(false);
             
             // The actual HTTP request handler execution
-            (var result, var events) = Governance.Api.Alerts.EscalateAlertEndpoint.Post(command, id, target, stream_alert, documentSession, httpContext, _clock);
+            (var result, var events, var outgoingMessages) = Governance.Api.Alerts.EscalateAlertEndpoint.Post(command, id, target, stream_alert, documentSession, httpContext, _clock);
 
             if (events != null)
             {
@@ -75,14 +75,17 @@ namespace Internal.Generated.WolverineHandlers
             }
 
             
+            // Outgoing, cascaded message
+            await messageContext.EnqueueCascadingAsync(outgoingMessages).ConfigureAwait(false);
+
+            
             // Save all pending changes to this Marten session
             await documentSession.SaveChangesAsync(httpContext.RequestAborted).ConfigureAwait(false);
 
+            await result.ExecuteAsync(httpContext).ConfigureAwait(false);
             
             // Have to flush outgoing messages just in case Marten did nothing because of https://github.com/JasperFx/wolverine/issues/536
             await messageContext.FlushOutgoingMessagesAsync().ConfigureAwait(false);
-
-            await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
     }
 

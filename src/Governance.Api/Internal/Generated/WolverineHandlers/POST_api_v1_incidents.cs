@@ -58,7 +58,7 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.Incidents.Incident, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
             
             // The actual HTTP request handler execution
-            (var result, var events) = Governance.Api.Incidents.OpenIncidentEndpoint.Post(command, target, stream_incident, httpContext, _clock);
+            (var result, var events, var outgoingMessages) = Governance.Api.Incidents.OpenIncidentEndpoint.Post(command, target, stream_incident, httpContext, _clock);
 
             if (events != null)
             {
@@ -68,14 +68,17 @@ namespace Internal.Generated.WolverineHandlers
             }
 
             
+            // Outgoing, cascaded message
+            await messageContext.EnqueueCascadingAsync(outgoingMessages).ConfigureAwait(false);
+
+            
             // Save all pending changes to this Marten session
             await documentSession.SaveChangesAsync(httpContext.RequestAborted).ConfigureAwait(false);
 
+            await result.ExecuteAsync(httpContext).ConfigureAwait(false);
             
             // Have to flush outgoing messages just in case Marten did nothing because of https://github.com/JasperFx/wolverine/issues/536
             await messageContext.FlushOutgoingMessagesAsync().ConfigureAwait(false);
-
-            await result.ExecuteAsync(httpContext).ConfigureAwait(false);
         }
     }
 
