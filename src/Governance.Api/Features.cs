@@ -12,6 +12,7 @@ using Governance.Api.Incidents;
 using Governance.Api.Lineage;
 using Governance.Api.Models;
 using Governance.Api.ModelVersions;
+using Governance.Api.PipelineRuns;
 using Governance.Api.Principals;
 using Governance.Api.Rotations;
 using Governance.Api.Slos;
@@ -59,6 +60,7 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, PromotionsProjection>();
         builder.Services.AddSingleton<IInlineProjection, DeploymentsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
+        builder.AddPipelineRuns();
 
         await builder.AddGovernanceStorageAsync(RegisterEvents);
 
@@ -83,6 +85,7 @@ public static class Features
         Evaluation.RegisterEvents(options.Registry);
         Promotion.RegisterEvents(options.Registry);
         Deployment.RegisterEvents(options.Registry);
+        PipelineRunsModule.RegisterEvents(options);
 
         // The streams commands load through Wolverine's aggregate handler workflow.
         options.Fold<Dataset>();
