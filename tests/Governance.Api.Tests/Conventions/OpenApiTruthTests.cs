@@ -224,9 +224,9 @@ public sealed class OpenApiTruthTests(OpenApiTruthTests.TruthApp app, ITestOutpu
     [Fact]
     public async Task a_wrong_severity_on_an_alert_says_which_severities_there_are()
     {
-        var result = await app.Scenario(s => s.Post.Json(new { rule = "disk", model = "walk-model", severity = "warning", summary = "s" }).ToUrl("/api/v1/alerts")
+        var result = await app.Scenario(s => s.Post.Json(new { rule = "disk", model = "walk-model", severity = "urgent", summary = "s" }).ToUrl("/api/v1/alerts")
             .StatusCodeShouldBe(400).ShouldBeProblem());
-        result.Json.GetProperty("errors").GetProperty("severity")[0].GetString().ShouldBe("'severity' must be one of: SEV1, SEV2, SEV3, SEV4.");
+        result.Json.GetProperty("errors").GetProperty("severity")[0].GetString().ShouldBe("'severity' must be one of: SEV1, SEV2, SEV3, SEV4, critical, error, warning, info.");
         result.Body.ShouldNotContain("Governance.");
     }
 
