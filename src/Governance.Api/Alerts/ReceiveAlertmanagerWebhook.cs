@@ -211,6 +211,7 @@ public static class ReceiveAlertmanagerWebhookEndpoint
             .RequireRole(Roles.Contributor)
             .WithTags("Alerts").WithName(nameof(ReceiveAlertmanagerWebhook))
             .WithSummary("Receive a Prometheus Alertmanager webhook notification (version 4): each alert fires, repeats or resolves a governance alert; alerts without a registered model are skipped and counted.")
-            .Produces<ReceiveAlertmanagerWebhook.Received>();
+            .Produces<ReceiveAlertmanagerWebhook.Received>()
+            .ProducesValidationProblem();
     }
 }

@@ -39,10 +39,11 @@ public sealed record OpenLineageEvent(
     /// <summary>The run states of the spec's <c>eventType</c>.</summary>
     public static IReadOnlyList<string> EventTypes { get; } = ["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"];
 
-    // Node ids and stream ids are built from these; the caps keep them readable and well inside an index entry.
+    // Node ids, stream ids and the URIs joined on are built from these; the caps (UTF-8 bytes) keep the longest of them,
+    // {namespace}/{name}@{version} beside a job's node, inside one PostgreSQL index entry.
     private const int MaxRunId = 200;
-    private const int MaxNamespace = 500;
-    private const int MaxName = 500;
+    private const int MaxNamespace = 400;
+    private const int MaxName = 400;
     private const int MaxDatasets = 1000;
 
     private static readonly IPattern<OffsetDateTime>[] OffsetPatterns =
@@ -117,21 +118,28 @@ public sealed record OpenLineageEvent(
 
     private static Instant? ParseTime(string text, List<(string, string)> errors)
     {
+        Instant? instant = null;
         foreach (var pattern in OffsetPatterns)
         {
-            if (pattern.Parse(text) is { Success: true } parsed)
+            if (instant is null && pattern.Parse(text) is { Success: true } parsed)
             {
-                return parsed.Value.ToInstant();
+                instant = parsed.Value.ToInstant();
             }
         }
 
         // Producers that send no zone mean UTC (Marquez accepts these too).
-        if (LocalDateTimePattern.ExtendedIso.Parse(text) is { Success: true } local)
+        if (instant is null && LocalDateTimePattern.ExtendedIso.Parse(text) is { Success: true } local)
         {
-            return local.Value.InUtc().ToInstant();
+            instant = local.Value.InUtc().ToInstant();
         }
 
-        errors.Add(("eventTime", "'eventTime' must be an ISO-8601 date and time such as 2026-11-22T10:00:00Z or 2026-11-22T20:00:00.001+10:00."));
+        // The API's one range for instants (what PostgreSQL and every other field take).
+        if (instant is { } read && read >= Core.Time.TimeInput.Earliest && read <= Core.Time.TimeInput.Latest)
+        {
+            return read;
+        }
+
+        errors.Add(("eventTime", "'eventTime' must be an ISO-8601 date and time from year 1 to 9998, such as 2026-11-22T10:00:00Z or 2026-11-22T20:00:00.001+10:00."));
         return null;
     }
 
@@ -173,9 +181,9 @@ public sealed record OpenLineageEvent(
             return null;
         }
 
-        if (text.Length > max)
+        if (System.Text.Encoding.UTF8.GetByteCount(text) > max)
         {
-            errors.Add((path, $"'{path}' must be at most {max} characters."));
+            errors.Add((path, $"'{path}' must be at most {max} bytes long (UTF-8)."));
             return null;
         }
 
@@ -256,9 +264,9 @@ public sealed record OpenLineageEvent(
         foreach (var key in new[] { "parent", "parentRun" })
         {
             if (facets.TryGetProperty(key, out var parent) && parent.ValueKind == JsonValueKind.Object
-                && Text(parent, "run", "runId") is { Length: > 0 and <= MaxRunId } runId
-                && Text(parent, "job", "namespace") is { Length: > 0 and <= MaxNamespace } ns
-                && Text(parent, "job", "name") is { Length: > 0 and <= MaxName } name
+                && Text(parent, "run", "runId") is { Length: > 0 } runId && System.Text.Encoding.UTF8.GetByteCount(runId) <= MaxRunId
+                && Text(parent, "job", "namespace") is { Length: > 0 } ns && System.Text.Encoding.UTF8.GetByteCount(ns) <= MaxNamespace
+                && Text(parent, "job", "name") is { Length: > 0 } name && System.Text.Encoding.UTF8.GetByteCount(name) <= MaxName
                 && !runId.Any(char.IsControl) && !ns.Any(char.IsControl) && !name.Any(char.IsControl))
             {
                 return new OpenLineageParent(runId, ns, name);

@@ -14,6 +14,7 @@ public static class PipelineRunsModule
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<IInlineProjection, PipelineRunsProjection>();
         builder.Services.AddRequestDecompression();
+        builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", o => o.AddSchemaTransformer(OpenLineageSchema.TransformAsync));
         return builder;
     }
 

@@ -293,6 +293,8 @@ public sealed class OpenLineageTests(GovernanceApp app) : IClassFixture<Governan
     [Theory]
     [InlineData("""{ "run": { "runId": "r1" }, "job": { "namespace": "n", "name": "j" } }""", "eventTime")]
     [InlineData("""{ "eventTime": "yesterday", "run": { "runId": "r1" }, "job": { "namespace": "n", "name": "j" } }""", "eventTime")]
+    [InlineData("""{ "eventTime": "-0001-01-01T00:00:00Z", "run": { "runId": "r1" }, "job": { "namespace": "n", "name": "j" } }""", "eventTime")]
+    [InlineData("""{ "eventTime": "9999-12-31T23:59:59+01:00", "run": { "runId": "r1" }, "job": { "namespace": "n", "name": "j" } }""", "eventTime")]
     [InlineData("""{ "eventTime": 12, "run": { "runId": "r1" }, "job": { "namespace": "n", "name": "j" } }""", "eventTime")]
     [InlineData("""{ "eventTime": "2026-11-23T10:00:00Z", "job": { "namespace": "n", "name": "j" } }""", "run")]
     [InlineData("""{ "eventTime": "2026-11-23T10:00:00Z", "run": {}, "job": { "namespace": "n", "name": "j" } }""", "run.runId")]
@@ -315,6 +317,22 @@ public sealed class OpenLineageTests(GovernanceApp app) : IClassFixture<Governan
         answer.Body.ShouldNotContain("System.");
         answer.Body.ShouldNotContain("Governance.");
         (await app.EventCountAsync()).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task names_longer_than_an_index_entry_takes_are_400_not_a_server_error()
+    {
+        var before = await app.EventCountAsync();
+        var longName = string.Concat(Enumerable.Repeat("名", 200));
+        var body = $$"""{ "eventTime": "2026-11-23T10:00:00Z", "run": { "runId": "r-long" }, "job": { "namespace": "n", "name": "j" }, "outputs": [{ "namespace": "s3://x", "name": "{{longName}}" }] }""";
+        var answer = await app.Scenario(s => s.Post.Text(body, "application/json").ToUrl("/api/v1/lineage").StatusCodeShouldBe(400).ShouldBeProblem());
+        answer.Json.GetProperty("errors").GetProperty("outputs[0].name")[0].GetString().ShouldBe("'outputs[0].name' must be at most 400 bytes long (UTF-8).");
+        (await app.EventCountAsync()).ShouldBe(before);
+
+        var longest = string.Concat(Enumerable.Repeat("ü", 200));
+        var runId = string.Concat(Enumerable.Repeat("r", 200));
+        var fits = $$"""{ "eventTime": "2026-11-23T10:00:00Z", "run": { "runId": "{{runId}}" }, "job": { "namespace": "{{longest}}", "name": "{{longest}}" }, "outputs": [{ "namespace": "{{longest}}", "name": "{{longest}}", "facets": { "version": { "datasetVersion": "{{longest}}" } } }] }""";
+        await PostAsync(fits);
     }
 
     [Fact]
