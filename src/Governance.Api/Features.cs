@@ -11,6 +11,7 @@ using Governance.Api.Incidents;
 using Governance.Api.Lineage;
 using Governance.Api.Models;
 using Governance.Api.ModelVersions;
+using Governance.Api.PipelineRuns;
 using Governance.Api.Principals;
 using Governance.Api.Promotions;
 using Governance.Api.Rotations;
@@ -39,6 +40,7 @@ public static class Features
         new(EvaluationsModule.AddEvaluations, EvaluationsModule.RegisterEvents, EvaluationsModule.MapEvaluations),
         new(PromotionsModule.AddPromotions, PromotionsModule.RegisterEvents, PromotionsModule.MapPromotions),
         new(DeploymentsModule.AddDeployments, DeploymentsModule.RegisterEvents, DeploymentsModule.MapDeployments),
+        new(b => b.AddPipelineRuns(), PipelineRunsModule.RegisterEvents),
         new(Map: LineageModule.MapLineage),
         new(Map: TeamsModule.MapTeams),
         new(DocsModule.AddDocs, Map: DocsModule.MapDocs),

@@ -8,6 +8,7 @@ using Governance.Api.Core.Json;
 using Governance.Api.Core.OpenApi;
 using Governance.Api.Core.Requests;
 using Governance.Api.Core.Telemetry;
+using Governance.Api.PipelineRuns;
 using Governance.Api.Web;
 using Governance.EventLog.Embedded;
 using Governance.EventLog.Import;
@@ -60,6 +61,7 @@ if (rebuild)
 }
 
 app.UseGovernanceProblems();
+app.UseCompressedBodies();
 app.UseGovernanceEmptyBodies();
 app.UseRouting();
 app.UseAuthentication();

@@ -17,7 +17,8 @@ using Wolverine.Marten;
 namespace Governance.Api.Alerts;
 
 /// <summary>A rule fired on a model. With a dedup key, a repeat of an unresolved alert is counted on it instead of opening another.</summary>
-public sealed record FireAlert(string Rule, string Model, Severity? Severity, string? DedupKey, string Summary)
+public sealed record FireAlert(
+    string Rule, string Model, [property: System.Text.Json.Serialization.JsonConverter(typeof(AlertSeverityWords.Converter))] Severity? Severity, string? DedupKey, string Summary)
 {
     /// <summary>Shape rules.</summary>
     public sealed class Validator : AbstractValidator<FireAlert>
@@ -26,7 +27,7 @@ public sealed record FireAlert(string Rule, string Model, Severity? Severity, st
         {
             RuleFor(c => c.Rule).NotEmpty().Matches(Rules.Label()).WithMessage("'Rule' must be 1–64 characters: letters, digits, '.', '_' and '-'.");
             RuleFor(c => c.Model).IsSlug();
-            RuleFor(c => c.Severity).NotNull().WithMessage("'Severity' is SEV1, SEV2, SEV3 or SEV4.");
+            RuleFor(c => c.Severity).NotNull().WithMessage("'Severity' is SEV1, SEV2, SEV3, SEV4, critical, error, warning or info.");
             RuleFor(c => c.DedupKey).MaximumLength(200);
             RuleFor(c => c.Summary).NotEmpty().IsText(2000);
         }

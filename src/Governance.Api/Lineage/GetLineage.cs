@@ -25,9 +25,10 @@ public static partial class GetLineage
         api.MapGet("/lineage", async (NpgsqlDataSource db, CancellationToken ct, string? node = null, string? direction = null, int? depth = null) =>
             {
                 var errors = new Dictionary<string, string[]>();
-                if (node is null || node.Length > 300 || !NodeSyntax().IsMatch(node))
+                if (node is null || node.Length > 1100 || !NodeSyntax().IsMatch(node))
                 {
-                    errors["node"] = ["'node' is model:{key}@{version}, dataset:{name}@{version} or run:{experiment}/{run}."];
+                    errors["node"] = ["'node' is model:{key}@{version}, dataset:{name}@{version}, run:{experiment}/{run}, " +
+                                      "job:{namespace}/{name}, pipelinerun:{runId} or external:{namespace}/{name}."];
                 }
 
                 var dir = direction ?? "both";
@@ -112,6 +113,7 @@ public static partial class GetLineage
         return new Graph(nodes, edges);
     }
 
-    [GeneratedRegex(@"^(model|dataset|guardrail):[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9._-]*$|^run:[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    // OpenLineage names (job:, pipelinerun:, external:) are the producer's, URLs included: anything but control characters.
+    [GeneratedRegex(@"^(model|dataset|guardrail):[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9._-]*$|^run:[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$|^(job|external):[^\p{Cc}]+/[^\p{Cc}]+$|^pipelinerun:[^\p{Cc}]+$")]
     private static partial Regex NodeSyntax();
 }

@@ -17,6 +17,15 @@ public static class LineageGraph
     /// <summary>A model version evaluated on a dataset version.</summary>
     public const string EvaluatedOn = "evaluated_on";
 
+    /// <summary>A dataset read by a pipeline run or job (OpenLineage inputs).</summary>
+    public const string ReadBy = "read_by";
+
+    /// <summary>A pipeline run of a job.</summary>
+    public const string RunOf = "run_of";
+
+    /// <summary>A pipeline run spawned by another (OpenLineage's parent run facet: a DAG run and its tasks).</summary>
+    public const string ChildOf = "child_of";
+
     /// <summary>A guardrail attached to a model version.</summary>
     public const string GuardedBy = "guarded_by";
 

@@ -211,7 +211,7 @@ public sealed class OpenApiTruthTests(OpenApiTruthTests.TruthApp app, ITestOutpu
                         : null;
                 if (problem is not null)
                 {
-                    failures.Add($"{method} {path} with '{field}': \"warning\" {problem}: {Short(text)}");
+                    failures.Add($"{method} {path} with '{field}': \"urgent\" {problem}: {Short(text)}");
                 }
             }
         }
@@ -224,9 +224,9 @@ public sealed class OpenApiTruthTests(OpenApiTruthTests.TruthApp app, ITestOutpu
     [Fact]
     public async Task a_wrong_severity_on_an_alert_says_which_severities_there_are()
     {
-        var result = await app.Scenario(s => s.Post.Json(new { rule = "disk", model = "walk-model", severity = "warning", summary = "s" }).ToUrl("/api/v1/alerts")
+        var result = await app.Scenario(s => s.Post.Json(new { rule = "disk", model = "walk-model", severity = "urgent", summary = "s" }).ToUrl("/api/v1/alerts")
             .StatusCodeShouldBe(400).ShouldBeProblem());
-        result.Json.GetProperty("errors").GetProperty("severity")[0].GetString().ShouldBe("'severity' must be one of: SEV1, SEV2, SEV3, SEV4.");
+        result.Json.GetProperty("errors").GetProperty("severity")[0].GetString().ShouldBe("'severity' must be one of: SEV1, SEV2, SEV3, SEV4, critical, error, warning, info.");
         result.Body.ShouldNotContain("Governance.");
     }
 
@@ -285,7 +285,7 @@ public sealed class OpenApiTruthTests(OpenApiTruthTests.TruthApp app, ITestOutpu
             }
 
             var kept = parent[name];
-            parent[name] = "warning";
+            parent[name] = "urgent";
             yield return (path, [.. values.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)], sample.Root.DeepClone());
             parent[name] = kept;
         }
@@ -518,6 +518,21 @@ public sealed class OpenApiTruthTests(OpenApiTruthTests.TruthApp app, ITestOutpu
             await SendAsync("POST", $"/api/v1/alerts/{ids["alerts"]}/escalation", new { severity = "SEV2" }, expect: 201);
             var resolved = Id(await SendAsync("POST", "/api/v1/alerts", alert with { dedupKey = "other" }, expect: 201));
             await SendAsync("POST", $"/api/v1/alerts/{resolved}/resolution", new { note = "Recovered" }, expect: 200);
+            var notification = new
+            {
+                version = "4", status = "firing", receiver = "governance",
+                alerts = new[] { new { status = "firing", labels = new Dictionary<string, string> { ["alertname"] = "Drift", ["model"] = Model, ["severity"] = "warning" },
+                    annotations = new Dictionary<string, string> { ["summary"] = "PSI high" }, fingerprint = "0123456789abcdef" } },
+            };
+            await SendAsync("POST", "/api/v1/alerts/alertmanager", notification, expect: 200);
+
+            const string OpenLineage = """
+                { "eventType": "COMPLETE", "eventTime": "2026-11-23T08:00:00Z", "run": { "runId": "0193a1c2-0000-7000-8000-0000000000aa" },
+                  "job": { "namespace": "airflow://truth", "name": "truth_features" },
+                  "inputs": [{ "namespace": "s3://truth", "name": "data/1" }], "outputs": [{ "namespace": "s3://truth", "name": "features" }] }
+                """;
+            await SendAsync("POST", "/api/v1/lineage", raw: OpenLineage, expect: 201);
+            await SendAsync("POST", "/api/v1/lineage", raw: OpenLineage, expect: 200);
 
             ids["slos"] = Id(await SendAsync("POST", "/api/v1/slos", new
             {

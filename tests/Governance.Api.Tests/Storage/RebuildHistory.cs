@@ -69,6 +69,7 @@ public sealed class RebuildHistoryApp : GovernanceApp
         await KeysAsync();
         await DeploymentsAsync();
         await OperationsAsync();
+        await PipelineRunsAsync();
 
         // An answer remembered for a retry: an operational record a rebuild must keep.
         using var client = Client();
@@ -108,6 +109,28 @@ public sealed class RebuildHistoryApp : GovernanceApp
         var withdrawn = await this.RequestPendingAsync("rb-model", "v3", "canary");
         await this.Scenario(s => s.Post.Json(new { reason = "Waiting for more traffic" }).ToUrl($"/api/v1/promotions/{withdrawn}/withdrawal").StatusCodeShouldBe(200));
         await this.RequestPendingAsync("rb-model", "v3", "canary"); // asked again, and left in the inbox
+    }
+
+    private async Task PipelineRunsAsync()
+    {
+        // A pipeline run reads a dataset registered before it and writes one registered after it (the join in both orders),
+        // under a parent run; and a job on its own.
+        await this.RegisterDatasetAsync("rb-raw", "v1");
+        const string Run = """
+            { "eventType": "COMPLETE", "eventTime": "2026-11-23T08:00:00Z", "producer": "https://github.com/apache/airflow",
+              "run": { "runId": "0193a1c2-0000-7000-8000-000000000001",
+                       "facets": { "parent": { "run": { "runId": "0193a1c2-0000-7000-8000-000000000002" }, "job": { "namespace": "airflow://rb", "name": "rb_dag" } } } },
+              "job": { "namespace": "airflow://rb", "name": "rb_dag.build" },
+              "inputs": [{ "namespace": "s3://data", "name": "rb-raw/v1" }],
+              "outputs": [{ "namespace": "s3://data", "name": "rb-features/v1" }, { "namespace": "s3://data", "name": "rb-scratch" }] }
+            """;
+        await this.Scenario(s => s.Post.Text(Run, "application/json").ToUrl("/api/v1/lineage").StatusCodeShouldBe(201));
+        await this.RegisterDatasetAsync("rb-features", "v1");
+        const string Job = """
+            { "eventTime": "2026-11-23T08:00:00Z", "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent",
+              "job": { "namespace": "dbt://rb", "name": "rb_model" }, "outputs": [{ "namespace": "postgres://rb:5432", "name": "rb.public.t" }] }
+            """;
+        await this.Scenario(s => s.Post.Text(Job, "application/json").ToUrl("/api/v1/lineage").StatusCodeShouldBe(201));
     }
 
     private async Task OperationsAsync()
