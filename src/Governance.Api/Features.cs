@@ -40,7 +40,7 @@ public static class Features
         new(EvaluationsModule.AddEvaluations, EvaluationsModule.RegisterEvents, EvaluationsModule.MapEvaluations),
         new(PromotionsModule.AddPromotions, PromotionsModule.RegisterEvents, PromotionsModule.MapPromotions),
         new(DeploymentsModule.AddDeployments, DeploymentsModule.RegisterEvents, DeploymentsModule.MapDeployments),
-        new(b => b.AddPipelineRuns(), PipelineRunsModule.RegisterEvents),
+        new(PipelineRunsModule.AddPipelineRuns, PipelineRunsModule.RegisterEvents),
         new(Map: LineageModule.MapLineage),
         new(Map: TeamsModule.MapTeams),
         new(DocsModule.AddDocs, Map: DocsModule.MapDocs),

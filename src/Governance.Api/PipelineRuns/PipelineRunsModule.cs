@@ -9,13 +9,12 @@ namespace Governance.Api.PipelineRuns;
 public static class PipelineRunsModule
 {
     /// <summary>Registers the projection; after the registry's projections, whose nodes its joins draw edges to.</summary>
-    public static WebApplicationBuilder AddPipelineRuns(this WebApplicationBuilder builder)
+    public static void AddPipelineRuns(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<IInlineProjection, PipelineRunsProjection>();
         builder.Services.AddRequestDecompression();
         builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", o => o.AddSchemaTransformer(OpenLineageSchema.TransformAsync));
-        return builder;
     }
 
     /// <summary>The pipeline-run stream's events.</summary>

@@ -4,7 +4,7 @@ using Governance.EventLog.Projections;
 
 namespace Governance.Api.Slos;
 
-/// <summary>SLOs: events, stream, read models (definitions inline, status on the daemon), breach detection run by the operations agent (Incidents/IncidentTimersModule), queries.</summary>
+/// <summary>SLOs: events, stream, read models (definitions inline, status on the daemon), breach detection run by the operations agent (registered by IncidentsModule), queries.</summary>
 public static class SlosModule
 {
     public static void AddSlos(this WebApplicationBuilder builder)
