@@ -43,7 +43,7 @@ public static class Nodes
         opts.Durability.StaleNodeTimeout = StaleNodeTimeout;
         opts.Durability.CheckAssignmentPeriod = CheckAssignmentPeriod;
 
-        // The first heartbeat and assignment come from NodeStart once the schema is in place, not from a timer.
+        // NodeStart runs the first health check as soon as the schema is in place; the timers take over one interval later.
         opts.Durability.FirstHealthCheckExecution = HealthCheckPollingTime;
         if (!backgroundWork)
         {

@@ -9,7 +9,8 @@ public interface IExpiringRecords
 
 /// <summary>
 /// Sweeps every <see cref="IExpiringRecords"/> on a timer (Governance:CleanupIntervalMinutes, 15 by default). Expired rows
-/// are already ignored where they are read; sweeping only keeps the tables small. Any node may sweep; it is idempotent.
+/// are already ignored where they are read; sweeping only keeps the tables small. Every node with background work sweeps;
+/// it is idempotent.
 /// </summary>
 public sealed class ExpiredRecordsCleanup(IEnumerable<IExpiringRecords> records, IConfiguration configuration, ILogger<ExpiredRecordsCleanup> logger) : BackgroundService
 {
@@ -28,6 +29,12 @@ public sealed class ExpiredRecordsCleanup(IEnumerable<IExpiringRecords> records,
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!Commands.Nodes.RunBackgroundWork(configuration))
+        {
+            // A requests-only node leaves the sweeping to the nodes with background work.
+            return;
+        }
+
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(Math.Max(1, configuration.GetValue("Governance:CleanupIntervalMinutes", 15))));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
