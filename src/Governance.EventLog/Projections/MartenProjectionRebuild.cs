@@ -16,8 +16,8 @@ namespace Governance.EventLog.Projections;
 /// </summary>
 /// <remarks>
 /// Marten's documented way outside its hosted daemon is a daemon built for the purpose
-/// (<see cref="IDocumentStore.BuildProjectionDaemonAsync"/>). When this process's own daemon is running (the HotCold
-/// leader), that one rebuilds instead, so two daemons never run one projection; a rebuild is still meant for a stopped
+/// (<see cref="IDocumentStore.BuildProjectionDaemonAsync"/>). When this process's own daemon is running (its node runs
+/// the projections), that one rebuilds instead, so two daemons never run one projection in this process; a rebuild is still meant for a stopped
 /// service, since another node's daemon would keep running its shards.
 /// </remarks>
 public sealed class MartenProjectionRebuild(IDocumentStore store, IServiceProvider services, ILogger<MartenProjectionRebuild> logger)
@@ -38,12 +38,12 @@ public sealed class MartenProjectionRebuild(IDocumentStore store, IServiceProvid
             return [];
         }
 
-        var running = services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>() is { } coordinator
-            && coordinator.DaemonForMainDatabase() is { IsRunning: true } daemon
-            ? daemon
-            : null;
+        var running = RunningDaemon();
         using var built = running is null ? await store.BuildProjectionDaemonAsync(logger: logger) : null;
         var rebuilder = running ?? built!;
+
+        // With several nodes, this one runs only the shards the leader gave it; only those start here again afterwards.
+        var ranHere = running?.CurrentAgents().Where(a => a.Status == AgentStatus.Running).Select(a => a.Name.Identity).ToHashSet() ?? [];
 
         var rebuilt = new List<MartenProjectionRebuilt>(names.Count);
         foreach (var name in names)
@@ -63,7 +63,7 @@ public sealed class MartenProjectionRebuild(IDocumentStore store, IServiceProvid
             foreach (var name in names)
             {
                 var shard = $"{name}:All";
-                if (!running.CurrentAgents().Any(a => a.Name.Identity == shard && a.Status == AgentStatus.Running))
+                if (ranHere.Contains(shard) && !running.CurrentAgents().Any(a => a.Name.Identity == shard && a.Status == AgentStatus.Running))
                 {
                     await running.StartAgentAsync(shard, ct);
                 }
@@ -71,6 +71,25 @@ public sealed class MartenProjectionRebuild(IDocumentStore store, IServiceProvid
         }
 
         return rebuilt;
+    }
+
+    private IProjectionDaemon? RunningDaemon()
+    {
+        if (services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>() is not { } coordinator)
+        {
+            return null;
+        }
+
+        try
+        {
+            return coordinator.DaemonForMainDatabase() is { IsRunning: true } daemon ? daemon : null;
+        }
+        catch (NotSupportedException)
+        {
+            // Wolverine's coordinator (projections distributed over the nodes) has no daemon on a node that runs none of
+            // the projections, or before it started any: one built for the purpose rebuilds instead.
+            return null;
+        }
     }
 }
 

@@ -21,7 +21,7 @@ public sealed class GovernanceNode(string connectionString, IClock clock, bool r
     {
         builder.UseSetting("ConnectionStrings:Governance", connectionString);
         builder.UseSetting("GOVERNANCE_ADMIN_KEY", GovernanceApp.AdminKey);
-        builder.UseSetting("Governance:RunDaemon", runDaemon ? "true" : "false");
+        builder.UseSetting("Governance:BackgroundWork", runDaemon ? "true" : "false");
         builder.UseSetting("Governance:DataDirectory", Path.Combine(Path.GetTempPath(), "governance-api-tests-data"));
         builder.UseEnvironment("Testing");
         builder.ConfigureServices(services =>

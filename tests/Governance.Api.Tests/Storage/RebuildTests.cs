@@ -41,6 +41,15 @@ public sealed class RebuildTests(RebuildHistoryApp app) : IClassFixture<RebuildH
         ["governance.wolverine_agent_restrictions"] = "Wolverine's pinned or paused agents",
     };
 
+    /// <summary>
+    /// Kept tables a running node writes on its own, rebuild or not (heartbeats every 2 s, the node log, agent restarts):
+    /// their rows are not compared.
+    /// </summary>
+    private static readonly HashSet<string> ChangeByThemselves =
+    [
+        "governance.wolverine_nodes", "governance.wolverine_node_assignments", "governance.wolverine_node_records", "governance.wolverine_control_queue",
+    ];
+
     [Fact]
     public async Task a_rebuild_replays_the_log_into_the_same_rows_and_leaves_the_other_tables_alone()
     {
@@ -247,6 +256,12 @@ public sealed class RebuildTests(RebuildHistoryApp app) : IClassFixture<RebuildH
         var snapshot = new Dictionary<string, List<string>>();
         foreach (var table in tables)
         {
+            if (ChangeByThemselves.Contains(table))
+            {
+                snapshot[table] = [];
+                continue;
+            }
+
             var rows = table == "governance.deployment_intervals"
                 ? "(to_jsonb(t) - 'id') || jsonb_build_object('rank', row_number() OVER (PARTITION BY model, stage ORDER BY id))"
                 : "to_jsonb(t)";

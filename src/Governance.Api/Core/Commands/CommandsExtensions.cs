@@ -22,7 +22,7 @@ public static class CommandsExtensions
         {
             opts.ApplicationAssembly = typeof(CommandsExtensions).Assembly;
             opts.Policies.AutoApplyTransactions();
-            opts.Durability.Mode = DurabilityMode.Solo;
+            Nodes.Configure(opts, Nodes.RunBackgroundWork(builder.Configuration));
             opts.CodeGeneration.TypeLoadMode = builder.Configuration.GetValue("Governance:GeneratedCode", TypeLoadMode.Static);
             if (builder.Configuration["Governance:GeneratedCodePath"] is { Length: > 0 } path)
             {
@@ -31,6 +31,9 @@ public static class CommandsExtensions
             }
         });
         builder.Services.AddWolverineHttp();
+
+        // After Wolverine's runtime, whose hosted service UseWolverine has just registered.
+        builder.Services.AddHostedService<NodeStart>();
         return builder;
     }
 
@@ -48,12 +51,16 @@ public static class CommandsExtensions
         return app;
     }
 
-    /// <summary>Marten's transactions and outbox for Wolverine.</summary>
-    public static void IntegrateWithCommands(this Marten.MartenServiceCollectionExtensions.MartenConfigurationExpression marten)
+    /// <summary>
+    /// Marten's transactions and outbox for Wolverine and, on a node that runs background work, Marten's async projections
+    /// run as Wolverine agents: the leader puts each on exactly one such node (<see cref="Nodes"/>).
+    /// </summary>
+    public static void IntegrateWithCommands(this Marten.MartenServiceCollectionExtensions.MartenConfigurationExpression marten, bool backgroundWork)
     {
         ArgumentNullException.ThrowIfNull(marten);
         // Wolverine's envelopes, nodes and dead letters live beside the log in `governance` (DESIGN §3), so a command's
-        // outgoing messages commit in its transaction.
-        marten.IntegrateWithWolverine();
+        // outgoing messages commit in its transaction. Without the distribution (a requests-only node) Marten's daemon
+        // stays disabled: nothing registers it.
+        marten.IntegrateWithWolverine(integration => integration.UseWolverineManagedEventSubscriptionDistribution = backgroundWork);
     }
 }

@@ -34,7 +34,7 @@ public static class HealthEndpoints
                     error = ex.Message;
                 }
 
-                // Marten's coordinator runs the async projections wherever this node holds their leadership.
+                // On a node with background work, Wolverine's coordinator runs the async projections the leader assigns to it.
                 var daemonOk = !storage.RunDaemon || services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>() is not null;
                 var ready = database && migrations && daemonOk;
                 var report = new Readiness(ready ? "ready" : "not ready", database, migrations, daemonOk, error);

@@ -54,7 +54,8 @@ public static class CommandLineHelp
             StorageExtensions.DataDirectory(configuration));
         Setting("ConnectionStrings__Governance", "an existing PostgreSQL server instead of the embedded one (Host=…;Database=…;…)", connection);
         Setting("GOVERNANCE_ADMIN_KEY", "the bootstrap admin's API key", adminKey);
-        Setting("Governance__RunDaemon", "run the async projections on this node", Now("Governance:RunDaemon", "true"));
+        Setting("Governance__BackgroundWork", "false: this node only answers requests (no projections, no scheduled work); the older Governance__RunDaemon=false means the same",
+            Core.Commands.Nodes.RunBackgroundWork(configuration) ? "true" : "false");
         Setting("Governance__DaemonPollIntervalMs", "how often Marten's daemon looks for new events", Now("Governance:DaemonPollIntervalMs", "100"));
         Setting("Governance__Import__AcceptBrokenLegacyChains", "import a previous store's log even where its hash chains do not verify (docs/upgrading.md)", Now("Governance:Import:AcceptBrokenLegacyChains", "false"));
         Setting("Governance__GroupCommit__Writers", "writers that share transactions among new streams", Now("Governance:GroupCommit:Writers", "2"));

@@ -14,8 +14,8 @@ public interface IStartupTask
 
 /// <summary>
 /// Applies the log's schema (Marten's tables and our guarantees) and the read models' migrations, imports a previous
-/// store's log if there is one, then runs every <see cref="IStartupTask"/>. Registered before Marten's hosted
-/// services, so it goes first.
+/// store's log if there is one, then runs every <see cref="IStartupTask"/>. The first hosted service (before Wolverine's
+/// runtime), so no projection starts on a schema that is not there yet.
 /// </summary>
 internal sealed class StartupTasks(
     IDocumentStore store, NpgsqlDataSource dataSource, StorageSettings settings, LegacyEventImport import,

@@ -3,7 +3,6 @@ using Governance.Api.Core.Commands;
 using Governance.EventLog.Embedded;
 using Governance.EventLog.Import;
 using Governance.EventLog.Projections;
-using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 using Npgsql;
@@ -33,14 +32,15 @@ public static class StorageExtensions
             Console.WriteLine($"Embedded PostgreSQL on 127.0.0.1:{embedded.Port} (data in {Path.GetFullPath(dataDirectory)}; psql \"$(cat {Path.Combine(dataDirectory, "connection")})\")");
         }
 
-        var runDaemon = builder.Configuration.GetValue("Governance:RunDaemon", true);
+        var runDaemon = Nodes.RunBackgroundWork(builder.Configuration);
         var pollInterval = TimeSpan.FromMilliseconds(Math.Clamp(builder.Configuration.GetValue("Governance:DaemonPollIntervalMs", 100), 10, 60_000));
         var groupCommit = new GroupCommitOptions();
         builder.Configuration.GetSection("Governance:GroupCommit").Bind(groupCommit);
 
-        // Before Marten's own hosted services: the schema and the read models are in place before the daemon starts.
+        // First of all hosted services, Wolverine's runtime included: the schema and the read models are in place before
+        // the leader assigns the first projection.
         builder.Services.AddSingleton(new StorageSettings(connectionString, runDaemon, [ApiMigrations]));
-        builder.Services.AddHostedService<StartupTasks>();
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, StartupTasks>());
         var marten = builder.Services.AddGovernanceEventLog((_, options) =>
         {
             options.ConnectionString = connectionString;
@@ -51,8 +51,7 @@ public static class StorageExtensions
             configureLog(options);
         });
         builder.Services.ConfigureMarten(KeepReadModelIndexes);
-        marten.AddAsyncDaemon(runDaemon ? DaemonMode.HotCold : DaemonMode.Disabled);
-        marten.IntegrateWithCommands();
+        marten.IntegrateWithCommands(backgroundWork: runDaemon);
         builder.Services.AddSingleton<ReadModelRebuild>();
         builder.Services.AddSingleton<MartenProjectionRebuild>();
 
