@@ -17,6 +17,7 @@ using Governance.Api.Rotations;
 using Governance.Api.Slos;
 using Governance.Api.Teams;
 using Governance.Api.Promotions;
+using Governance.Api.Webhooks;
 using Governance.EventLog;
 using Governance.EventLog.Projections;
 using NodaTime;
@@ -60,6 +61,7 @@ public static class Features
         builder.Services.AddSingleton<IInlineProjection, DeploymentsProjection>();
         builder.Services.AddSingleton<IStartupTask, BootstrapAdmin>();
 
+        builder.AddWebhooks();
         await builder.AddGovernanceStorageAsync(RegisterEvents);
 
         // After storage, so migrations have run before the first tick.
@@ -97,6 +99,7 @@ public static class Features
         options.Fold<Experiment>();
         options.Fold<Principal>();
         options.Fold<Slo>();
+        WebhooksModule.RegisterEvents(options);
     }
 
     /// <summary>Maps every slice under /api/v1.</summary>
@@ -126,6 +129,7 @@ public static class Features
         PublishPolicy.Map(api);
         PromotionQueries.Map(api);
         DeploymentQueries.Map(api);
+        WebhooksModule.Map(api);
         return app;
     }
 }
