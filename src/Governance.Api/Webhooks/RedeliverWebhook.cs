@@ -105,7 +105,7 @@ public static class RedeliverWebhookEndpoint
             session.QueueSqlCommand(
                 "UPDATE governance.webhook_deliveries SET status = 'pending', retries_from = attempts, next_attempt_at = clock_timestamp(), delivered_at = NULL " +
                 "WHERE webhook_id = ? AND status <> 'pending' AND (event_id = ? OR recorded_at >= ?)",
-                id, command.EventId ?? Guid.Empty, (command.From ?? Instant.MaxValue).ToDateTimeUtc());
+                id, command.EventId ?? Guid.Empty, (command.From ?? Instant.FromUtc(9999, 1, 1, 0, 0)).ToDateTimeOffset());
             messages.AddRange(facts.Streams.Select(s => new DeliverWebhook(id, s)));
         }
 

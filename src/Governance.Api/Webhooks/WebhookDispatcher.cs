@@ -52,7 +52,7 @@ public sealed class WebhookDispatcher(EventLogOptions log, NpgsqlDataSource db) 
                 operations.QueueSqlCommand(
                     "INSERT INTO governance.webhook_deliveries (webhook_id, event_seq, event_id, event_type, stream_id, stream_version, recorded_at, payload) " +
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id, event_seq) DO NOTHING",
-                    s.Id, e.Sequence, e.Id, e.Type, e.StreamId, e.Version, e.RecordedAt.ToDateTimeUtc(), payload);
+                    s.Id, e.Sequence, e.Id, e.Type, e.StreamId, e.Version, e.RecordedAt.ToDateTimeOffset(), payload);
                 queues.Add((s.Id, e.StreamId));
             }
         }

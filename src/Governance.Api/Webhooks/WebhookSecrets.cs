@@ -36,7 +36,7 @@ public static class WebhookSecrets
         ArgumentNullException.ThrowIfNull(session);
         session.QueueSqlCommand(
             "INSERT INTO governance.webhook_secrets (webhook_id, secret_id, secret, created_at) VALUES (?, ?, ?, ?)",
-            webhookId, secretId, secret, now.ToDateTimeUtc());
+            webhookId, secretId, secret, now.ToDateTimeOffset());
     }
 
     /// <summary>In the same transaction, the replaced secrets stop signing at <paramref name="until"/>.</summary>
@@ -45,7 +45,7 @@ public static class WebhookSecrets
         ArgumentNullException.ThrowIfNull(session);
         session.QueueSqlCommand(
             "UPDATE governance.webhook_secrets SET expires_at = LEAST(coalesce(expires_at, ?), ?) WHERE webhook_id = ? AND secret_id <> ?",
-            until.ToDateTimeUtc(), until.ToDateTimeUtc(), webhookId, exceptSecretId);
+            until.ToDateTimeOffset(), until.ToDateTimeOffset(), webhookId, exceptSecretId);
     }
 
     /// <summary>The secrets that sign at <paramref name="now"/>, newest first.</summary>

@@ -29,7 +29,7 @@ public static class WebhookUrls
 
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
         {
-            return "The URL must be an absolute http:// or https:// URL, e.g. https://hooks.example.com/governance.";
+            return "The URL must be an absolute http:// or https:// URL, e.g. https://hooks.example.com/events.";
         }
 
         if (!string.IsNullOrEmpty(uri.UserInfo))
