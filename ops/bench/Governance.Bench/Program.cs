@@ -21,6 +21,7 @@ public static class BenchMain
             new DocsBenchmark(),
             new SloBenchmark(),
             new LagBenchmark(),
+            new WebhooksBenchmark(),
         ];
 
         return BenchRunner.RunAsync(args, benchmarks);
