@@ -17,6 +17,7 @@ using Governance.Api.Promotions;
 using Governance.Api.Rotations;
 using Governance.Api.Slos;
 using Governance.Api.Teams;
+using Governance.Api.Webhooks;
 using Governance.EventLog;
 using NodaTime;
 
@@ -41,6 +42,7 @@ public static class Features
         new(PromotionsModule.AddPromotions, PromotionsModule.RegisterEvents, PromotionsModule.MapPromotions),
         new(DeploymentsModule.AddDeployments, DeploymentsModule.RegisterEvents, DeploymentsModule.MapDeployments),
         new(PipelineRunsModule.AddPipelineRuns, PipelineRunsModule.RegisterEvents),
+        new(WebhooksModule.AddWebhooks, WebhooksModule.RegisterEvents, WebhooksModule.MapWebhooks),
         new(Map: LineageModule.MapLineage),
         new(Map: TeamsModule.MapTeams),
         new(DocsModule.AddDocs, Map: DocsModule.MapDocs),

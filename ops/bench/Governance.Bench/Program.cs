@@ -22,6 +22,7 @@ public static class BenchMain
             new SloBenchmark(),
             new LagBenchmark(),
             new FailoverBenchmark(),
+            new WebhooksBenchmark(),
         ];
 
         return BenchRunner.RunAsync(args, benchmarks);

@@ -38,7 +38,7 @@ public sealed record AuditEvent(
 
     // The log is append-only and hash-chained, so old rows keep their bytes (and /audit/verify still checks them);
     // what leaves the service carries the key's id instead of its hash.
-    private static string WithoutKeyHash(string type, string json)
+    internal static string WithoutKeyHash(string type, string json)
     {
         if (type is not ("principal_created" or "principal_key_rotated") || !json.Contains("\"keyHash\"", StringComparison.Ordinal))
         {

@@ -48,6 +48,8 @@ public sealed partial class ETagTests(ETagTests.Things app) : IClassFixture<ETag
             Ids["alert"] = await this.FireAlertAsync("etag-rule", "etag-model");
             Ids["slo"] = (await Scenario(s => s.Post.Json(new { name = "Accuracy", model = "etag-model", stage = "shadow", objective = 0.99, window = "P28D" })
                 .ToUrl("/api/v1/slos").StatusCodeShouldBe(201))).Json.GetProperty("id").GetString()!;
+            Ids["webhook"] = (await Scenario(s => s.Post.Json(new { url = "https://hooks.example.com/etag", events = new[] { "promotion_approved" } })
+                .ToUrl("/api/v1/webhooks").StatusCodeShouldBe(201))).Json.GetProperty("id").GetString()!;
         }
     }
 
@@ -57,7 +59,7 @@ public sealed partial class ETagTests(ETagTests.Things app) : IClassFixture<ETag
     public static TheoryData<string> Resources =>
     [
         "model", "policy", "notes", "model version", "dataset", "dataset version", "experiment", "evaluation", "suite", "promotion", "incident",
-        "alert", "slo", "on-call rotation", "principal", "me", "stage history", "stream",
+        "alert", "slo", "webhook", "on-call rotation", "principal", "me", "stage history", "stream",
     ];
 
     private Row For(string resource)
@@ -89,6 +91,8 @@ public sealed partial class ETagTests(ETagTests.Things app) : IClassFixture<ETag
                 m => Write(HttpMethod.Post, $"/api/v1/incidents/{ids["incident"]}/acknowledgement", new { note = "on it" }, m), true),
             "alert" => new($"/api/v1/alerts/{ids["alert"]}", "/api/v1/alerts/{id}", $"alert-{ids["alert"]}",
                 m => Write(HttpMethod.Post, $"/api/v1/alerts/{ids["alert"]}/acknowledgement", new { actionable = true }, m), true),
+            "webhook" => new($"/api/v1/webhooks/{ids["webhook"]}", "/api/v1/webhooks/{id}", $"webhook-{ids["webhook"]}",
+                m => Write(HttpMethod.Post, $"/api/v1/webhooks/{ids["webhook"]}/secret", new { }, m), true),
             "slo" => new($"/api/v1/slos/{ids["slo"]}", "/api/v1/slos/{id}", $"slo-{ids["slo"]}",
                 m => Write(HttpMethod.Put, $"/api/v1/slos/{ids["slo"]}", new { name = "Accuracy", objective = 0.98, window = "P28D" }, m), false),
             "on-call rotation" => new("/api/v1/teams/etag-team/oncall", "/api/v1/teams/{team}/oncall", "rotation-etag-team",
@@ -200,6 +204,7 @@ public sealed partial class ETagTests(ETagTests.Things app) : IClassFixture<ETag
         [
             "/api/v1/datasets/{name}/versions/{version}/impact", "/api/v1/models/{key}/deployments", "/api/v1/models/{key}/versions",
             "/api/v1/docs/models/{key}", "/api/v1/teams/{team}/queue", "/api/v1/teams/{team}/shift-report",
+            "/api/v1/webhooks/{id}/deliveries",
         ];
         OpenApiHostileTests.Operations(document)
             .Where(o => o.Method == "GET" && o.Path.Contains('{', StringComparison.Ordinal))

@@ -43,6 +43,7 @@ public sealed class OpenApiHostileTests(OpenApiHostileTests.WalkApp app, ITestOu
             await this.DefineRotationAsync("walk-team", ["walk-ana", "walk-ben"]);
             Ids["incidents"] = await this.OpenIncidentAsync("walk-model");
             Ids["alerts"] = await this.FireAlertAsync("walk-rule", "walk-model");
+            Ids["webhooks"] = await IdAsync("/api/v1/webhooks", new { url = "https://hooks.example.com/walk", events = new[] { "*" }, model = "walk-model" });
             Ids["slos"] = await IdAsync("/api/v1/slos", new { name = "Accuracy", model = "walk-model", stage = "production", objective = 0.99, window = "P28D", description = "d" });
             await IdAsync("/api/v1/evaluation-suites", new
             {

@@ -511,6 +511,9 @@ public sealed class OpenApiTruthTests(OpenApiTruthTests.TruthApp app, ITestOutpu
             }, expect: 200);
             await SendAsync("POST", $"{incident}/reopening", new { reason = "Back again" }, expect: 200);
 
+            ids["webhooks"] = Id(await SendAsync("POST", "/api/v1/webhooks", new { url = "https://hooks.example.com/truth", events = new[] { "alert_fired" }, model = Model, description = "Pager" }, expect: 201));
+            await SendAsync("POST", $"/api/v1/webhooks/{ids["webhooks"]}/secret", new { }, expect: 200);
+
             var alert = new { rule = "latency-p99", model = Model, severity = "SEV3", dedupKey = "p99", summary = "p99 above 200 ms" };
             ids["alerts"] = Id(await SendAsync("POST", "/api/v1/alerts", alert, expect: 201));
             await SendAsync("POST", "/api/v1/alerts", alert, expect: 200);
@@ -533,6 +536,7 @@ public sealed class OpenApiTruthTests(OpenApiTruthTests.TruthApp app, ITestOutpu
                 """;
             await SendAsync("POST", "/api/v1/lineage", raw: OpenLineage, expect: 201);
             await SendAsync("POST", "/api/v1/lineage", raw: OpenLineage, expect: 200);
+            await SendAsync("POST", $"/api/v1/webhooks/{ids["webhooks"]}/redelivery", new { from = "2026-11-23T00:00:00Z" }, expect: 202);
 
             ids["slos"] = Id(await SendAsync("POST", "/api/v1/slos", new
             {

@@ -58,6 +58,7 @@ public sealed class RebuildHistoryApp : GovernanceApp
         }
 
         Clock.AutoAdvance = Duration.Zero;
+        await WebhooksAsync();
         await this.Scenario(s => s.Post.Json(new { reason = "Duplicated rows in September" }).ToUrl("/api/v1/datasets/transactions/versions/2026-09/flag").StatusCodeShouldBe(200));
         await this.Scenario(s => s.Put.Json(new
         {
@@ -80,6 +81,24 @@ public sealed class RebuildHistoryApp : GovernanceApp
         request.Headers.Add("Idempotency-Key", "rb-idem-1");
         using var created = await client.SendAsync(request);
         created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+    }
+
+    private async Task WebhooksAsync()
+    {
+        foreach (var name in new[] { "kept", "rotated", "removed" })
+        {
+            var created = await this.Scenario(s => s.Post.Json(new { url = $"https://hooks.example.com/{name}", events = new[] { "postmortem_published" }, model = "rb-no-such-model" })
+                .ToUrl("/api/v1/webhooks").StatusCodeShouldBe(201));
+            var id = created.Json.GetProperty("id").GetString()!;
+            if (name == "rotated")
+            {
+                await this.Scenario(s => s.Post.Json(new { }).ToUrl($"/api/v1/webhooks/{id}/secret").StatusCodeShouldBe(200));
+            }
+            else if (name == "removed")
+            {
+                await this.Scenario(s => s.Delete.Url($"/api/v1/webhooks/{id}").StatusCodeShouldBe(204));
+            }
+        }
     }
 
     private async Task KeysAsync()
