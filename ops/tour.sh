@@ -39,7 +39,12 @@ curl -fsS "${H[@]}" $api/models/churn-predictor/versions -d "{\"version\":\"1.0.
 curl -fsS "${H[@]}" $api/evaluation-suites -d '{"name":"churn-core","description":"Shared churn metrics","metrics":[{"name":"auc","threshold":0.85,"direction":"higher","maxRegression":0.01},{"name":"latency_ms","threshold":50,"direction":"lower"}],"slices":[{"name":"new-subscribers","metric":"auc","threshold":0.8}]}' | jq -c .
 curl -fsS "${H[@]}" $api/evaluations -d '{"model":"churn-predictor","version":"1.0.0","suite":"churn-core","stage":"offline","datasets":["subscriptions@2026-11-01"],"metrics":{"auc":0.91,"latency_ms":12},"slices":{"new-subscribers":{"auc":0.84}},"productMetrics":{"retention_uplift":0.02}}' | jq -c .
 
-# Where did it come from, and what does a bad dataset touch?
+# The pipeline that made the dataset reports itself with OpenLineage (the OpenLineage clients' default endpoint is
+# api/v1/lineage; gzip is fine): an output whose {namespace}/{name} is a registered dataset's uri *is* that dataset
+OL='{"eventType":"COMPLETE","eventTime":"2026-11-01T07:30:00Z","producer":"https://github.com/apache/airflow/tree/providers-openlineage/1.14.0","schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent","run":{"runId":"0193a1c2-5e1f-7c3a-9b2d-4f0e8a6c1d20"},"job":{"namespace":"airflow://prod","name":"subscriptions.snapshot"},"inputs":[{"namespace":"postgres://billing:5432","name":"billing.public.subscriptions"}],"outputs":[{"namespace":"s3://data","name":"subscriptions/2026-11-01"}]}'
+printf '%s' "$OL" | gzip -c | curl -fsS "${H[@]}" -H "Content-Encoding: gzip" --data-binary @- $api/lineage | jq -c .
+
+# Where did it come from (through the job that made its data), and what does a bad dataset touch?
 curl -fsS "${H[@]}" "$api/lineage?node=model:churn-predictor@1.0.0&direction=upstream&depth=5" | jq -c .
 curl -fsS "${H[@]}" $api/datasets/subscriptions/versions/2026-11-01/impact | jq -c .
 
