@@ -17,6 +17,7 @@ using Governance.Api.Promotions;
 using Governance.Api.Rotations;
 using Governance.Api.Slos;
 using Governance.Api.Teams;
+using Governance.Api.Web;
 using Governance.Api.Webhooks;
 using Governance.EventLog;
 using NodaTime;
@@ -47,6 +48,7 @@ public static class Features
         new(Map: TeamsModule.MapTeams),
         new(DocsModule.AddDocs, Map: DocsModule.MapDocs),
         new(AuditModule.AddAudit, Map: AuditModule.MapAudit),
+        new(WebModule.AddWeb, Map: WebModule.MapWeb),
     ];
 
     /// <summary>Registers storage and every module's services; call before the app is built.</summary>

@@ -9,7 +9,6 @@ using Governance.Api.Core.OpenApi;
 using Governance.Api.Core.Requests;
 using Governance.Api.Core.Telemetry;
 using Governance.Api.PipelineRuns;
-using Governance.Api.Web;
 using Governance.EventLog.Embedded;
 using Governance.EventLog.Import;
 using JasperFx;
@@ -42,7 +41,6 @@ builder.AddGovernanceIdempotency();
 builder.AddGovernanceTelemetry();
 builder.AddGovernanceOpenApi();
 builder.AddGovernanceCommands();
-builder.AddGovernanceWeb();
 try
 {
     await builder.AddGovernanceFeaturesAsync();
@@ -72,7 +70,6 @@ app.MapGovernanceHealth();
 app.MapGovernanceOpenApi();
 app.MapGovernanceApi();
 app.MapGovernanceCommands();
-app.MapGovernanceWeb();
 if (args is ["codegen", ..])
 {
     // Wolverine's generated handler code, committed under Internal/Generated: `codegen write` after changing an endpoint.

@@ -60,7 +60,7 @@ public static class Charts
             {
                 var x1 = X(interval.From);
                 var x2 = Math.Max(X(interval.To ?? now), x1 + 3);
-                var fill = interval.RolledBack ? "#a61b1b" : index++ % 2 == 0 ? "#0b5394" : "#3d7ab8";
+                var fill = interval.RolledBack ? "#a61b1b" : index++ % 2 == 0 ? "#0b5394" : "#336ea8";
                 svg.Append(CultureInfo.InvariantCulture,
                     $"<rect x=\"{x1:0.#}\" y=\"{y + 6}\" width=\"{x2 - x1:0.#}\" height=\"24\" fill=\"{fill}\"><title>{Esc(interval.Version)}: {Esc(Local(interval.From, zone))} to {(interval.To is { } to ? Esc(Local(to, zone)) : "now")}{(interval.RolledBack ? " (rolled back)" : "")}</title></rect>");
                 svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x1 + 4:0.#}\" y=\"{y + 23}\" fill=\"#fff\" class=\"bar\">{Esc(interval.Version)}{(interval.RolledBack ? " ↩" : "")}</text>");

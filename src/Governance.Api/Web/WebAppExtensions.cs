@@ -10,7 +10,7 @@ namespace Governance.Api.Web;
 public static class WebAppExtensions
 {
     /// <summary>Registers the pages, the invoker, and opens the session cookie for the pages' paths.</summary>
-    public static WebApplicationBuilder AddGovernanceWeb(this WebApplicationBuilder builder)
+    public static void AddWeb(WebApplicationBuilder builder)
     {
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<ApiInvoker>();
@@ -26,18 +26,16 @@ public static class WebAppExtensions
             o.Opens = request => docs(request) || WebPaths.Opens(request);
             o.SignInPathFor = request => WebPaths.Opens(request) ? "/sign-in" : null;
         });
-        return builder;
     }
 
     /// <summary>Maps the pages and their stylesheet.</summary>
-    public static WebApplication MapGovernanceWeb(this WebApplication app)
+    public static void MapWeb(WebApplication app)
     {
         app.MapRazorPages();
         app.MapGet(WebPaths.Stylesheet, () => Results.Text(WebAssets.Css, "text/css; charset=utf-8"))
             .AllowAnonymous().ExcludeFromDescription();
         app.MapGet(WebPaths.TimeZoneScript, () => Results.Text(WebAssets.TimeZoneScript, "text/javascript; charset=utf-8"))
             .AllowAnonymous().ExcludeFromDescription();
-        return app;
     }
 }
 

@@ -48,6 +48,9 @@ public static class WebAssets
         .empty { color: var(--muted); }
         .ago { color: var(--muted); }
         .timeline { padding-left: 1.25rem; }
+        form.filter { display: flex; flex-wrap: wrap; align-items: flex-end; gap: .5rem; margin: 1rem 0; }
+        form.filter select { width: auto; }
+        .pager { display: flex; gap: 1.5rem; margin: 1rem 0; }
         figure { margin: 1rem 0; }
         figure svg { width: 100%; height: auto; max-width: 100%; display: block; }
         figcaption { color: var(--muted); font-size: .9rem; }
