@@ -7,7 +7,7 @@ namespace Governance.Api.Web;
 /// Pages read and act through <see cref="ApiInvoker"/>, so every action is the API's own endpoint with the signed-in
 /// person as the actor (docs/web-app.md).
 /// </summary>
-public static class WebAppExtensions
+public static class WebModule
 {
     /// <summary>Registers the pages, the invoker, and opens the session cookie for the pages' paths.</summary>
     public static void AddWeb(WebApplicationBuilder builder)
