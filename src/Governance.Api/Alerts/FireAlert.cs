@@ -10,7 +10,6 @@ using Governance.EventLog.Streams;
 using JasperFx.Events;
 using Marten;
 using NodaTime;
-using Npgsql;
 using Wolverine.Http;
 using Wolverine.Marten;
 
@@ -81,16 +80,7 @@ public static class FireAlertEndpoint
         }
 
         await session.BeginTransactionAsync(ct);
-        var connection = session.Connection ?? throw new InvalidOperationException("The command's session has no connection.");
-        await using (var wait = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('alert-dedup:' || $1, 0))", connection))
-        {
-            wait.Parameters.Add(new() { Value = key });
-            await wait.ExecuteNonQueryAsync(ct);
-        }
-
-        await using var find = new NpgsqlCommand("SELECT id FROM governance.alerts WHERE dedup_key = $1 AND status <> 'resolved'", connection);
-        find.Parameters.Add(new() { Value = key });
-        return await find.ExecuteScalarAsync(ct) is string open ? new Target(open, true, route) : new Target(Alert.NewId(), false, route);
+        return await AlertDedup.LockAndFindOpenAsync(session, key, ct) is { } open ? new Target(open, true, route) : new Target(Alert.NewId(), false, route);
     }
 
     /// <summary>The alert's stream.</summary>

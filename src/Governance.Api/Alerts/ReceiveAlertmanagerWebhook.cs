@@ -9,7 +9,6 @@ using Governance.Api.Incidents;
 using Governance.EventLog.Streams;
 using Marten;
 using NodaTime;
-using Npgsql;
 using Wolverine.Http;
 
 namespace Governance.Api.Alerts;
@@ -155,7 +154,7 @@ public static class ReceiveAlertmanagerWebhookEndpoint
                 return Skipped(alert, $"No model '{fire.Command.Model}'.");
             }
 
-            var open = await OpenAlertAsync(fire.DedupKey);
+            var open = await AlertDedup.LockAndFindOpenAsync(session, fire.DedupKey, ct);
             var id = open ?? Alert.NewId();
             var stream = await session.Events.FetchForExclusiveWriting<Folded<Alert>>(Alert.StreamId(id), ct);
             var decision = FireAlert.Decide(fire.Command, id, route.Team, route.ModelExists, stream.Aggregate?.State, now, actor, route.Rotation);
@@ -170,7 +169,7 @@ public static class ReceiveAlertmanagerWebhookEndpoint
 
         async Task<ReceiveAlertmanagerWebhook.Outcome> ResolveAsync(ReceiveAlertmanagerWebhook.ResolveAsk resolve, AlertmanagerAlert alert)
         {
-            if (await OpenAlertAsync(resolve.DedupKey) is not { } id)
+            if (await AlertDedup.LockAndFindOpenAsync(session, resolve.DedupKey, ct) is not { } id)
             {
                 return Skipped(alert, "No open alert has this fingerprint.");
             }
@@ -184,20 +183,6 @@ public static class ReceiveAlertmanagerWebhookEndpoint
 
             stream.AppendMany(decision.Events);
             return new(alert.Fingerprint, "resolved", id, null);
-        }
-
-        async Task<string?> OpenAlertAsync(string key)
-        {
-            var connection = session.Connection ?? throw new InvalidOperationException("The command's session has no connection.");
-            await using (var wait = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('alert-dedup:' || $1, 0))", connection))
-            {
-                wait.Parameters.Add(new() { Value = key });
-                await wait.ExecuteNonQueryAsync(ct);
-            }
-
-            await using var find = new NpgsqlCommand("SELECT id FROM governance.alerts WHERE dedup_key = $1 AND status <> 'resolved'", connection);
-            find.Parameters.Add(new() { Value = key });
-            return await find.ExecuteScalarAsync(ct) as string;
         }
     }
 
