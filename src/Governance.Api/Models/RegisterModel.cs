@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -38,17 +39,17 @@ public sealed record RegisterModel(string Key, string Name, string? Description,
         }
     }
 
-    /// <summary>Pure decision: a key is registered once.</summary>
-    public static Decision Decide(RegisterModel command, Model? state, Instant now, Actor actor)
-    {
-        if (state is not null)
-        {
-            return DomainError.Conflict($"A model with key '{command.Key}' is already registered.");
-        }
+    /// <summary>A key names one model for good: registering it again is a conflict, not an update.</summary>
+    public static DomainError? Check(RegisterModel command, Model? state) =>
+        state is null ? null : DomainError.Conflict($"A model with key '{command.Key}' is already registered.");
 
+    /// <summary>The registration, with the default stages when none are given.</summary>
+    public static IReadOnlyList<object> Decide(RegisterModel command, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
         var stages = command.Stages is { Count: > 0 } given ? given : Model.DefaultStages;
-        return Decision.Accept(new ModelRegistered(command.Key, command.Name, command.Description ?? "", command.Team, command.TaskType,
-            stages, command.Kpis ?? [], actor.Name, now));
+        return [new ModelRegistered(command.Key, command.Name, command.Description ?? "", command.Team, command.TaskType,
+            stages, command.Kpis ?? [], actor.Name, now)];
     }
 }
 
@@ -62,6 +63,10 @@ public static class RegisterModelEndpoint
         return Model.StreamId(command.Key);
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(RegisterModel command, IEventStream<Folded<Model>> model, HttpContext http) =>
+        StreamRules.Check(http, model, (state, _) => RegisterModel.Check(command, state));
+
     /// <summary>Registers the model; the answer is the model as the read model has it once the registration is committed.</summary>
     [WolverinePost("/api/v1/models")]
     public static (IResult, Events) Post(
@@ -69,7 +74,7 @@ public static class RegisterModelEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Model>> model,
         HttpContext http, IClock clock, ModelQueries queries) =>
         StreamCommand.Decide(http, model, clock, nameof(RegisterModel),
-            (state, now, actor) => RegisterModel.Decide(command, state, now, actor),
+            (_, now, actor) => RegisterModel.Decide(command, now, actor),
             _ => new RegisteredModel(command.Key, queries));
 
     /// <summary>Who may call it and what it answers.</summary>

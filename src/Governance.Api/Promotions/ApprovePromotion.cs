@@ -8,6 +8,7 @@ using Governance.EventLog;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
 using Marten;
+using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 using Wolverine.Marten;
 using NodaTime;
@@ -24,11 +25,11 @@ public sealed record ApprovePromotion(string? Comment)
     }
 
     /// <summary>
-    /// Pure decision: only a pending promotion takes approvals; neither the requester nor the version's registrant may
+    /// State rules: only a pending promotion takes approvals; neither the requester nor the version's registrant may
     /// approve unless the policy allows it; the approver holds one of the policy's roles; one approval per person; the
     /// approval binds to the artifact digest, which must still be the one requested.
     /// </summary>
-    public static Decision Decide(ApprovePromotion command, string id, string? currentDigest, Promotion? state, Instant now, Actor actor)
+    public static DomainError? Check(string id, string? currentDigest, Promotion? state, Actor actor)
     {
         if (state is null)
         {
@@ -65,14 +66,15 @@ public sealed record ApprovePromotion(string? Comment)
             return DomainError.Conflict($"{actor.Name} has already approved promotion '{id}'.");
         }
 
-        if (currentDigest != request.Digest)
-        {
-            return DomainError.Conflict(
-                $"The artifact of {request.Model}@{request.Version} is no longer {request.Digest}; approvals are bound to it, so request the promotion again.");
-        }
-
-        return Decision.Accept(new PromotionApproved(id, actor.Name, command.Comment, request.Digest, now, request.Model));
+        return currentDigest != request.Digest
+            ? DomainError.Conflict(
+                $"The artifact of {request.Model}@{request.Version} is no longer {request.Digest}; approvals are bound to it, so request the promotion again.")
+            : null;
     }
+
+    /// <summary>The approval, bound to the digest requested (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(ApprovePromotion command, string id, Promotion state, Instant now, Actor actor) =>
+        [new PromotionApproved(id, actor.Name, command.Comment, state.Request.Digest, now, state.Request.Model)];
 }
 
 /// <summary>The digest of the promotion's model version as registered now (null when the promotion is unknown).</summary>
@@ -88,6 +90,10 @@ public static class ApprovePromotionEndpoint
     public static async Task<CurrentDigest> LoadAsync(IEventStream<Folded<Promotion>> promotion, PromotionLookups lookups, CancellationToken ct) =>
         new(promotion.Aggregate?.State is { } state ? await lookups.DigestAsync(state.Request.Model, state.Request.Version, ct) : null);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, CurrentDigest digest, IEventStream<Folded<Promotion>> promotion, HttpContext http) =>
+        StreamRules.Check(http, promotion, (state, actor) => ApprovePromotion.Check(id, digest.Value, state, actor));
+
     /// <summary>
     /// Records the approval. Concurrent approvers queue on the promotion's lock and each decides on what the previous one
     /// recorded. The final approval of an auto-deploying stage deploys in the same transaction; if a gate fails then,
@@ -95,17 +101,12 @@ public static class ApprovePromotionEndpoint
     /// </summary>
     [WolverinePost("/api/v1/promotions/{id}/approvals")]
     public static async Task<(IResult, Events)> Post(
-        ApprovePromotion command, string id, CurrentDigest digest,
+        ApprovePromotion command, string id,
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Promotion>> promotion,
         IDocumentSession session, PromotionLookups lookups, HttpContext http, IClock clock, CancellationToken ct)
     {
         var decided = StreamCommand.Run(http, promotion, clock, nameof(ApprovePromotion),
-            (state, now, actor) => ApprovePromotion.Decide(command, id, digest.Value, state, now, actor));
-        if (decided.Refusal is { } refusal)
-        {
-            return (refusal, []);
-        }
-
+            (state, now, actor) => ApprovePromotion.Decide(command, id, state!, now, actor));
         var approved = decided.After!;
         if (approved.Status != PromotionStatus.Approved)
         {

@@ -187,8 +187,7 @@ public sealed class PromotionDeciderTests
         string name, string approver, string[] roles, bool allowSelf, string digest, int expected)
     {
         var state = Pending(StagePolicy.Default(false) with { RequiredApprovals = 2, AllowSelfApproval = allowSelf }, approvedBy: "amy");
-        var decision = ApprovePromotion.Decide(new ApprovePromotion("ok"), "p1", digest, state, Now, As(approver, roles));
-        (decision.Accepted ? 200 : decision.Error!.Status).ShouldBe(expected, name);
+        (ApprovePromotion.Check("p1", digest, state, As(approver, roles))?.Status ?? 200).ShouldBe(expected, name);
     }
 
     [Fact]
@@ -197,8 +196,9 @@ public sealed class PromotionDeciderTests
         var state = Pending(approvedBy: "amy");
         state.Status.ShouldBe(PromotionStatus.Pending);
         state.MissingApprovals.ShouldBe(1);
-        var decision = ApprovePromotion.Decide(new ApprovePromotion(null), "p1", Digest, state, Now, As("alice", Roles.Approver));
-        state.Evolve(Stored(decision.Events.Single())).Status.ShouldBe(PromotionStatus.Approved);
+        ApprovePromotion.Check("p1", Digest, state, As("alice", Roles.Approver)).ShouldBeNull();
+        var events = ApprovePromotion.Decide(new ApprovePromotion(null), "p1", state, Now, As("alice", Roles.Approver));
+        state.Evolve(Stored(events.Single())).Status.ShouldBe(PromotionStatus.Approved);
     }
 
     [Theory]
@@ -209,7 +209,7 @@ public sealed class PromotionDeciderTests
     public void only_pending_promotions_take_approvals(string status)
     {
         var state = Pending() with { Status = status };
-        ApprovePromotion.Decide(new ApprovePromotion(null), "p1", Digest, state, Now, As("alice", Roles.Approver)).Error!.Status.ShouldBe(409);
+        ApprovePromotion.Check("p1", Digest, state, As("alice", Roles.Approver))!.Status.ShouldBe(409);
     }
 
     [Fact]

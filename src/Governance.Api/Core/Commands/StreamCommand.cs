@@ -84,6 +84,61 @@ public static class StreamCommand
         return new Decided<T>(null, decision.Events, after, version + decision.Events.Count);
     }
 
+    /// <summary>
+    /// Appends what the pure decider returns once the slice's <c>Validate</c> step (<see cref="StreamRules.Check{T}"/>)
+    /// has let the command through; <paramref name="answer"/> builds the success response from the state after.
+    /// </summary>
+    public static (IResult, Events) Decide<T>(
+        HttpContext http, IEventStream<Folded<T>> stream, IClock clock, string command,
+        Func<T?, Instant, Actor, IReadOnlyList<object>> decide, Func<T?, IResult> answer)
+        where T : class, IStreamState<T>
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        return Decide(http, stream, clock, command, decide, (after, _) => answer(after));
+    }
+
+    /// <summary>As above, for answers that carry the stream's version after the command (the one also sent in <c>ETag</c>).</summary>
+    public static (IResult, Events) Decide<T>(
+        HttpContext http, IEventStream<Folded<T>> stream, IClock clock, string command,
+        Func<T?, Instant, Actor, IReadOnlyList<object>> decide, Func<T?, long, IResult> answer)
+        where T : class, IStreamState<T>
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        var decided = Run(http, stream, clock, command, decide);
+        return (new Versioned(answer(decided.After, decided.Version), decided.Version), [.. decided.Events]);
+    }
+
+    /// <summary>
+    /// Decides on the loaded stream without answering yet, for commands that do more after deciding (an approval
+    /// that deploys): the events with the state and version they lead to. The rules ran before, in <c>Validate</c>.
+    /// </summary>
+    public static Accepted<T> Run<T>(
+        HttpContext http, IEventStream<Folded<T>> stream, IClock clock, string command, Func<T?, Instant, Actor, IReadOnlyList<object>> decide)
+        where T : class, IStreamState<T>
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(decide);
+        using var activity = GovernanceTelemetry.ActivitySource.StartActivity(command);
+        activity?.SetTag("governance.command", command);
+        activity?.SetTag("governance.stream.id", stream.Key);
+        var version = stream.StartingVersion ?? 0;
+        var state = stream.Aggregate?.State;
+        var events = decide(state, clock.GetCurrentInstant(), Actor.From(http.User));
+
+        // Nothing changed (an idempotent repeat) appends nothing, and the stream stays where it was.
+        if (events.Count == 0)
+        {
+            activity?.SetTag("governance.outcome", "unchanged");
+            return new Accepted<T>([], state, version);
+        }
+
+        activity?.SetTag("governance.event.types", string.Join(",", events.Select(e => e.GetType().Name)));
+        GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", command));
+        return new Accepted<T>(events, Fold(stream.Key ?? "", state, events), version + events.Count);
+    }
+
     /// <summary>The state after <paramref name="events"/>, before they are stored.</summary>
     public static T Fold<T>(string streamId, T? state, IEnumerable<object> events) where T : class, IStreamState<T>
     {
@@ -95,6 +150,9 @@ public static class StreamCommand
     private static StoredEvent Unstored(string streamId, object data) =>
         new(0, 0, Guid.Empty, streamId, "", 0, "", data, new EventMetadata(""), default, []);
 }
+
+/// <summary>What an accepted command appends, with the state and version after it.</summary>
+public sealed record Accepted<T>(IReadOnlyList<object> Events, T? After, long Version);
 
 /// <summary>What a command decided: the refusal to answer, or the events to append with the state and version after them.</summary>
 public sealed record Decided<T>(IResult? Refusal, IReadOnlyList<object> Events, T? After, long Version);

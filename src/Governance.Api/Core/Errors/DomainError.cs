@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Mvc;
+
 namespace Governance.Api.Core.Errors;
 
 /// <summary>Why a command was refused, with the HTTP status it maps to.</summary>
@@ -25,7 +27,17 @@ public sealed record DomainError(int Status, string Title, string Detail, IReadO
             field is null ? null : new Dictionary<string, string[]> { [field] = [detail] });
 
     /// <summary>The problem details response.</summary>
-    public IResult ToResult() => Results.Problem(
-        statusCode: Status, title: Title, detail: Detail,
-        extensions: Errors is null ? null : new Dictionary<string, object?> { ["errors"] = Errors });
+    public IResult ToResult() => Results.Problem(ToProblemDetails());
+
+    /// <summary>The problem details a Wolverine <c>Validate</c> step answers with (written as problem+json, like <see cref="ToResult"/>).</summary>
+    public ProblemDetails ToProblemDetails()
+    {
+        var problem = new ProblemDetails { Status = Status, Title = Title, Detail = Detail };
+        if (Errors is not null)
+        {
+            problem.Extensions["errors"] = Errors;
+        }
+
+        return problem;
+    }
 }

@@ -63,9 +63,17 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", result_of_StreamOf);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.Promotions.Promotion, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
             var currentDigest = await Governance.Api.Promotions.ApprovePromotionEndpoint.LoadAsync(stream_promotion, _promotionLookups, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails2 = Governance.Api.Promotions.ApprovePromotionEndpoint.Validate(id, currentDigest, stream_promotion, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails2, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails2, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
-            (var result, var events) = await Governance.Api.Promotions.ApprovePromotionEndpoint.Post(command, id, currentDigest, stream_promotion, documentSession, _promotionLookups, httpContext, _clock, httpContext.RequestAborted).ConfigureAwait(false);
+            (var result, var events) = await Governance.Api.Promotions.ApprovePromotionEndpoint.Post(command, id, stream_promotion, documentSession, _promotionLookups, httpContext, _clock, httpContext.RequestAborted).ConfigureAwait(false);
 
             if (events != null)
             {
