@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's five-minute tour, command for command, against a running service:
 #   dotnet run --project src/Governance.Api     # in another terminal (or with --demo: the tour uses its own names)
-#   bash ops/tour.sh                             # needs curl, jq and GNU date
+#   bash ops/tour.sh                             # needs curl, jq, GNU date and python3
 # GOVERNANCE_URL (default http://127.0.0.1:5080), Governance__DataDirectory and GOVERNANCE_ADMIN_KEY as for the service.
 # It stops at the first failure. Run it once per data directory: the names it registers are taken afterwards
 # (Governance__DataDirectory=/tmp/governance-tour for a fresh one).
@@ -48,8 +48,16 @@ printf '%s' "$OL" | gzip -c | curl -fsS "${H[@]}" -H "Content-Encoding: gzip" --
 curl -fsS "${H[@]}" "$api/lineage?node=model:churn-predictor@1.0.0&direction=upstream&depth=5" | jq -c .
 curl -fsS "${H[@]}" $api/datasets/subscriptions/versions/2026-11-01/impact | jq -c .
 
-# Write down what only you know
+# Get told when something happens: a signed webhook to a receiver on this machine that checks the signature
+# (ops/webhook-receiver.py, python3). The service refuses private addresses unless it runs with
+# Governance__Webhooks__AllowPrivateNetworks=true (as for fresh data above); if not, this says why and goes on.
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+HOOK=$(curl -sS "${H[@]}" $api/webhooks -d "{\"url\":\"http://127.0.0.1:$PORT/hook\",\"events\":[\"knowledge_note_added\"],\"model\":\"churn-predictor\"}")
+RECEIVER=; if SECRET=$(jq -er .secret <<<"$HOOK"); then python3 ops/webhook-receiver.py $PORT "$SECRET" & RECEIVER=$!; else jq -r .detail <<<"$HOOK"; fi
+
+# Write down what only you know (the receiver gets it as a signed knowledge_note_added)
 curl -fsS "${H[@]}" $api/models/churn-predictor/notes -d '{"title":"Why 0.6","body":"Chosen with the retention team: above 0.6 the offer costs more than the churn it prevents.","tags":["threshold"]}' | jq -c .
+[ -z "$RECEIVER" ] || wait $RECEIVER   # "webhook …: knowledge_note_added on model-churn-predictor, signature ok"
 
 # Policy as code (JSON or YAML), then move the version on from its entry stage (offline, where every version
 # starts): request, approve (not by the requester), deploy. Retries with the same Idempotency-Key are safe.
