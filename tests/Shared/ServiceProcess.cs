@@ -48,8 +48,8 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// Starts the service with its embedded PostgreSQL in <paramref name="dataDirectory"/> and waits until it is ready.
     /// Disposing it stops it gracefully (SIGTERM), so the embedded server stops too.
     /// </summary>
-    public static Task<ServiceProcess> StartEmbeddedAsync(string dataDirectory, CancellationToken ct, string? adminKey = null) =>
-        StartCoreAsync(connectionString: null, dataDirectory, adminKey, environment: null, ct);
+    public static Task<ServiceProcess> StartEmbeddedAsync(string dataDirectory, CancellationToken ct, string? adminKey = null, IReadOnlyList<string>? arguments = null) =>
+        StartCoreAsync(connectionString: null, dataDirectory, adminKey, environment: null, ct, arguments);
 
     /// <summary>
     /// Runs the service with <paramref name="arguments"/> until it exits by itself (killed after <paramref name="timeout"/>), on
@@ -109,11 +109,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 
     private static async Task<ServiceProcess> StartCoreAsync(string? connectionString, string dataDirectory, string? adminKey,
-        IReadOnlyDictionary<string, string?>? environment, CancellationToken ct)
+        IReadOnlyDictionary<string, string?>? environment, CancellationToken ct, IReadOnlyList<string>? arguments = null)
     {
         var port = FreePort();
         adminKey ??= "gov_process-admin-" + Guid.NewGuid().ToString("N");
-        var info = StartInfo(["--urls", $"http://127.0.0.1:{port}"], connectionString, dataDirectory, adminKey);
+        var info = StartInfo(["--urls", $"http://127.0.0.1:{port}", .. arguments ?? []], connectionString, dataDirectory, adminKey);
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)
