@@ -241,13 +241,14 @@ public sealed class PromotionDeciderTests
     public void rollback_goes_to_the_fallback_then_the_previous_version_and_refuses_when_there_is_none()
     {
         var oncall = As("olga", Roles.OnCall);
-        RollBackStage.Decide(new RollBackStage(null, "r", null), "m", "canary", null, Now, oncall).Error!.Status.ShouldBe(409);
+        RollBackStage.Check(new RollBackStage(null, "r", null), "m", "canary", null, oncall)!.Status.ShouldBe(409);
         var one = Deployment.Initial.Evolve(Stored(new VersionDeployed("m", "canary", "v1", "p1", [], null, null, null, "d", Now)));
-        RollBackStage.Decide(new RollBackStage(null, "r", null), "m", "canary", one, Now, oncall).Error!.Status.ShouldBe(409);
+        RollBackStage.Check(new RollBackStage(null, "r", null), "m", "canary", one, oncall)!.Status.ShouldBe(409);
         var two = one.Evolve(Stored(new VersionDeployed("m", "canary", "v2", "p2", [], null, "v1", "v1", "d", Now)));
-        var back = (VersionRolledBack)RollBackStage.Decide(new RollBackStage(null, "r", "inc-1"), "m", "canary", two, Now, oncall).Events.Single();
+        RollBackStage.Check(new RollBackStage(null, "r", "inc-1"), "m", "canary", two, oncall).ShouldBeNull();
+        var back = (VersionRolledBack)RollBackStage.Decide(new RollBackStage(null, "r", "inc-1"), "m", "canary", two, Now, oncall).Single();
         (back.FromVersion, back.ToVersion, back.ToPromotionId, back.IncidentId).ShouldBe(("v2", "v1", "p1", "inc-1"));
-        RollBackStage.Decide(new RollBackStage("v7", "r", null), "m", "canary", two, Now, oncall).Error!.Status.ShouldBe(422);
-        RollBackStage.Decide(new RollBackStage(null, "r", null), "m", "canary", two, Now, As("carl", Roles.Contributor)).Error!.Status.ShouldBe(403);
+        RollBackStage.Check(new RollBackStage("v7", "r", null), "m", "canary", two, oncall)!.Status.ShouldBe(422);
+        RollBackStage.Check(new RollBackStage(null, "r", null), "m", "canary", two, As("carl", Roles.Contributor))!.Status.ShouldBe(403);
     }
 }
