@@ -320,7 +320,8 @@ public sealed class RollbackRuleTests
             promotion = promotion.Evolve(Stored(new PromotionApproved(id, "alice", null, Digest, now), now));
             promotion.Status.ShouldBe(PromotionStatus.Approved);
             var facts = new GateFacts(StageName, State?.Current?.Version, [], [], "canary", false, now - Duration.FromDays(30), []);
-            var plan = DeployPromotion.Decide(id, promotion, State, Digest, facts, now, new Actor("dee", Roles.Expand([Roles.Contributor])));
+            DeployPromotion.Check(id, Digest, promotion).ShouldBeNull();
+            var plan = DeployPromotion.Decide(id, promotion, State, facts, now, new Actor("dee", Roles.Expand([Roles.Contributor])));
             return (plan.DeploymentEvents, plan.Error);
         }
 
