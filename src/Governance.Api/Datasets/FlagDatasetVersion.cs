@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -23,8 +24,8 @@ public sealed record FlagDatasetVersion(string Reason)
     /// <summary>The response.</summary>
     public sealed record Flagged(string Name, string Version, string Reason);
 
-    /// <summary>Pure decision: only known, unflagged versions can be flagged.</summary>
-    public static Decision Decide(FlagDatasetVersion command, string name, string version, Dataset? state, Instant now, Actor actor)
+    /// <summary>State rules: only known, unflagged versions can be flagged.</summary>
+    public static DomainError? Check(string name, string version, Dataset? state)
     {
         if (state is null || !state.Versions.TryGetValue(version, out var found))
         {
@@ -36,7 +37,14 @@ public sealed record FlagDatasetVersion(string Reason)
             return DomainError.Conflict($"'{name}@{version}' is already flagged: {found.FlaggedReason}");
         }
 
-        return Decision.Accept(new DatasetVersionFlagged(name, version, command.Reason, actor.Name, now));
+        return null;
+    }
+
+    /// <summary>The flag, with its reason (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(FlagDatasetVersion command, string name, string version, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new DatasetVersionFlagged(name, version, command.Reason, actor.Name, now)];
     }
 }
 
@@ -46,6 +54,10 @@ public static class FlagDatasetVersionEndpoint
     /// <summary>The dataset's stream.</summary>
     public static string StreamOf(string name) => Dataset.StreamId(name);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string name, string version, IEventStream<Folded<Dataset>> dataset, HttpContext http) =>
+        StreamRules.Check(http, dataset, (state, _) => FlagDatasetVersion.Check(name, version, state));
+
     /// <summary>Flags the version.</summary>
     [WolverinePost("/api/v1/datasets/{name}/versions/{version}/flag")]
     public static (IResult, Events) Post(
@@ -53,7 +65,7 @@ public static class FlagDatasetVersionEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Dataset>> dataset,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, dataset, clock, nameof(FlagDatasetVersion),
-            (state, now, actor) => FlagDatasetVersion.Decide(command, name, version, state, now, actor),
+            (_, now, actor) => FlagDatasetVersion.Decide(command, name, version, now, actor),
             _ => Results.Ok(new FlagDatasetVersion.Flagged(name, version, command.Reason)));
 
     /// <summary>Who may call it and what it answers.</summary>

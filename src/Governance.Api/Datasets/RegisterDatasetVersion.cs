@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -31,9 +32,11 @@ public sealed record RegisterDatasetVersion(string Version, string Uri, string D
     /// <summary>The response.</summary>
     public sealed record Created(string Name, string Version, string Node);
 
-    /// <summary>Pure decision: a version is registered once and its parents must exist.</summary>
-    public static Decision Decide(RegisterDatasetVersion command, string name, Dataset? state, Func<string, bool> parentExists, Instant now, Actor actor)
+    /// <summary>State rules: a version is registered once and its parents must exist.</summary>
+    public static DomainError? Check(RegisterDatasetVersion command, string name, Dataset? state, Func<string, bool> parentExists)
     {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(parentExists);
         if (state is not null && state.Versions.ContainsKey(command.Version))
         {
             return DomainError.Conflict($"Dataset '{name}' already has a version '{command.Version}'.");
@@ -53,7 +56,14 @@ public sealed record RegisterDatasetVersion(string Version, string Uri, string D
             }
         }
 
-        return Decision.Accept(new DatasetVersionRegistered(name, command.Version, command.Uri, command.Digest, command.Rows, [.. parents.Distinct()], actor.Name, now));
+        return null;
+    }
+
+    /// <summary>The registration, each parent named once (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(RegisterDatasetVersion command, string name, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new DatasetVersionRegistered(name, command.Version, command.Uri, command.Digest, command.Rows, [.. (command.Parents ?? []).Distinct()], actor.Name, now)];
     }
 }
 
@@ -73,14 +83,19 @@ public static class RegisterDatasetVersionEndpoint
     public static Task<HashSet<string>> LoadAsync(RegisterDatasetVersion command, DatasetQueries queries, CancellationToken ct) =>
         queries.ExistingAsync(command.Parents ?? [], ct);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(
+        RegisterDatasetVersion command, string name, HashSet<string> existingParents, IEventStream<Folded<Dataset>> dataset, HttpContext http) =>
+        StreamRules.Check(http, dataset, (state, _) => RegisterDatasetVersion.Check(command, name, state, existingParents.Contains));
+
     /// <summary>Registers the version; the first version starts the dataset's stream.</summary>
     [WolverinePost("/api/v1/datasets/{name}/versions")]
     public static (IResult, Events) Post(
-        RegisterDatasetVersion command, string name, HashSet<string> existingParents,
+        RegisterDatasetVersion command, string name,
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Dataset>> dataset,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, dataset, clock, nameof(RegisterDatasetVersion),
-            (state, now, actor) => RegisterDatasetVersion.Decide(command, name, state, existingParents.Contains, now, actor),
+            (_, now, actor) => RegisterDatasetVersion.Decide(command, name, now, actor),
             _ => Results.Created($"/api/v1/datasets/{name}/versions/{command.Version}",
                 new RegisterDatasetVersion.Created(name, command.Version, Dataset.NodeId(name, command.Version))));
 

@@ -6,6 +6,7 @@ using Governance.Api.Core.Validation;
 using Governance.Api.Models;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 using Wolverine.Marten;
 using NodaTime;
@@ -26,11 +27,12 @@ public sealed record DesignateFallback(string Version)
     public sealed record Designated(string Model, string Stage, string Fallback);
 
     /// <summary>
-    /// Pure decision: the fallback is a registered version of the model other than the one running, and not one a rollback
+    /// State rules: the fallback is a registered version of the model other than the one running, and not one a rollback
     /// took out of the stage (a rollback must never go back to it implicitly); something must run.
     /// </summary>
-    public static Decision Decide(DesignateFallback command, string model, string stage, bool versionExists, Deployment? state, Instant now, Actor actor)
+    public static DomainError? Check(DesignateFallback command, string model, string stage, bool versionExists, Deployment? state)
     {
+        ArgumentNullException.ThrowIfNull(command);
         if (!versionExists)
         {
             return DomainError.Unprocessable($"Model '{model}' has no version '{command.Version}'.", "version");
@@ -53,9 +55,15 @@ public sealed record DesignateFallback(string Version)
                 "so it is not a fallback until it runs there again. To return to it now, roll back naming it with toVersion.");
         }
 
-        return state.Fallback == command.Version
-            ? Decision.Unchanged
-            : Decision.Accept(new FallbackDesignated(model, stage, command.Version, actor.Name, now));
+        return null;
+    }
+
+    /// <summary>The designation; none when it is the fallback already (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(DesignateFallback command, string model, string stage, Deployment state, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Fallback == command.Version ? [] : [new FallbackDesignated(model, stage, command.Version, actor.Name, now)];
     }
 }
 
@@ -76,14 +84,19 @@ public static class DesignateFallbackEndpoint
     public static async Task<FallbackVersionExists> LoadAsync(string key, DesignateFallback command, RegistryLookups lookups, CancellationToken ct) =>
         new(await lookups.ModelVersionExistsAsync(key, command.Version, ct));
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(
+        DesignateFallback command, string key, string stage, FallbackVersionExists exists, IEventStream<Folded<Deployment>> deployment, HttpContext http) =>
+        StreamRules.Check(http, deployment, (state, _) => DesignateFallback.Check(command, key, stage, exists.Value, state));
+
     /// <summary>Designates the fallback.</summary>
     [WolverinePut("/api/v1/models/{key}/stages/{stage}/fallback")]
     public static (IResult, Events) Put(
-        DesignateFallback command, string key, string stage, FallbackVersionExists exists,
+        DesignateFallback command, string key, string stage,
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Deployment>> deployment,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, deployment, clock, nameof(DesignateFallback),
-            (state, now, actor) => DesignateFallback.Decide(command, key, stage, exists.Value, state, now, actor),
+            (state, now, actor) => DesignateFallback.Decide(command, key, stage, state!, now, actor),
             _ => Results.Ok(new DesignateFallback.Designated(key, stage, command.Version)));
 
     /// <summary>Who may call it and what it answers.</summary>

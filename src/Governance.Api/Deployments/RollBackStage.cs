@@ -7,6 +7,7 @@ using Governance.Api.Core.Validation;
 using Governance.Api.Models;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 using Wolverine.Marten;
 using NodaTime;
@@ -31,62 +32,67 @@ public sealed record RollBackStage(string? ToVersion, string Reason, string? Inc
     /// <summary>The response.</summary>
     public sealed record RolledBack(string Model, string Stage, string FromVersion, string ToVersion, string? Fallback);
 
+    /// <summary>State rules: on-call engineers and approvers roll back, and there must be a version to go back to (<see cref="Target"/>).</summary>
+    public static DomainError? Check(RollBackStage command, string model, string stage, Deployment? state, Actor actor) =>
+        !actor.Has(Roles.OnCall) && !actor.Has(Roles.Approver)
+            ? DomainError.Forbidden("Rolling back needs the oncall or approver role.")
+            : Target(command, model, stage, state).Error;
+
     /// <summary>
-    /// Pure decision: on-call engineers and approvers roll back; something must run in the stage. Without a named version
+    /// The version the stage goes back to, or why there is none. Something must run in the stage. Without a named version
     /// the stage goes to its fallback, else the version that ran before, whichever is safe (<see cref="Deployment.IsSafeToReturnTo"/>):
     /// never back to a version a rollback took out of the stage, so rolling back twice cannot bring a bad version back.
     /// A named version must have run in the stage before or be its designated fallback, and may be one that was rolled back.
     /// </summary>
-    public static Decision Decide(RollBackStage command, string model, string stage, Deployment? state, Instant now, Actor actor)
+    public static (string? Target, DomainError? Error) Target(RollBackStage command, string model, string stage, Deployment? state)
     {
-        if (!actor.Has(Roles.OnCall) && !actor.Has(Roles.Approver))
-        {
-            return DomainError.Forbidden("Rolling back needs the oncall or approver role.");
-        }
-
+        ArgumentNullException.ThrowIfNull(command);
         if (state?.Current is not { } current)
         {
-            return DomainError.Conflict($"Nothing runs in '{stage}' of model '{model}', so there is nothing to roll back.");
+            return (null, DomainError.Conflict($"Nothing runs in '{stage}' of model '{model}', so there is nothing to roll back."));
         }
 
-        string target;
         if (command.ToVersion is { } named)
         {
             if (named == current.Version)
             {
-                return DomainError.Conflict($"{model}@{named} already runs in '{stage}'.");
+                return (null, DomainError.Conflict($"{model}@{named} already runs in '{stage}'."));
             }
 
-            if (state.LastEntryOf(named) is null && named != state.Fallback)
-            {
-                return DomainError.Unprocessable($"{model}@{named} never ran in '{stage}' and is not its fallback.", "toVersion");
-            }
-
-            target = named;
+            return state.LastEntryOf(named) is null && named != state.Fallback
+                ? (null, DomainError.Unprocessable($"{model}@{named} never ran in '{stage}' and is not its fallback.", "toVersion"))
+                : (named, null);
         }
-        else
+
+        var candidates = new[] { state.Fallback, state.Previous }.OfType<string>().Where(v => v != current.Version).Distinct().ToList();
+        if (candidates.Count == 0)
         {
-            var candidates = new[] { state.Fallback, state.Previous }.OfType<string>().Where(v => v != current.Version).Distinct().ToList();
-            if (candidates.Count == 0)
-            {
-                return DomainError.Conflict($"'{stage}' of model '{model}' has no fallback and no previous version to return to.");
-            }
-
-            if (candidates.FirstOrDefault(state.IsSafeToReturnTo) is not { } safe)
-            {
-                var why = string.Join(" and ", candidates.Select(v => state.RolledBackFrom(v)!).Select(r => $"{r.Version} was rolled back from it at {InstantPattern.ExtendedIso.Format(r.At)}"));
-                return DomainError.Conflict(
-                    $"Nothing safe to roll back to in '{stage}' of model '{model}': {why}. Name a version with toVersion to return to it anyway.");
-            }
-
-            target = safe;
+            return (null, DomainError.Conflict($"'{stage}' of model '{model}' has no fallback and no previous version to return to."));
         }
+
+        if (candidates.FirstOrDefault(state.IsSafeToReturnTo) is not { } safe)
+        {
+            var why = string.Join(" and ", candidates.Select(v => state.RolledBackFrom(v)!).Select(r => $"{r.Version} was rolled back from it at {InstantPattern.ExtendedIso.Format(r.At)}"));
+            return (null, DomainError.Conflict(
+                $"Nothing safe to roll back to in '{stage}' of model '{model}': {why}. Name a version with toVersion to return to it anyway."));
+        }
+
+        return (safe, null);
+    }
+
+    /// <summary>The rollback to <see cref="Target"/>, naming the stage's next fallback (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(RollBackStage command, string model, string stage, Deployment state, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
+        var current = state.Current!;
+        var target = Target(command, model, stage, state).Target!;
 
         // The next rollback's destination: the latest other version that ran here and is still safe once this one is rolled back.
         var fallback = state.History.LastOrDefault(e => e.Version != target && e.Version != current.Version && state.RolledBackFrom(e.Version) is null)?.Version;
         var entry = state.LastEntryOf(target);
-        return Decision.Accept(new VersionRolledBack(model, stage, current.Version, target, entry?.PromotionId, entry?.ApprovedBy ?? [], fallback,
-            command.Reason, command.IncidentId, actor.Name, now));
+        return [new VersionRolledBack(model, stage, current.Version, target, entry?.PromotionId, entry?.ApprovedBy ?? [], fallback,
+            command.Reason, command.IncidentId, actor.Name, now)];
     }
 }
 
@@ -100,6 +106,10 @@ public static class RollBackStageEndpoint
     public static async Task<IResult> BeforeAsync(string key, string stage, ModelQueries models, CancellationToken ct) =>
         await DeploymentQueries.StageErrorAsync(models, key, stage, ct) is { } missing ? missing.ToResult() : WolverineContinue.Result();
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(RollBackStage command, string key, string stage, IEventStream<Folded<Deployment>> deployment, HttpContext http) =>
+        StreamRules.Check(http, deployment, (state, actor) => RollBackStage.Check(command, key, stage, state, actor));
+
     /// <summary>Rolls the stage back.</summary>
     [WolverinePost("/api/v1/models/{key}/stages/{stage}/rollback")]
     public static (IResult, Events) Post(
@@ -108,12 +118,7 @@ public static class RollBackStageEndpoint
         HttpContext http, IClock clock)
     {
         var decided = StreamCommand.Run(http, deployment, clock, nameof(RollBackStage),
-            (state, now, actor) => RollBackStage.Decide(command, key, stage, state, now, actor));
-        if (decided.Refusal is { } refusal)
-        {
-            return (refusal, []);
-        }
-
+            (state, now, actor) => RollBackStage.Decide(command, key, stage, state!, now, actor));
         GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "rolled_back"));
         var rolledBack = decided.Events.OfType<VersionRolledBack>().Single();
         return (new Versioned(Results.Ok(new RollBackStage.RolledBack(key, stage, rolledBack.FromVersion, rolledBack.ToVersion, rolledBack.Fallback)), decided.Version),

@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -28,9 +29,10 @@ public sealed record AttachGuardrail(string Name, string Version, string? Descri
     /// <summary>The response: the guardrail as name@version.</summary>
     public sealed record Attached(string Model, string Version, string Guardrail);
 
-    /// <summary>Pure decision: one version of a guardrail once per model version.</summary>
-    public static Decision Decide(AttachGuardrail command, string model, string version, ModelVersion? state, Instant now, Actor actor)
+    /// <summary>State rules: the model version exists, and takes one version of a guardrail once.</summary>
+    public static DomainError? Check(AttachGuardrail command, string model, string version, ModelVersion? state)
     {
+        ArgumentNullException.ThrowIfNull(command);
         if (state is null)
         {
             return DomainError.NotFound($"No model version '{model}@{version}'.");
@@ -41,7 +43,14 @@ public sealed record AttachGuardrail(string Name, string Version, string? Descri
             return DomainError.Conflict($"Guardrail '{command.Name}@{command.Version}' is already attached.");
         }
 
-        return Decision.Accept(new GuardrailAttached(model, version, command.Name, command.Version, command.Description ?? "", actor.Name, now));
+        return null;
+    }
+
+    /// <summary>The attachment (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(AttachGuardrail command, string model, string version, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new GuardrailAttached(model, version, command.Name, command.Version, command.Description ?? "", actor.Name, now)];
     }
 }
 
@@ -51,6 +60,10 @@ public static class AttachGuardrailEndpoint
     /// <summary>The model version's stream.</summary>
     public static string StreamOf(string key, string version) => ModelVersion.StreamId(key, version);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(AttachGuardrail command, string key, string version, IEventStream<Folded<ModelVersion>> modelVersion, HttpContext http) =>
+        StreamRules.Check(http, modelVersion, (state, _) => AttachGuardrail.Check(command, key, version, state));
+
     /// <summary>Attaches the guardrail.</summary>
     [WolverinePost("/api/v1/models/{key}/versions/{version}/guardrails")]
     public static (IResult, Events) Post(
@@ -58,7 +71,7 @@ public static class AttachGuardrailEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<ModelVersion>> modelVersion,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, modelVersion, clock, nameof(AttachGuardrail),
-            (state, now, actor) => AttachGuardrail.Decide(command, key, version, state, now, actor),
+            (_, now, actor) => AttachGuardrail.Decide(command, key, version, now, actor),
             _ => Results.Created($"/api/v1/models/{key}/versions/{version}",
                 new AttachGuardrail.Attached(key, version, $"{command.Name}@{command.Version}")));
 

@@ -8,6 +8,7 @@ using Governance.Api.Datasets;
 using Governance.Api.Models;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -45,9 +46,11 @@ public sealed record RegisterModelVersion(
     /// <summary>The response.</summary>
     public sealed record Created(string Model, string Version, string Node);
 
-    /// <summary>Pure decision: a version is registered once, on a known model, from references that exist.</summary>
-    public static Decision Decide(RegisterModelVersion command, string model, References refs, ModelVersion? state, Instant now, Actor actor)
+    /// <summary>State rules: a version is registered once, on a known model, from references that exist.</summary>
+    public static DomainError? Check(RegisterModelVersion command, string model, References refs, ModelVersion? state)
     {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(refs);
         if (!refs.ModelExists)
         {
             return DomainError.NotFound($"No model '{model}'.");
@@ -91,8 +94,16 @@ public sealed record RegisterModelVersion(
             }
         }
 
-        return Decision.Accept(new ModelVersionRegistered(model, command.Version, command.ArtifactUri, command.Digest, command.ExperimentId, command.RunId,
-            [.. datasets.Distinct()], [.. parents.Distinct()], command.CodeCommit, command.Config ?? new Dictionary<string, JsonElement>(), actor.Name, now));
+        return null;
+    }
+
+    /// <summary>The registration, each dataset and parent named once (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(RegisterModelVersion command, string model, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new ModelVersionRegistered(model, command.Version, command.ArtifactUri, command.Digest, command.ExperimentId, command.RunId,
+            [.. (command.TrainingDatasets ?? []).Distinct()], [.. (command.Parents ?? []).Distinct()], command.CodeCommit,
+            command.Config ?? new Dictionary<string, JsonElement>(), actor.Name, now)];
     }
 }
 
@@ -121,14 +132,19 @@ public static class RegisterModelVersionEndpoint
             await lookups.ExistingModelVersionsAsync(command.Parents ?? [], ct));
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(
+        RegisterModelVersion command, string key, RegisterModelVersion.References refs, IEventStream<Folded<ModelVersion>> version, HttpContext http) =>
+        StreamRules.Check(http, version, (state, _) => RegisterModelVersion.Check(command, key, refs, state));
+
     /// <summary>Registers the version, which starts its stream.</summary>
     [WolverinePost("/api/v1/models/{key}/versions")]
     public static (IResult, Events) Post(
-        RegisterModelVersion command, string key, RegisterModelVersion.References refs,
+        RegisterModelVersion command, string key,
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<ModelVersion>> version,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, version, clock, nameof(RegisterModelVersion),
-            (state, now, actor) => RegisterModelVersion.Decide(command, key, refs, state, now, actor),
+            (_, now, actor) => RegisterModelVersion.Decide(command, key, now, actor),
             _ => Results.Created($"/api/v1/models/{key}/versions/{command.Version}",
                 new RegisterModelVersion.Created(key, command.Version, ModelVersion.NodeId(key, command.Version))));
 

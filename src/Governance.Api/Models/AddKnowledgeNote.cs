@@ -6,6 +6,7 @@ using Governance.Api.Core.Validation;
 using Governance.Api.Core.Requests;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -30,11 +31,16 @@ public sealed record AddKnowledgeNote(string Title, string Body, IReadOnlyList<s
     /// <summary>The response.</summary>
     public sealed record Created(string Id, string Model);
 
-    /// <summary>Pure decision: notes go on models that exist.</summary>
-    public static Decision Decide(AddKnowledgeNote command, string key, string noteId, Model? state, Instant now, Actor actor) =>
-        state is null
-            ? DomainError.NotFound($"No model '{key}'.")
-            : Decision.Accept(new KnowledgeNoteAdded(key, noteId, command.Title, command.Body, command.Tags ?? [], actor.Name, now));
+    /// <summary>State rules: notes go on models that exist.</summary>
+    public static DomainError? Check(string key, Model? state) =>
+        state is null ? DomainError.NotFound($"No model '{key}'.") : null;
+
+    /// <summary>The note, under the id the endpoint made up (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(AddKnowledgeNote command, string key, string noteId, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new KnowledgeNoteAdded(key, noteId, command.Title, command.Body, command.Tags ?? [], actor.Name, now)];
+    }
 
     /// <summary>GET /api/v1/models/{key}/notes (adding one is <see cref="AddKnowledgeNoteEndpoint"/>).</summary>
     public static void Map(IEndpointRouteBuilder api) =>
@@ -55,6 +61,10 @@ public static class AddKnowledgeNoteEndpoint
     /// <summary>The model's stream.</summary>
     public static string StreamOf(string key) => Model.StreamId(key);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string key, IEventStream<Folded<Model>> model, HttpContext http) =>
+        StreamRules.Check(http, model, (state, _) => AddKnowledgeNote.Check(key, state));
+
     /// <summary>Adds the note under an id made up here.</summary>
     [WolverinePost("/api/v1/models/{key}/notes")]
     public static (IResult, Events) Post(
@@ -64,7 +74,7 @@ public static class AddKnowledgeNoteEndpoint
     {
         var noteId = Guid.CreateVersion7().ToString("N")[..16];
         return StreamCommand.Decide(http, model, clock, nameof(AddKnowledgeNote),
-            (state, now, actor) => AddKnowledgeNote.Decide(command, key, noteId, state, now, actor),
+            (_, now, actor) => AddKnowledgeNote.Decide(command, key, noteId, now, actor),
             _ => Results.Created($"/api/v1/models/{key}/notes/{noteId}", new AddKnowledgeNote.Created(noteId, key)));
     }
 

@@ -7,6 +7,7 @@ using Governance.Api.Core.Requests;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -80,21 +81,26 @@ public sealed record PublishPolicy(IReadOnlyDictionary<string, StagePolicyBody>?
     /// <summary>The response.</summary>
     public sealed record Published(string Model, int Revision);
 
-    /// <summary>Pure decision: a policy names only the model's stages; every stage is spelt out in the event, defaults filled in.</summary>
-    public static Decision Decide(PublishPolicy command, string key, Model? state, Instant now, Actor actor)
+    /// <summary>State rules: the model exists, and a policy names only its stages.</summary>
+    public static DomainError? Check(PublishPolicy command, string key, Model? state)
     {
+        ArgumentNullException.ThrowIfNull(command);
         if (state is null)
         {
             return DomainError.NotFound($"No model '{key}'.");
         }
 
-        var given = command.Stages ?? new Dictionary<string, StagePolicyBody>();
-        if (given.Keys.FirstOrDefault(s => !state.Stages.Contains(s)) is { } unknown)
-        {
-            return DomainError.Unprocessable(
-                $"Model '{key}' has no stage '{unknown}'; its stages are {string.Join(", ", state.Stages)}.", $"stages[{unknown}]");
-        }
+        return command.Stages?.Keys.FirstOrDefault(s => !state.Stages.Contains(s)) is { } unknown
+            ? DomainError.Unprocessable($"Model '{key}' has no stage '{unknown}'; its stages are {string.Join(", ", state.Stages)}.", $"stages[{unknown}]")
+            : null;
+    }
 
+    /// <summary>The next revision, every stage spelt out in the event with defaults filled in (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(PublishPolicy command, string key, Model state, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
+        var given = command.Stages ?? new Dictionary<string, StagePolicyBody>();
         var stages = new Dictionary<string, StagePolicy>(StringComparer.Ordinal);
         for (var i = 0; i < state.Stages.Count; i++)
         {
@@ -112,7 +118,7 @@ public sealed record PublishPolicy(IReadOnlyDictionary<string, StagePolicyBody>?
                 : defaults;
         }
 
-        return Decision.Accept(new ModelPolicyPublished(key, state.Policies.Count + 1, stages, actor.Name, now));
+        return [new ModelPolicyPublished(key, state.Policies.Count + 1, stages, actor.Name, now)];
     }
 
     /// <summary>GET /api/v1/models/{key}/policy (publishing one is <see cref="PublishPolicyEndpoint"/>).</summary>
@@ -143,6 +149,10 @@ public static class PublishPolicyEndpoint
     /// <summary>The model's stream.</summary>
     public static string StreamOf(string key) => Model.StreamId(key);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(PublishPolicy command, string key, IEventStream<Folded<Model>> model, HttpContext http) =>
+        StreamRules.Check(http, model, (state, _) => PublishPolicy.Check(command, key, state));
+
     /// <summary>Publishes the next revision; the body is JSON or YAML.</summary>
     [WolverinePut("/api/v1/models/{key}/policy")]
     [YamlBody]
@@ -151,7 +161,7 @@ public static class PublishPolicyEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Model>> model,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, model, clock, nameof(PublishPolicy),
-            (state, now, actor) => PublishPolicy.Decide(command, key, state, now, actor),
+            (state, now, actor) => PublishPolicy.Decide(command, key, state!, now, actor),
             after => Results.Ok(new PublishPolicy.Published(key, after!.Policy.Revision)));
 
     /// <summary>Who may call it and what it answers.</summary>

@@ -6,6 +6,7 @@ using Governance.Api.Deployments;
 using Governance.EventLog;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using Marten;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -16,35 +17,42 @@ namespace Governance.Api.Promotions;
 /// <summary>Deploy an approved promotion into its target stage (the body is an empty object).</summary>
 public sealed record DeployPromotion
 {
-    /// <summary>What deploying decided: events for the promotion stream and for the stage's deployment stream, and the refusal if any.</summary>
+    /// <summary>
+    /// What deploying decided: events for the promotion stream and for the stage's deployment stream, and the refusal when a
+    /// gate fails now (that refusal still records the failed evaluation on the promotion, so it is not a <see cref="Check"/> rule).
+    /// </summary>
     public sealed record Plan(IReadOnlyList<object> PromotionEvents, IReadOnlyList<object> DeploymentEvents, DomainError? Error, IReadOnlyList<Gate>? FailedGates = null);
 
-    /// <summary>
-    /// Pure decision: only an approved promotion deploys, with the artifact it was approved for; the gates are checked
-    /// again (a failure is recorded and refused with 422); the version that ran in the stage becomes its fallback.
-    /// </summary>
-    public static Plan Decide(string id, Promotion? state, Deployment? stage, string? currentDigest, GateFacts? gateFacts, Instant now, Actor actor)
+    /// <summary>State rules: only an approved promotion deploys, with the artifact it was approved for.</summary>
+    public static DomainError? Check(string id, string? currentDigest, Promotion? state)
     {
         if (state is null)
         {
-            return Refuse(DomainError.NotFound($"No promotion '{id}'."));
+            return DomainError.NotFound($"No promotion '{id}'.");
         }
 
         var request = state.Request;
         if (state.Status != PromotionStatus.Approved)
         {
-            return Refuse(DomainError.Conflict(state.Status == PromotionStatus.Pending
+            return DomainError.Conflict(state.Status == PromotionStatus.Pending
                 ? $"Promotion '{id}' still needs {state.MissingApprovals} approval(s) before it can be deployed."
-                : $"Promotion '{id}' is {state.Status}; only approved promotions are deployed."));
+                : $"Promotion '{id}' is {state.Status}; only approved promotions are deployed.");
         }
 
-        if (currentDigest != request.Digest)
-        {
-            return Refuse(DomainError.Conflict(
-                $"The artifact of {request.Model}@{request.Version} is no longer {request.Digest}, which the approvals were given for; request the promotion again."));
-        }
+        return currentDigest != request.Digest
+            ? DomainError.Conflict(
+                $"The artifact of {request.Model}@{request.Version} is no longer {request.Digest}, which the approvals were given for; request the promotion again.")
+            : null;
+    }
 
-        ArgumentNullException.ThrowIfNull(gateFacts);
+    /// <summary>
+    /// The deployment (<see cref="Check"/> has let it through): the gates are checked again (a failure is recorded and
+    /// refused with 422); the version that ran in the stage becomes its fallback.
+    /// </summary>
+    public static Plan Decide(string id, Promotion state, Deployment? stage, GateFacts gateFacts, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var request = state.Request;
         var gates = Gates.Evaluate(request.Policy, gateFacts, now);
         if (!Gates.Passed(gates))
         {
@@ -67,12 +75,11 @@ public sealed record DeployPromotion
             null);
     }
 
-    private static Plan Refuse(DomainError error) => new([], [], error);
-
     /// <summary>
-    /// Decides the deployment of <paramref name="state"/> (the promotion as the command sees it) in the command's session:
-    /// the stage's deployment stream is loaded under its lock and gets its events here; the promotion's events are
-    /// returned for the caller to append to the promotion stream it holds.
+    /// Decides the deployment of <paramref name="state"/> (the promotion as the command sees it, approved with the artifact
+    /// it was approved for: the caller's <c>Validate</c> made sure) in the command's session: the stage's deployment stream
+    /// is loaded under its lock and gets its events here; the promotion's events are returned for the caller to append to
+    /// the promotion stream it holds.
     /// </summary>
     public static async Task<Deployed> DeployAsync(
         string id, Promotion state, IDocumentSession session, PromotionLookups lookups, Instant now, Actor actor, CancellationToken ct)
@@ -82,11 +89,8 @@ public sealed record DeployPromotion
         ArgumentNullException.ThrowIfNull(lookups);
         var request = state.Request;
         var stage = await session.Events.FetchForExclusiveWriting<Folded<Deployment>>(Deployment.StreamId(request.Model, request.TargetStage), ct);
-        var digest = await lookups.DigestAsync(request.Model, request.Version, ct);
-        var gateFacts = state.Status == PromotionStatus.Approved
-            ? await lookups.GatesAsync(request.Model, request.Version, request.FromStage, request.TargetStage, request.Policy.RequiredSuites, ct)
-            : null;
-        var plan = Decide(id, state, stage.Aggregate?.State, digest, gateFacts, now, actor);
+        var gateFacts = await lookups.GatesAsync(request.Model, request.Version, request.FromStage, request.TargetStage, request.Policy.RequiredSuites, ct);
+        var plan = Decide(id, state, stage.Aggregate?.State, gateFacts, now, actor);
         if (plan.DeploymentEvents.Count > 0)
         {
             stage.AppendMany([.. plan.DeploymentEvents]);
@@ -120,6 +124,14 @@ public static class DeployPromotionEndpoint
     /// <summary>The promotion's stream.</summary>
     public static string StreamOf(string id) => Promotion.StreamId(id);
 
+    /// <summary>Deployments bind to the artifact: its digest as registered now.</summary>
+    public static async Task<CurrentDigest> LoadAsync(IEventStream<Folded<Promotion>> promotion, PromotionLookups lookups, CancellationToken ct) =>
+        new(promotion.Aggregate?.State is { } state ? await lookups.DigestAsync(state.Request.Model, state.Request.Version, ct) : null);
+
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, CurrentDigest digest, IEventStream<Folded<Promotion>> promotion, HttpContext http) =>
+        StreamRules.Check(http, promotion, (state, _) => DeployPromotion.Check(id, digest.Value, state));
+
     /// <summary>Deploys the approved promotion; a gate that fails now is recorded on the promotion and refused with 422.</summary>
     [WolverinePost("/api/v1/promotions/{id}/deployment")]
     public static async Task<(IResult, Events)> Post(
@@ -128,17 +140,7 @@ public static class DeployPromotionEndpoint
         IDocumentSession session, PromotionLookups lookups, HttpContext http, IClock clock, CancellationToken ct)
     {
         var version = promotion.StartingVersion ?? 0;
-        if (IfMatch.Check(http, promotion.Key ?? "", version) is { } precondition)
-        {
-            return (precondition.ToResult(), []);
-        }
-
-        if (promotion.Aggregate?.State is not { } state)
-        {
-            return (DomainError.NotFound($"No promotion '{id}'.").ToResult(), []);
-        }
-
-        var deployed = await DeployPromotion.DeployAsync(id, state, session, lookups, clock.GetCurrentInstant(), Actor.From(http.User), ct);
+        var deployed = await DeployPromotion.DeployAsync(id, promotion.Aggregate!.State, session, lookups, clock.GetCurrentInstant(), Actor.From(http.User), ct);
         var plan = deployed.Plan;
         var after = new Versioned(plan.Error is { } error
             ? DeployPromotion.Problem(error, plan.FailedGates)

@@ -6,6 +6,7 @@ using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 using Wolverine.Marten;
 using NodaTime;
@@ -21,8 +22,8 @@ public sealed record RejectPromotion(string Reason)
         public Validator() => RuleFor(c => c.Reason).NotEmpty().IsText(5000);
     }
 
-    /// <summary>Pure decision: anyone who holds an approver role of the policy may reject an open (pending, blocked or approved) promotion.</summary>
-    public static Decision Decide(RejectPromotion command, string id, Promotion? state, Instant now, Actor actor)
+    /// <summary>State rules: anyone who holds an approver role of the policy may reject an open (pending, blocked or approved) promotion.</summary>
+    public static DomainError? Check(string id, Promotion? state, Actor actor)
     {
         if (state is null)
         {
@@ -39,8 +40,12 @@ public sealed record RejectPromotion(string Reason)
             return DomainError.Forbidden($"Rejecting promotions to '{state.Request.TargetStage}' needs one of the roles {string.Join(", ", state.Request.Policy.ApproverRoles)}.");
         }
 
-        return Decision.Accept(new PromotionRejected(id, actor.Name, command.Reason, now, state.Request.Model));
+        return null;
     }
+
+    /// <summary>The rejection (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(RejectPromotion command, string id, Promotion state, Instant now, Actor actor) =>
+        [new PromotionRejected(id, actor.Name, command.Reason, now, state.Request.Model)];
 }
 
 /// <summary>POST /api/v1/promotions/{id}/rejections.</summary>
@@ -49,6 +54,10 @@ public static class RejectPromotionEndpoint
     /// <summary>The promotion's stream.</summary>
     public static string StreamOf(string id) => Promotion.StreamId(id);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Promotion>> promotion, HttpContext http) =>
+        StreamRules.Check(http, promotion, (state, actor) => RejectPromotion.Check(id, state, actor));
+
     /// <summary>Rejects the promotion.</summary>
     [WolverinePost("/api/v1/promotions/{id}/rejections")]
     public static (IResult, Events) Post(
@@ -56,7 +65,7 @@ public static class RejectPromotionEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Promotion>> promotion,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, promotion, clock, nameof(RejectPromotion),
-            (state, now, actor) => RejectPromotion.Decide(command, id, state, now, actor),
+            (state, now, actor) => RejectPromotion.Decide(command, id, state!, now, actor),
             after =>
             {
                 GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));

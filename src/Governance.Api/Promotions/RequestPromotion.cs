@@ -7,6 +7,7 @@ using Governance.Api.Core.Validation;
 using System.Security.Claims;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 using Wolverine.Marten;
 using NodaTime;
@@ -53,17 +54,17 @@ public sealed record RequestPromotion(
     }
 
     /// <summary>
-    /// Pure decision: the version exists, the move follows the stage graph, the evidence is this version's, no other
-    /// promotion to the stage is open; then the gates are evaluated and recorded with the request.
+    /// State rules: the promotion is new, the version exists, the move follows the stage graph, the model is not retired,
+    /// the evidence is this version's and no other promotion to the stage is open.
     /// </summary>
-    public static Decision Decide(RequestPromotion command, string id, RequestFacts facts, GateFacts? gateFacts, Promotion? state, Instant now, Actor actor)
+    public static DomainError? Check(RequestPromotion command, string id, RequestFacts facts, Promotion? state, Actor actor)
     {
         if (state is not null)
         {
             return DomainError.Conflict($"Promotion '{id}' already exists.");
         }
 
-        var (move, error) = Move(command, facts, actor);
+        var (_, error) = Move(command, facts, actor);
         if (error is not null)
         {
             return error;
@@ -80,25 +81,28 @@ public sealed record RequestPromotion(
                 $"Not evaluations of {command.Model}@{command.Version}: {string.Join(", ", facts.MissingEvidence)}.", "evidence");
         }
 
-        if (facts.OpenPromotionId is { } open)
-        {
-            return DomainError.Conflict($"Promotion '{open}' of {command.Model}@{command.Version} to '{command.TargetStage}' is still open.");
-        }
+        return facts.OpenPromotionId is { } open
+            ? DomainError.Conflict($"Promotion '{open}' of {command.Model}@{command.Version} to '{command.TargetStage}' is still open.")
+            : null;
+    }
 
-        if (gateFacts is null)
-        {
-            throw new ArgumentNullException(nameof(gateFacts), "Gates are read once the move is known.");
-        }
-
-        var policy = facts.Model.Policy;
-        var stagePolicy = policy.For(move!.Target, facts.Model.Stages);
+    /// <summary>The request with the policy in force, and its gates evaluated and recorded with it (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(RequestPromotion command, string id, RequestFacts facts, GateFacts gateFacts, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var move = Move(command, facts, actor).Move!;
+        var model = facts.Model!;
+        var policy = model.Policy;
+        var stagePolicy = policy.For(move.Target, model.Stages);
         var gates = Gates.Evaluate(stagePolicy, gateFacts, now);
         var version = facts.Version!;
-        return Decision.Accept(
+        return
+        [
             new PromotionRequested(id, command.Model, command.Version, move.From, move.Target, move.Skipped, move.Skipped.Count > 0 ? command.SkipReason : null,
                 command.TrafficPercent, command.Justification, [.. (command.Evidence ?? []).Distinct()], version.Digest, version.RegisteredBy,
                 policy.Revision, stagePolicy, actor.Name, now),
-            new PromotionGatesEvaluated(id, GatePhase.Request, Gates.Passed(gates), gates, now, command.Model));
+            new PromotionGatesEvaluated(id, GatePhase.Request, Gates.Passed(gates), gates, now, command.Model),
+        ];
     }
 }
 
@@ -121,6 +125,10 @@ public static class RequestPromotionEndpoint
         return new PromotionRequestFacts(facts, gates);
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(RequestPromotion command, PromotionRequestFacts facts, IEventStream<Folded<Promotion>> promotion, HttpContext http) =>
+        StreamRules.Check(http, promotion, (state, actor) => RequestPromotion.Check(command, IdOf(promotion), facts.Request, state, actor));
+
     /// <summary>Records the request and its gates; it waits for approvals, or is blocked by a failing gate.</summary>
     [WolverinePost("/api/v1/promotions")]
     public static (IResult, Events) Post(
@@ -128,9 +136,9 @@ public static class RequestPromotionEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Promotion>> promotion,
         HttpContext http, IClock clock)
     {
-        var id = promotion.Key![Promotion.StreamId("").Length..];
+        var id = IdOf(promotion);
         return StreamCommand.Decide(http, promotion, clock, nameof(RequestPromotion),
-            (state, now, actor) => RequestPromotion.Decide(command, id, facts.Request, facts.Gates, state, now, actor),
+            (state, now, actor) => RequestPromotion.Decide(command, id, facts.Request, facts.Gates!, now, actor),
             after =>
             {
                 var status = Gates.Passed(after!.Gates) ? PromotionStatus.Pending : PromotionStatus.Blocked;
@@ -139,6 +147,9 @@ public static class RequestPromotionEndpoint
                     id, status, after.Gates, after.Request.Policy.RequiredApprovals, after.Request.PolicyRevision, after.Request.FromStage, after.Request.TargetStage));
             });
     }
+
+    // The id the server chose, from the stream it named.
+    private static string IdOf(IEventStream<Folded<Promotion>> promotion) => promotion.Key![Promotion.StreamId("").Length..];
 
     /// <summary>Who may call it and what it answers.</summary>
     public static void Configure(HttpChain chain)

@@ -6,6 +6,7 @@ using Governance.Api.Core.Telemetry;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 using Wolverine.Marten;
 using NodaTime;
@@ -21,8 +22,8 @@ public sealed record WithdrawPromotion(string Reason)
         public Validator() => RuleFor(c => c.Reason).NotEmpty().IsText(5000);
     }
 
-    /// <summary>Pure decision: only the requester (or an admin) withdraws, and only a promotion not yet deployed, rejected or withdrawn.</summary>
-    public static Decision Decide(WithdrawPromotion command, string id, Promotion? state, Instant now, Actor actor)
+    /// <summary>State rules: only the requester (or an admin) withdraws, and only a promotion not yet deployed, rejected or withdrawn.</summary>
+    public static DomainError? Check(string id, Promotion? state, Actor actor)
     {
         if (state is null)
         {
@@ -39,8 +40,12 @@ public sealed record WithdrawPromotion(string Reason)
             return DomainError.Conflict($"Promotion '{id}' is {state.Status}; it can no longer be withdrawn.");
         }
 
-        return Decision.Accept(new PromotionWithdrawn(id, actor.Name, command.Reason, now, state.Request.Model));
+        return null;
     }
+
+    /// <summary>The withdrawal (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(WithdrawPromotion command, string id, Promotion state, Instant now, Actor actor) =>
+        [new PromotionWithdrawn(id, actor.Name, command.Reason, now, state.Request.Model)];
 }
 
 /// <summary>POST /api/v1/promotions/{id}/withdrawal.</summary>
@@ -49,6 +54,10 @@ public static class WithdrawPromotionEndpoint
     /// <summary>The promotion's stream.</summary>
     public static string StreamOf(string id) => Promotion.StreamId(id);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Promotion>> promotion, HttpContext http) =>
+        StreamRules.Check(http, promotion, (state, actor) => WithdrawPromotion.Check(id, state, actor));
+
     /// <summary>Withdraws the promotion.</summary>
     [WolverinePost("/api/v1/promotions/{id}/withdrawal")]
     public static (IResult, Events) Post(
@@ -56,7 +65,7 @@ public static class WithdrawPromotionEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Promotion>> promotion,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, promotion, clock, nameof(WithdrawPromotion),
-            (state, now, actor) => WithdrawPromotion.Decide(command, id, state, now, actor),
+            (state, now, actor) => WithdrawPromotion.Decide(command, id, state!, now, actor),
             after =>
             {
                 GovernanceTelemetry.Promotions.Add(1, new KeyValuePair<string, object?>("outcome", "withdrawn"));

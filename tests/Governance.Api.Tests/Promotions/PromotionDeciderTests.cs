@@ -218,7 +218,8 @@ public sealed class PromotionDeciderTests
         var approved = Pending(approvedBy: ["amy", "alice"]);
         approved.Status.ShouldBe(PromotionStatus.Approved);
         var running = Deployment.Initial.Evolve(Stored(new VersionDeployed("m", "canary", "v1", "p0", ["x"], null, null, null, "d", Now - Duration.FromDays(3))));
-        var plan = DeployPromotion.Decide("p1", approved, running, Digest, Facts(), Now, As("dee", Roles.Contributor));
+        DeployPromotion.Check("p1", Digest, approved).ShouldBeNull();
+        var plan = DeployPromotion.Decide("p1", approved, running, Facts(), Now, As("dee", Roles.Contributor));
         plan.Error.ShouldBeNull();
         plan.PromotionEvents.OfType<PromotionDeployed>().Single().Previous.ShouldBe("v1");
         var deployed = plan.DeploymentEvents.OfType<VersionDeployed>().Single();
@@ -227,27 +228,36 @@ public sealed class PromotionDeciderTests
     }
 
     [Fact]
+    public void deploying_needs_the_artifact_the_approvals_were_given_for()
+    {
+        var approved = Pending(approvedBy: ["amy", "alice"]);
+        DeployPromotion.Check("p1", "sha256:other", approved)!.Status.ShouldBe(409);
+        DeployPromotion.Check("p1", Digest, approved).ShouldBeNull();
+    }
+
+    [Fact]
     public void deploying_with_a_failing_gate_records_the_evaluation_and_refuses_with_422()
     {
         var approved = Pending(approvedBy: ["amy", "alice"]);
-        var plan = DeployPromotion.Decide("p1", approved, null, Digest, Facts(incidents: [new OpenIncident("i", "SEV1")]), Now, As("dee", Roles.Contributor));
+        var plan = DeployPromotion.Decide("p1", approved, null, Facts(incidents: [new OpenIncident("i", "SEV1")]), Now, As("dee", Roles.Contributor));
         plan.Error!.Status.ShouldBe(422);
         plan.DeploymentEvents.ShouldBeEmpty();
         plan.PromotionEvents.Single().ShouldBeOfType<PromotionGatesEvaluated>().Passed.ShouldBeFalse();
-        DeployPromotion.Decide("p1", Pending(), null, Digest, Facts(), Now, As("dee", Roles.Contributor)).Error!.Status.ShouldBe(409);
+        DeployPromotion.Check("p1", Digest, Pending())!.Status.ShouldBe(409);
     }
 
     [Fact]
     public void rollback_goes_to_the_fallback_then_the_previous_version_and_refuses_when_there_is_none()
     {
         var oncall = As("olga", Roles.OnCall);
-        RollBackStage.Decide(new RollBackStage(null, "r", null), "m", "canary", null, Now, oncall).Error!.Status.ShouldBe(409);
+        RollBackStage.Check(new RollBackStage(null, "r", null), "m", "canary", null, oncall)!.Status.ShouldBe(409);
         var one = Deployment.Initial.Evolve(Stored(new VersionDeployed("m", "canary", "v1", "p1", [], null, null, null, "d", Now)));
-        RollBackStage.Decide(new RollBackStage(null, "r", null), "m", "canary", one, Now, oncall).Error!.Status.ShouldBe(409);
+        RollBackStage.Check(new RollBackStage(null, "r", null), "m", "canary", one, oncall)!.Status.ShouldBe(409);
         var two = one.Evolve(Stored(new VersionDeployed("m", "canary", "v2", "p2", [], null, "v1", "v1", "d", Now)));
-        var back = (VersionRolledBack)RollBackStage.Decide(new RollBackStage(null, "r", "inc-1"), "m", "canary", two, Now, oncall).Events.Single();
+        RollBackStage.Check(new RollBackStage(null, "r", "inc-1"), "m", "canary", two, oncall).ShouldBeNull();
+        var back = (VersionRolledBack)RollBackStage.Decide(new RollBackStage(null, "r", "inc-1"), "m", "canary", two, Now, oncall).Single();
         (back.FromVersion, back.ToVersion, back.ToPromotionId, back.IncidentId).ShouldBe(("v2", "v1", "p1", "inc-1"));
-        RollBackStage.Decide(new RollBackStage("v7", "r", null), "m", "canary", two, Now, oncall).Error!.Status.ShouldBe(422);
-        RollBackStage.Decide(new RollBackStage(null, "r", null), "m", "canary", two, Now, As("carl", Roles.Contributor)).Error!.Status.ShouldBe(403);
+        RollBackStage.Check(new RollBackStage("v7", "r", null), "m", "canary", two, oncall)!.Status.ShouldBe(422);
+        RollBackStage.Check(new RollBackStage(null, "r", null), "m", "canary", two, As("carl", Roles.Contributor))!.Status.ShouldBe(403);
     }
 }

@@ -281,8 +281,8 @@ public sealed class RollbackRuleTests
             (IReadOnlyList<object> Events, DomainError? Error) result = token[..^(version is null ? 0 : 1)] switch
             {
                 "d" => Deploy(version!),
-                "rb" => Of(RollBackStage.Decide(new RollBackStage(version, "bad release", null), Model, StageName, State, now, OnCall)),
-                "f" => Of(DesignateFallback.Decide(new DesignateFallback(version!), Model, StageName, version != "9.0.0", State, now, OnCall)),
+                "rb" => RollBack(new RollBackStage(version, "bad release", null)),
+                "f" => Designate(new DesignateFallback(version!), versionExists: version != "9.0.0"),
                 "F" => ([new FallbackDesignated(Model, StageName, version!, "old-code", now)], null),
                 _ => throw new ArgumentException($"Unknown step '{token}'.", nameof(token)),
             };
@@ -298,7 +298,16 @@ public sealed class RollbackRuleTests
             return result;
         }
 
-        private static (IReadOnlyList<object>, DomainError?) Of(Core.Commands.Decision decision) => (decision.Events, decision.Error);
+        // As the endpoints do: the rules in Validate first, then the events.
+        private (IReadOnlyList<object>, DomainError?) RollBack(RollBackStage command) =>
+            RollBackStage.Check(command, Model, StageName, State, OnCall) is { } refused
+                ? ([], refused)
+                : (RollBackStage.Decide(command, Model, StageName, State!, now, OnCall), null);
+
+        private (IReadOnlyList<object>, DomainError?) Designate(DesignateFallback command, bool versionExists) =>
+            DesignateFallback.Check(command, Model, StageName, versionExists, State) is { } refused
+                ? ([], refused)
+                : (DesignateFallback.Decide(command, Model, StageName, State!, now, OnCall), null);
 
         // An approved promotion of the version into the stage, deployed: the deployment event is the one the endpoint appends.
         private (IReadOnlyList<object>, DomainError?) Deploy(string version)
@@ -311,7 +320,8 @@ public sealed class RollbackRuleTests
             promotion = promotion.Evolve(Stored(new PromotionApproved(id, "alice", null, Digest, now), now));
             promotion.Status.ShouldBe(PromotionStatus.Approved);
             var facts = new GateFacts(StageName, State?.Current?.Version, [], [], "canary", false, now - Duration.FromDays(30), []);
-            var plan = DeployPromotion.Decide(id, promotion, State, Digest, facts, now, new Actor("dee", Roles.Expand([Roles.Contributor])));
+            DeployPromotion.Check(id, Digest, promotion).ShouldBeNull();
+            var plan = DeployPromotion.Decide(id, promotion, State, facts, now, new Actor("dee", Roles.Expand([Roles.Contributor])));
             return (plan.DeploymentEvents, plan.Error);
         }
 

@@ -71,9 +71,17 @@ namespace Internal.Generated.WolverineHandlers
             }
 
             var stringValueHashSet = await Governance.Api.Datasets.RegisterDatasetVersionEndpoint.LoadAsync(command, _datasetQueries, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails3 = Governance.Api.Datasets.RegisterDatasetVersionEndpoint.Validate(command, name, stringValueHashSet, stream_dataset, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails3, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails3, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
-            (var result, var events) = Governance.Api.Datasets.RegisterDatasetVersionEndpoint.Post(command, name, stringValueHashSet, stream_dataset, httpContext, _clock);
+            (var result, var events) = Governance.Api.Datasets.RegisterDatasetVersionEndpoint.Post(command, name, stream_dataset, httpContext, _clock);
 
             if (events != null)
             {

@@ -77,6 +77,14 @@ namespace Internal.Generated.WolverineHandlers
                 return;
             }
 
+            var problemDetails3 = Governance.Api.Deployments.RollBackStageEndpoint.Validate(command, key, stage, stream_deployment, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails3, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails3, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
             (var result, var events) = Governance.Api.Deployments.RollBackStageEndpoint.Post(command, key, stage, stream_deployment, httpContext, _clock);

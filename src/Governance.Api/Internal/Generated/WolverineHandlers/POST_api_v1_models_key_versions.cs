@@ -66,9 +66,17 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", result_of_StreamOf);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.ModelVersions.ModelVersion, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
             var references = await Governance.Api.ModelVersions.RegisterModelVersionEndpoint.LoadAsync(key, command, _registryLookups, _datasetQueries, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails2 = Governance.Api.ModelVersions.RegisterModelVersionEndpoint.Validate(command, key, references, stream_version, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails2, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails2, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
-            (var result, var events) = Governance.Api.ModelVersions.RegisterModelVersionEndpoint.Post(command, key, references, stream_version, httpContext, _clock);
+            (var result, var events) = Governance.Api.ModelVersions.RegisterModelVersionEndpoint.Post(command, key, stream_version, httpContext, _clock);
 
             if (events != null)
             {

@@ -56,6 +56,14 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", result_of_StreamOf);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.Promotions.Promotion, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
             var promotionRequestFacts = await Governance.Api.Promotions.RequestPromotionEndpoint.LoadAsync(command, httpContext.User, _promotionLookups, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails2 = Governance.Api.Promotions.RequestPromotionEndpoint.Validate(command, promotionRequestFacts, stream_promotion, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails2, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails2, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
             (var result, var events) = Governance.Api.Promotions.RequestPromotionEndpoint.Post(command, promotionRequestFacts, stream_promotion, httpContext, _clock);

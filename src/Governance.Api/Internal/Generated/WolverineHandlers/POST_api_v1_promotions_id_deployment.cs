@@ -48,6 +48,15 @@ namespace Internal.Generated.WolverineHandlers
             var stream_promotion = await documentSession.Events.FetchForExclusiveWriting<Governance.EventLog.Streams.Folded<Governance.Api.Promotions.Promotion>>(result_of_StreamOf, httpContext.RequestAborted);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", result_of_StreamOf);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.Promotions.Promotion, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
+            var currentDigest = await Governance.Api.Promotions.DeployPromotionEndpoint.LoadAsync(stream_promotion, _promotionLookups, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails1 = Governance.Api.Promotions.DeployPromotionEndpoint.Validate(id, currentDigest, stream_promotion, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails1, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails1, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
             (var result, var events) = await Governance.Api.Promotions.DeployPromotionEndpoint.Post(id, stream_promotion, documentSession, _promotionLookups, httpContext, _clock, httpContext.RequestAborted).ConfigureAwait(false);

@@ -80,9 +80,17 @@ namespace Internal.Generated.WolverineHandlers
             }
 
             var fallbackVersionExists = await Governance.Api.Deployments.DesignateFallbackEndpoint.LoadAsync(key, command, _registryLookups, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails3 = Governance.Api.Deployments.DesignateFallbackEndpoint.Validate(command, key, stage, fallbackVersionExists, stream_deployment, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails3, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails3, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
-            (var result, var events) = Governance.Api.Deployments.DesignateFallbackEndpoint.Put(command, key, stage, fallbackVersionExists, stream_deployment, httpContext, _clock);
+            (var result, var events) = Governance.Api.Deployments.DesignateFallbackEndpoint.Put(command, key, stage, stream_deployment, httpContext, _clock);
 
             if (events != null)
             {
