@@ -45,6 +45,22 @@ public sealed class AlertDeciderTests
         FireAlert.Check(new FireAlert("drift", "ghost", Severity.Sev3, null, "s"), "alr-2", false, false, null)!.Status.ShouldBe(422);
 
     [Theory]
+    [InlineData("open", 0)]
+    [InlineData("acknowledged", 0)]
+    [InlineData("resolved", 409)]
+    [InlineData("none", 409)]
+    public void a_repeat_meant_for_an_alert_resolved_between_look_up_and_lock_is_refused(string existing, int status)
+    {
+        var state = existing == "none" ? null : Existing(Enum.Parse<AlertStatus>(existing, ignoreCase: true));
+        var refusal = FireAlert.Check(new FireAlert("drift", "m", Severity.Sev3, "k1", "again"), "alr-1", true, true, state);
+        (refusal?.Status ?? 0).ShouldBe(status);
+        if (refusal is not null)
+        {
+            refusal.Detail.ShouldBe("Alert 'alr-1' was resolved meanwhile; fire again to open a new one.");
+        }
+    }
+
+    [Theory]
     [InlineData(10, 10, 4, 60.0, 40.0, true)]
     [InlineData(10, 6, 6, 40.0, 60.0, false)]
     [InlineData(20, 11, 11, 45.0, 55.0, true)]
