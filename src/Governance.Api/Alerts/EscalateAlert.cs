@@ -7,6 +7,7 @@ using Governance.Api.Incidents;
 using Severity = Governance.Api.Incidents.Severity;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using Marten;
 using NodaTime;
 using Wolverine;
@@ -24,24 +25,31 @@ public sealed record EscalateAlert(Severity? Severity)
         public Validator() => RuleFor(c => c.Severity).NotNull().WithMessage("'Severity' is SEV1, SEV2, SEV3 or SEV4.");
     }
 
-    /// <summary>Pure decision: an unresolved, not yet escalated alert becomes an incident (source: alert).</summary>
-    public static (Decision Alert, Decision Incident) Decide(EscalateAlert command, string id, string incidentId, Alert? state, IncidentRoute route, Instant now, Actor actor)
+    /// <summary>State rules: only an unresolved alert not yet escalated becomes an incident.</summary>
+    public static DomainError? Check(string id, Alert? state)
     {
         if (state is null)
         {
-            return (DomainError.NotFound($"No alert '{id}'."), default);
+            return DomainError.NotFound($"No alert '{id}'.");
         }
 
-        if (state.Status is AlertStatus.Escalated or AlertStatus.Resolved)
-        {
-            return (DomainError.Conflict($"Alert '{id}' is already {state.Status.ToString().ToLowerInvariant()}" +
-                (state.IncidentId is null ? "." : $" (incident {state.IncidentId}).")), default);
-        }
+        return state.Status is AlertStatus.Escalated or AlertStatus.Resolved
+            ? DomainError.Conflict($"Alert '{id}' is already {state.Status.ToString().ToLowerInvariant()}" +
+                (state.IncidentId is null ? "." : $" (incident {state.IncidentId})."))
+            : null;
+    }
 
+    /// <summary>The alert's escalation and the incident it opens (source: alert), on an alert <see cref="Check"/> has let through.</summary>
+    public static (IReadOnlyList<object> Alert, IReadOnlyList<object> Incident) Decide(
+        EscalateAlert command, string id, string incidentId, Alert state, IncidentRoute route, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(route);
         var severity = command.Severity!.Value;
         var opened = Incident.Open(incidentId, state.Model, route.Team ?? state.Team, route.Rotation, severity, state.Summary,
             $"Escalated from alert {id} (rule {state.Rule}, fired {state.Repeats + 1} time(s)).", IncidentSource.Alert, null, null, null, null, id, now, actor.Name);
-        return (Decision.Accept(new AlertEscalated(id, state.Rule, state.Model, incidentId, severity, actor.Name, now)), Decision.Accept(opened));
+        return ([new AlertEscalated(id, state.Rule, state.Model, incidentId, severity, actor.Name, now)], [opened]);
     }
 }
 
@@ -63,6 +71,10 @@ public static class EscalateAlertEndpoint
         return new Target(Incident.NewId(), route);
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Alert>> alert, HttpContext http) =>
+        StreamRules.Check(http, alert, (state, _) => EscalateAlert.Check(id, state));
+
     /// <summary>Escalates the alert and starts the incident's stream (and its ack-deadline timer), in one transaction.</summary>
     [WolverinePost("/api/v1/alerts/{id}/escalation")]
     public static (IResult, Events, OutgoingMessages) Post(
@@ -72,25 +84,22 @@ public static class EscalateAlertEndpoint
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(session);
-        var onIncident = Decision.Unchanged;
+        IReadOnlyList<object> onIncident = [];
         var (result, events) = StreamCommand.Decide(http, alert, clock, nameof(EscalateAlert),
             (state, now, actor) =>
             {
-                (var onAlert, onIncident) = EscalateAlert.Decide(command, id, target.IncidentId, state, target.Route, now, actor);
+                (var onAlert, onIncident) = EscalateAlert.Decide(command, id, target.IncidentId, state!, target.Route, now, actor);
                 return onAlert;
             },
             _ =>
             {
-                var opened = (IncidentOpened)onIncident.Events[0];
+                var opened = (IncidentOpened)onIncident[0];
                 return Results.Created($"/api/v1/incidents/{target.IncidentId}", new OpenIncident.Opened(target.IncidentId, opened.Assignee, opened.Team, opened.AckDeadline));
             });
-        if (events.Count > 0)
-        {
-            session.Events.StartStream<Folded<Incident>>(Incident.StreamId(target.IncidentId), [.. onIncident.Events]);
-        }
+        session.Events.StartStream<Folded<Incident>>(Incident.StreamId(target.IncidentId), [.. onIncident]);
 
         // The incident's ack-deadline timer commits with both streams.
-        return (result, events, events.Count > 0 ? EscalateIncident.TimersFor(onIncident.Events) : []);
+        return (result, events, EscalateIncident.TimersFor(onIncident));
     }
 
     /// <summary>Who may call it and what it answers.</summary>

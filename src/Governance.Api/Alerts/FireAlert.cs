@@ -8,6 +8,7 @@ using Governance.Api.Rotations;
 using Severity = Governance.Api.Incidents.Severity;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using Marten;
 using NodaTime;
 using Wolverine.Http;
@@ -36,24 +37,35 @@ public sealed record FireAlert(
     public sealed record Fired(string Id, bool Deduplicated, int Repeats);
 
     /// <summary>
-    /// Pure decision: with an unresolved alert of the same dedup key, count a repeat on it; otherwise fire a new alert,
-    /// due for acknowledgement by the owning team's escalation policy (<paramref name="rotation"/>) or the defaults.
+    /// State rules: the model exists; a firing meant to count a repeat on the open alert <paramref name="id"/>
+    /// (<paramref name="onOpen"/>) is refused when that alert was resolved between the look-up and the lock.
     /// </summary>
-    public static Decision Decide(FireAlert command, string newId, string? team, bool modelExists, Alert? open, Instant now, Actor actor, Rotation? rotation = null)
+    public static DomainError? Check(FireAlert command, string id, bool onOpen, bool modelExists, Alert? state)
     {
-        if (!modelExists)
+        ArgumentNullException.ThrowIfNull(command);
+        if (onOpen && state?.Status is null or AlertStatus.Resolved)
         {
-            return DomainError.Unprocessable($"No model '{command.Model}'.", "model");
+            return DomainError.Conflict($"Alert '{id}' was resolved meanwhile; fire again to open a new one.");
         }
 
+        return modelExists ? null : DomainError.Unprocessable($"No model '{command.Model}'.", "model");
+    }
+
+    /// <summary>
+    /// With an unresolved alert of the same dedup key, a repeat counted on it; otherwise a new alert, due for
+    /// acknowledgement by the owning team's escalation policy (<paramref name="rotation"/>) or the defaults.
+    /// </summary>
+    public static IReadOnlyList<object> Decide(FireAlert command, string newId, string? team, Alert? open, Instant now, Actor actor, Rotation? rotation = null)
+    {
+        ArgumentNullException.ThrowIfNull(command);
         if (open is not null && open.Status != AlertStatus.Resolved && command.DedupKey is not null && open.DedupKey == command.DedupKey)
         {
-            return Decision.Accept(new AlertRepeated(open.Id, open.Rule, open.Model, command.Summary, open.Repeats + 1, actor.Name, now));
+            return [new AlertRepeated(open.Id, open.Rule, open.Model, command.Summary, open.Repeats + 1, actor.Name, now)];
         }
 
         var severity = command.Severity!.Value;
-        return Decision.Accept(new AlertFired(newId, command.Rule, command.Model, team, severity, command.DedupKey, command.Summary, actor.Name, now,
-            Incident.AckDeadlineFor(severity, rotation) is { } deadline ? now + deadline : null));
+        return [new AlertFired(newId, command.Rule, command.Model, team, severity, command.DedupKey, command.Summary, actor.Name, now,
+            Incident.AckDeadlineFor(severity, rotation) is { } deadline ? now + deadline : null)];
     }
 }
 
@@ -90,6 +102,13 @@ public static class FireAlertEndpoint
         return Alert.StreamId(target.Id);
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(FireAlert command, Target target, IEventStream<Folded<Alert>> alert, HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return StreamRules.Check(http, alert, (state, _) => FireAlert.Check(command, target.Id, target.Open, target.Route.ModelExists, state));
+    }
+
     /// <summary>Counts a repeat on the open alert, or fires a new one.</summary>
     [WolverinePost("/api/v1/alerts")]
     public static (IResult, Events) Post(
@@ -99,10 +118,7 @@ public static class FireAlertEndpoint
     {
         ArgumentNullException.ThrowIfNull(target);
         return StreamCommand.Decide(http, alert, clock, nameof(FireAlert),
-            (state, now, actor) => target.Open && state?.Status is null or AlertStatus.Resolved
-                // Resolved between the look-up and the lock: firing again opens a new alert.
-                ? DomainError.Conflict($"Alert '{target.Id}' was resolved meanwhile; fire again to open a new one.")
-                : FireAlert.Decide(command, target.Id, target.Route.Team, target.Route.ModelExists, state, now, actor, target.Route.Rotation),
+            (state, now, actor) => FireAlert.Decide(command, target.Id, target.Route.Team, state, now, actor, target.Route.Rotation),
             after => target.Open
                 ? Results.Ok(new FireAlert.Fired(target.Id, true, after!.Repeats))
                 : Results.Created($"/api/v1/alerts/{target.Id}", new FireAlert.Fired(target.Id, false, 0)));

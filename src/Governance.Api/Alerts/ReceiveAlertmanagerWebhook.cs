@@ -157,13 +157,13 @@ public static class ReceiveAlertmanagerWebhookEndpoint
             var open = await AlertDedup.LockAndFindOpenAsync(session, fire.DedupKey, ct);
             var id = open ?? Alert.NewId();
             var stream = await session.Events.FetchForExclusiveWriting<Folded<Alert>>(Alert.StreamId(id), ct);
-            var decision = FireAlert.Decide(fire.Command, id, route.Team, route.ModelExists, stream.Aggregate?.State, now, actor, route.Rotation);
-            if (!decision.Accepted)
+            var state = stream.Aggregate?.State;
+            if (FireAlert.Check(fire.Command, id, open is not null, route.ModelExists, state) is { } refusal)
             {
-                return Skipped(alert, decision.Error!.Detail);
+                return Skipped(alert, refusal.Detail);
             }
 
-            stream.AppendMany(decision.Events);
+            stream.AppendMany(FireAlert.Decide(fire.Command, id, route.Team, state, now, actor, route.Rotation));
             return new(alert.Fingerprint, open is null ? "fired" : "repeated", id, null);
         }
 
@@ -175,13 +175,12 @@ public static class ReceiveAlertmanagerWebhookEndpoint
             }
 
             var stream = await session.Events.FetchForExclusiveWriting<Folded<Alert>>(Alert.StreamId(id), ct);
-            var decision = ResolveAlert.Decide(new ResolveAlert("Resolved in Alertmanager."), id, stream.Aggregate?.State, now, actor);
-            if (!decision.Accepted)
+            if (ResolveAlert.Check(id, stream.Aggregate?.State) is { } refusal)
             {
-                return Skipped(alert, decision.Error!.Detail);
+                return Skipped(alert, refusal.Detail);
             }
 
-            stream.AppendMany(decision.Events);
+            stream.AppendMany(ResolveAlert.Decide(new ResolveAlert("Resolved in Alertmanager."), id, stream.Aggregate!.State, now, actor));
             return new(alert.Fingerprint, "resolved", id, null);
         }
     }

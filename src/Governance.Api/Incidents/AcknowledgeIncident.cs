@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -23,21 +24,15 @@ public sealed record AcknowledgeIncident(string? Note)
         }
     }
 
-    /// <summary>Pure decision.</summary>
-    public static Decision Decide(AcknowledgeIncident command, string id, Incident? state, Instant now, Actor actor)
-    {
-        if (state is null)
-        {
-            return DomainError.NotFound($"No incident '{id}'.");
-        }
+    /// <summary>State rules: the incident exists and is open (only an open incident is acknowledged).</summary>
+    public static DomainError? Check(string id, Incident? state) =>
+        IncidentTransition.Check(id, state, incident => incident.Status != IncidentStatus.Open
+            ? DomainError.Conflict($"Incident '{id}' is {incident.Status.Text()}; only an open incident can be acknowledged.")
+            : null);
 
-        if (state.Status != IncidentStatus.Open)
-        {
-            return DomainError.Conflict($"Incident '{id}' is {state.Status.Text()}; only an open incident can be acknowledged.");
-        }
-
-        return Decision.Accept(new IncidentAcknowledged(id, state.Model, command.Note, actor.Name, now));
-    }
+    /// <summary>The step, on an incident <see cref="Check"/> has let through.</summary>
+    public static IReadOnlyList<object> Decide(AcknowledgeIncident command, string id, Incident state, Instant now, Actor actor) =>
+        [new IncidentAcknowledged(id, state.Model, command.Note, actor.Name, now)];
 }
 
 /// <summary>POST /api/v1/incidents/{id}/acknowledgement.</summary>
@@ -45,6 +40,10 @@ public static class AcknowledgeIncidentEndpoint
 {
     /// <summary>The incident's stream.</summary>
     public static string StreamOf(string id) => Incident.StreamId(id);
+
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Incident>> incident, HttpContext http) =>
+        StreamRules.Check(http, incident, (state, _) => AcknowledgeIncident.Check(id, state));
 
     /// <summary>Acknowledges the incident.</summary>
     [WolverinePost("/api/v1/incidents/{id}/acknowledgement")]

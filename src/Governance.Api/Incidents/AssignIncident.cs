@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -23,21 +24,15 @@ public sealed record AssignIncident(string Assignee)
         }
     }
 
-    /// <summary>Pure decision.</summary>
-    public static Decision Decide(AssignIncident command, string id, Incident? state, Instant now, Actor actor)
-    {
-        if (state is null)
-        {
-            return DomainError.NotFound($"No incident '{id}'.");
-        }
+    /// <summary>State rules: the incident exists, and a resolved one is reopened before it is assigned.</summary>
+    public static DomainError? Check(string id, Incident? state) =>
+        IncidentTransition.Check(id, state, incident => incident.Status == IncidentStatus.Resolved
+            ? DomainError.Conflict($"Incident '{id}' is resolved; reopen it first.")
+            : null);
 
-        if (state.Status == IncidentStatus.Resolved)
-        {
-            return DomainError.Conflict($"Incident '{id}' is resolved; reopen it first.");
-        }
-
-        return Decision.Accept(new IncidentAssigned(id, state.Model, command.Assignee, state.Assignee, actor.Name, now));
-    }
+    /// <summary>The step, on an incident <see cref="Check"/> has let through.</summary>
+    public static IReadOnlyList<object> Decide(AssignIncident command, string id, Incident state, Instant now, Actor actor) =>
+        [new IncidentAssigned(id, state.Model, command.Assignee, state.Assignee, actor.Name, now)];
 }
 
 /// <summary>POST /api/v1/incidents/{id}/assignment.</summary>
@@ -45,6 +40,10 @@ public static class AssignIncidentEndpoint
 {
     /// <summary>The incident's stream.</summary>
     public static string StreamOf(string id) => Incident.StreamId(id);
+
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Incident>> incident, HttpContext http) =>
+        StreamRules.Check(http, incident, (state, _) => AssignIncident.Check(id, state));
 
     /// <summary>Hands the incident to someone.</summary>
     [WolverinePost("/api/v1/incidents/{id}/assignment")]

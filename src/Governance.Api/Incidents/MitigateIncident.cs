@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -24,21 +25,15 @@ public sealed record MitigateIncident(MitigationAction? Action, string? Note)
         }
     }
 
-    /// <summary>Pure decision.</summary>
-    public static Decision Decide(MitigateIncident command, string id, Incident? state, Instant now, Actor actor)
-    {
-        if (state is null)
-        {
-            return DomainError.NotFound($"No incident '{id}'.");
-        }
+    /// <summary>State rules: the incident exists and is mitigated once, not after it is resolved.</summary>
+    public static DomainError? Check(string id, Incident? state) =>
+        IncidentTransition.Check(id, state, incident => incident.Status is IncidentStatus.Mitigated or IncidentStatus.Resolved
+            ? DomainError.Conflict($"Incident '{id}' is already {incident.Status.Text()}.")
+            : null);
 
-        if (state.Status is IncidentStatus.Mitigated or IncidentStatus.Resolved)
-        {
-            return DomainError.Conflict($"Incident '{id}' is already {state.Status.Text()}.");
-        }
-
-        return Decision.Accept(new IncidentMitigated(id, state.Model, command.Action!.Value, command.Note, actor.Name, now));
-    }
+    /// <summary>The step, on an incident <see cref="Check"/> has let through.</summary>
+    public static IReadOnlyList<object> Decide(MitigateIncident command, string id, Incident state, Instant now, Actor actor) =>
+        [new IncidentMitigated(id, state.Model, command.Action!.Value, command.Note, actor.Name, now)];
 }
 
 /// <summary>POST /api/v1/incidents/{id}/mitigation.</summary>
@@ -46,6 +41,10 @@ public static class MitigateIncidentEndpoint
 {
     /// <summary>The incident's stream.</summary>
     public static string StreamOf(string id) => Incident.StreamId(id);
+
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Incident>> incident, HttpContext http) =>
+        StreamRules.Check(http, incident, (state, _) => MitigateIncident.Check(id, state));
 
     /// <summary>Records how the impact was stopped.</summary>
     [WolverinePost("/api/v1/incidents/{id}/mitigation")]

@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine;
 using Wolverine.Http;
@@ -34,21 +35,26 @@ public sealed record OpenIncident(string Model, string? Stage, string? Version, 
     /// <summary>The response.</summary>
     public sealed record Opened(string Id, string? Assignee, string? Team, Instant? AckDeadline);
 
-    /// <summary>Pure decision: the model must exist; routing is to the primary on call at <paramref name="now"/>.</summary>
-    public static Decision Decide(OpenIncident command, string id, IncidentRoute route, Incident? state, Instant now, Actor actor)
+    /// <summary>State rules: the incident is new and the model exists.</summary>
+    public static DomainError? Check(OpenIncident command, string id, IncidentRoute route, Incident? state)
     {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(route);
         if (state is not null)
         {
             return DomainError.Conflict($"Incident '{id}' already exists.");
         }
 
-        if (!route.ModelExists)
-        {
-            return DomainError.Unprocessable($"No model '{command.Model}'.", "model");
-        }
+        return route.ModelExists ? null : DomainError.Unprocessable($"No model '{command.Model}'.", "model");
+    }
 
-        return Decision.Accept(Incident.Open(id, command.Model, route.Team, route.Rotation, command.Severity!.Value, command.Title,
-            command.Description ?? "", command.Source!.Value, command.Category, command.Stage, command.Version, null, null, now, actor.Name));
+    /// <summary>The incident, routed to the primary on call at <paramref name="now"/>.</summary>
+    public static IReadOnlyList<object> Decide(OpenIncident command, string id, IncidentRoute route, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(route);
+        return [Incident.Open(id, command.Model, route.Team, route.Rotation, command.Severity!.Value, command.Title,
+            command.Description ?? "", command.Source!.Value, command.Category, command.Stage, command.Version, null, null, now, actor.Name)];
     }
 }
 
@@ -73,6 +79,13 @@ public static class OpenIncidentEndpoint
         return Incident.StreamId(target.Id);
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(OpenIncident command, Target target, IEventStream<Folded<Incident>> incident, HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return StreamRules.Check(http, incident, (state, _) => OpenIncident.Check(command, target.Id, target.Route, state));
+    }
+
     /// <summary>Opens the incident, starting its stream; its ack-deadline timer commits with it.</summary>
     [WolverinePost("/api/v1/incidents")]
     public static (IResult, Events, OutgoingMessages) Post(
@@ -82,7 +95,7 @@ public static class OpenIncidentEndpoint
     {
         ArgumentNullException.ThrowIfNull(target);
         var (result, events) = StreamCommand.Decide(http, incident, clock, nameof(OpenIncident),
-            (state, now, actor) => OpenIncident.Decide(command, target.Id, target.Route, state, now, actor),
+            (_, now, actor) => OpenIncident.Decide(command, target.Id, target.Route, now, actor),
             opened => Results.Created($"/api/v1/incidents/{target.Id}", new OpenIncident.Opened(target.Id, opened!.Assignee, opened.Team, opened.AckDeadline)));
         return (result, events, EscalateIncident.TimersFor(events));
     }

@@ -6,6 +6,7 @@ using Governance.Api.Core.Validation;
 using Governance.Api.Evaluations;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using Marten;
 using NodaTime;
 using Wolverine.Http;
@@ -51,8 +52,8 @@ public sealed record PublishPostmortem(string Summary, string Impact, string Roo
         }
     }
 
-    /// <summary>Pure decision: a resolved incident gets one postmortem.</summary>
-    public static Decision Decide(PublishPostmortem command, string id, Incident? state, Instant now, Actor actor)
+    /// <summary>State rules: a resolved incident gets one postmortem.</summary>
+    public static DomainError? Check(string id, Incident? state)
     {
         if (state is null)
         {
@@ -64,30 +65,42 @@ public sealed record PublishPostmortem(string Summary, string Impact, string Roo
             return DomainError.Conflict($"Incident '{id}' is {state.Status.Text()}; resolve it before publishing the postmortem.");
         }
 
-        if (state.Postmortem is not null)
-        {
-            return DomainError.Conflict($"Incident '{id}' already has a postmortem.");
-        }
+        return state.Postmortem is not null ? DomainError.Conflict($"Incident '{id}' already has a postmortem.") : null;
+    }
 
-        return Decision.Accept(new PostmortemPublished(id, state.Model, command.Summary, command.Impact, command.RootCause, command.Trigger,
-            command.ActionItems ?? [], command.Lessons ?? "", command.AddSlice, actor.Name, now));
+    /// <summary>The postmortem, on an incident <see cref="Check"/> has let through.</summary>
+    public static IReadOnlyList<object> Decide(PublishPostmortem command, string id, Incident state, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
+        return [new PostmortemPublished(id, state.Model, command.Summary, command.Impact, command.RootCause, command.Trigger,
+            command.ActionItems ?? [], command.Lessons ?? "", command.AddSlice, actor.Name, now)];
     }
 
     /// <summary>The response: the incident's new version and, when the postmortem added a slice, the suite's new revision.</summary>
     public sealed record Published(string Id, long Version, string? Suite = null, int? SuiteRevision = null);
 
     /// <summary>
-    /// Pure decision for a postmortem that adds a slice: both must be accepted, or neither is written. A slice that is
-    /// already in the suite exactly as asked adds nothing.
+    /// State rules for a postmortem that adds a slice: both must be accepted, or neither is written, so the postmortem's
+    /// rules come first and then the suite's.
     /// </summary>
-    public static (Decision Postmortem, Decision Slice) DecideWithSlice(PublishPostmortem command, string id, Incident? incident, Suite? suite, Instant now, Actor actor)
+    public static DomainError? CheckWithSlice(PublishPostmortem command, string id, Incident? incident, Suite? suite)
     {
-        var postmortem = Decide(command, id, incident, now, actor);
-        var add = command.AddSlice!;
-        var slice = postmortem.Accepted
-            ? AddSuiteSlice.Decide(new AddSuiteSlice(add.Suite, add.Name, add.Metric, add.Threshold, id), suite, now, actor)
-            : Decision.Unchanged;
-        return (postmortem, slice);
+        ArgumentNullException.ThrowIfNull(command);
+        return Check(id, incident) ?? AddSuiteSlice.Check(SliceOf(command, id), suite);
+    }
+
+    /// <summary>The suite's new revision with the slice; none when the slice is already in the suite exactly as asked.</summary>
+    public static IReadOnlyList<object> DecideSlice(PublishPostmortem command, string id, Suite suite, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return AddSuiteSlice.Decide(SliceOf(command, id), suite, now, actor);
+    }
+
+    private static AddSuiteSlice SliceOf(PublishPostmortem command, string id)
+    {
+        var add = command.AddSlice ?? throw new ArgumentException("The postmortem adds no slice.", nameof(command));
+        return new AddSuiteSlice(add.Suite, add.Name, add.Metric, add.Threshold, id);
     }
 }
 
@@ -97,37 +110,63 @@ public static class PublishPostmortemEndpoint
     /// <summary>The incident's stream.</summary>
     public static string StreamOf(string id) => Incident.StreamId(id);
 
-    /// <summary>Publishes the postmortem; with a slice, the suite's new revision is written in the same transaction.</summary>
-    [WolverinePost("/api/v1/incidents/{id}/postmortem")]
-    public static async Task<(IResult, Events)> Post(
-        PublishPostmortem command, string id,
-        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Incident>> incident,
-        IDocumentSession session, HttpContext http, IClock clock)
+    /// <summary>The suite a postmortem adds a slice to, locked like the incident (none without a slice).</summary>
+    public sealed record SliceSuite(IEventStream<Folded<Suite>>? Stream);
+
+    /// <summary>
+    /// Locks the suite the postmortem adds a slice to. It takes the incident's stream so the incident is always locked
+    /// first: two postmortems on one suite then queue instead of deadlocking.
+    /// </summary>
+    public static async Task<SliceSuite> LoadAsync(PublishPostmortem command, IEventStream<Folded<Incident>> incident, IDocumentSession session, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(incident);
         ArgumentNullException.ThrowIfNull(session);
-        ArgumentNullException.ThrowIfNull(http);
-        if (command.AddSlice is not { } add)
+        return command.AddSlice is { } add
+            ? new SliceSuite(await session.Events.FetchForExclusiveWriting<Folded<Suite>>(Suite.StreamId(add.Suite), ct))
+            : new SliceSuite(null);
+    }
+
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(PublishPostmortem command, string id, SliceSuite suite, IEventStream<Folded<Incident>> incident, HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(suite);
+        return StreamRules.Check(http, incident, (state, _) => command.AddSlice is null
+            ? PublishPostmortem.Check(id, state)
+            : PublishPostmortem.CheckWithSlice(command, id, state, suite.Stream?.Aggregate?.State));
+    }
+
+    /// <summary>Publishes the postmortem; with a slice, the suite's new revision is written in the same transaction.</summary>
+    [WolverinePost("/api/v1/incidents/{id}/postmortem")]
+    public static (IResult, Events) Post(
+        PublishPostmortem command, string id, SliceSuite suite,
+        [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Incident>> incident,
+        HttpContext http, IClock clock)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(suite);
+        if (command.AddSlice is not { } add || suite.Stream is not { } suiteStream)
         {
             return StreamCommand.Decide(http, incident, clock, nameof(PublishPostmortem),
-                (state, now, actor) => PublishPostmortem.Decide(command, id, state, now, actor),
+                (state, now, actor) => PublishPostmortem.Decide(command, id, state!, now, actor),
                 (_, version) => Results.Ok(new PublishPostmortem.Published(id, version)));
         }
 
-        // Two streams, one transaction: the postmortem and the suite's new revision that cites it (locked like the incident).
-        var suite = await session.Events.FetchForExclusiveWriting<Folded<Suite>>(Suite.StreamId(add.Suite), http.RequestAborted);
-        var slice = Decision.Unchanged;
+        // Two streams, one transaction: the postmortem and the suite's new revision that cites it.
+        var current = suiteStream.Aggregate!.State;
+        IReadOnlyList<object> slice = [];
         var (result, events) = StreamCommand.Decide(http, incident, clock, nameof(PublishPostmortem),
             (state, now, actor) =>
             {
-                (var postmortem, slice) = PublishPostmortem.DecideWithSlice(command, id, state, suite.Aggregate?.State, now, actor);
-                return postmortem.Error is null && slice.Error is { } refused ? refused : postmortem;
+                slice = PublishPostmortem.DecideSlice(command, id, current, now, actor);
+                return PublishPostmortem.Decide(command, id, state!, now, actor);
             },
             (_, version) => Results.Ok(new PublishPostmortem.Published(id, version, add.Suite,
-                slice.Events is [SuiteSliceAdded added, ..] ? added.Revision : suite.Aggregate!.State.Current.Revision)));
-        if (events.Count > 0 && slice.Events.Count > 0)
+                slice is [SuiteSliceAdded added, ..] ? added.Revision : current.Current.Revision)));
+        if (slice.Count > 0)
         {
-            suite.AppendMany(slice.Events);
+            suiteStream.AppendMany(slice);
         }
 
         return (result, events);

@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine;
 using Wolverine.Http;
@@ -24,21 +25,15 @@ public sealed record ReopenIncident(string Reason)
         }
     }
 
-    /// <summary>Pure decision.</summary>
-    public static Decision Decide(ReopenIncident command, string id, Incident? state, Instant now, Actor actor)
-    {
-        if (state is null)
-        {
-            return DomainError.NotFound($"No incident '{id}'.");
-        }
+    /// <summary>State rules: the incident exists and is resolved (only a resolved incident is reopened).</summary>
+    public static DomainError? Check(string id, Incident? state) =>
+        IncidentTransition.Check(id, state, incident => incident.Status != IncidentStatus.Resolved
+            ? DomainError.Conflict($"Incident '{id}' is {incident.Status.Text()}; only a resolved incident can be reopened.")
+            : null);
 
-        if (state.Status != IncidentStatus.Resolved)
-        {
-            return DomainError.Conflict($"Incident '{id}' is {state.Status.Text()}; only a resolved incident can be reopened.");
-        }
-
-        return Decision.Accept(new IncidentReopened(id, state.Model, command.Reason, state.AckWindow is { } window ? now + window : null, actor.Name, now));
-    }
+    /// <summary>The step, on an incident <see cref="Check"/> has let through.</summary>
+    public static IReadOnlyList<object> Decide(ReopenIncident command, string id, Incident state, Instant now, Actor actor) =>
+        [new IncidentReopened(id, state.Model, command.Reason, state.AckWindow is { } window ? now + window : null, actor.Name, now)];
 }
 
 /// <summary>POST /api/v1/incidents/{id}/reopening.</summary>
@@ -46,6 +41,10 @@ public static class ReopenIncidentEndpoint
 {
     /// <summary>The incident's stream.</summary>
     public static string StreamOf(string id) => Incident.StreamId(id);
+
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Incident>> incident, HttpContext http) =>
+        StreamRules.Check(http, incident, (state, _) => ReopenIncident.Check(id, state));
 
     /// <summary>Reopens the incident; the new ack deadline's timer commits with it.</summary>
     [WolverinePost("/api/v1/incidents/{id}/reopening")]

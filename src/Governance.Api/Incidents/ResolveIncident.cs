@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -23,21 +24,15 @@ public sealed record ResolveIncident(string? Resolution)
         }
     }
 
-    /// <summary>Pure decision.</summary>
-    public static Decision Decide(ResolveIncident command, string id, Incident? state, Instant now, Actor actor)
-    {
-        if (state is null)
-        {
-            return DomainError.NotFound($"No incident '{id}'.");
-        }
+    /// <summary>State rules: the incident exists and is resolved once.</summary>
+    public static DomainError? Check(string id, Incident? state) =>
+        IncidentTransition.Check(id, state, incident => incident.Status == IncidentStatus.Resolved
+            ? DomainError.Conflict($"Incident '{id}' is already resolved.")
+            : null);
 
-        if (state.Status == IncidentStatus.Resolved)
-        {
-            return DomainError.Conflict($"Incident '{id}' is already resolved.");
-        }
-
-        return Decision.Accept(new IncidentResolved(id, state.Model, command.Resolution, actor.Name, now));
-    }
+    /// <summary>The step, on an incident <see cref="Check"/> has let through.</summary>
+    public static IReadOnlyList<object> Decide(ResolveIncident command, string id, Incident state, Instant now, Actor actor) =>
+        [new IncidentResolved(id, state.Model, command.Resolution, actor.Name, now)];
 }
 
 /// <summary>POST /api/v1/incidents/{id}/resolution.</summary>
@@ -45,6 +40,10 @@ public static class ResolveIncidentEndpoint
 {
     /// <summary>The incident's stream.</summary>
     public static string StreamOf(string id) => Incident.StreamId(id);
+
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Incident>> incident, HttpContext http) =>
+        StreamRules.Check(http, incident, (state, _) => ResolveIncident.Check(id, state));
 
     /// <summary>Resolves the incident.</summary>
     [WolverinePost("/api/v1/incidents/{id}/resolution")]

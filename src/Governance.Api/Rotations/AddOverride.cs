@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Npgsql;
 using Wolverine.Http;
@@ -30,20 +31,19 @@ public sealed record AddOverride(string Member, Instant? From, Instant? To)
     /// <summary>The response.</summary>
     public sealed record Added(string Team, string Member, Instant From, Instant To);
 
-    /// <summary>Pure decision: the team must have a rotation, and whoever covers must be a principal with oncall or admin.</summary>
-    public static Decision Decide(AddOverride command, string team, PagerFacts people, Rotation? state, Instant now, Actor actor)
+    /// <summary>State rules: the team must have a rotation, and whoever covers must be a principal with oncall or admin.</summary>
+    public static DomainError? Check(AddOverride command, string team, PagerFacts people, Rotation? state)
     {
-        if (state is null)
-        {
-            return DomainError.NotFound($"Team '{team}' has no rotation.");
-        }
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(people);
+        return state is null ? DomainError.NotFound($"Team '{team}' has no rotation.") : people.Check([("member", command.Member)]);
+    }
 
-        if (people.Check([("member", command.Member)]) is { } cannot)
-        {
-            return cannot;
-        }
-
-        return Decision.Accept(new RotationOverrideAdded(team, command.Member, command.From!.Value, command.To!.Value, actor.Name, now));
+    /// <summary>The override (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(AddOverride command, string team, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new RotationOverrideAdded(team, command.Member, command.From!.Value, command.To!.Value, actor.Name, now)];
     }
 }
 
@@ -60,6 +60,10 @@ public static class AddOverrideEndpoint
         return PagerFacts.ReadAsync(db, [command.Member], ct);
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(AddOverride command, string team, PagerFacts people, IEventStream<Folded<Rotation>> rotation, HttpContext http) =>
+        StreamRules.Check(http, rotation, (state, _) => AddOverride.Check(command, team, people, state));
+
     /// <summary>Adds the override to the rotation.</summary>
     [WolverinePost("/api/v1/teams/{team}/overrides")]
     public static (IResult, Events) Post(
@@ -67,7 +71,7 @@ public static class AddOverrideEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Rotation>> rotation,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, rotation, clock, nameof(AddOverride),
-            (state, now, actor) => AddOverride.Decide(command, team, people, state, now, actor),
+            (_, now, actor) => AddOverride.Decide(command, team, now, actor),
             _ => Results.Created($"/api/v1/teams/{team}/oncall?at={command.From!.Value}", new AddOverride.Added(team, command.Member, command.From.Value, command.To!.Value)));
 
     /// <summary>Who may call it and what it answers.</summary>

@@ -6,6 +6,7 @@ using Governance.Api.Core.Time;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using NodaTime.Text;
 using Npgsql;
@@ -62,25 +63,27 @@ public sealed record DefineRotation(string TimeZone, string HandoffDay, string H
         IReadOnlyDictionary<string, string> AckDeadlines);
 
     /// <summary>
-    /// Pure decision: a rotation can always be (re)defined, overrides kept, as long as every member and shadow is a
+    /// State rules: a rotation can always be (re)defined, overrides kept, as long as every member and shadow is a
     /// principal who can act on what they are paged for (oncall or admin, from <paramref name="people"/>); otherwise 422
     /// naming each of them.
     /// </summary>
-    public static Decision Decide(DefineRotation command, string team, PagerFacts people, Rotation? state, Instant now, Actor actor)
+    public static DomainError? Check(DefineRotation command, PagerFacts people)
     {
-        _ = state;
-        var named = (command.Members ?? []).Select((m, i) => ($"members[{i}]", m)).Concat((command.Shadows ?? []).Select((s, i) => ($"shadows[{i}]", s)));
-        if (people.Check(named) is { } cannot)
-        {
-            return cannot;
-        }
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(people);
+        return people.Check((command.Members ?? []).Select((m, i) => ($"members[{i}]", m)).Concat((command.Shadows ?? []).Select((s, i) => ($"shadows[{i}]", s))));
+    }
 
-        return Decision.Accept(new RotationDefined(team, command.TimeZone, ParseDay(command.HandoffDay)!.Value,
+    /// <summary>The rotation as defined (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(DefineRotation command, string team, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new RotationDefined(team, command.TimeZone, ParseDay(command.HandoffDay)!.Value,
             TimePattern.Parse(command.HandoffTime).Value, ParseShiftDays(command.ShiftLength)!.Value,
             command.Members ?? [], command.Shadows ?? [], ParseDate(command.StartsOn), actor.Name, now,
             command.AckDeadlines is { Count: > 0 } deadlines
                 ? deadlines.ToDictionary(d => d.Key, d => ParseAckDeadline(d.Value)!.Value, StringComparer.Ordinal)
-                : null));
+                : null)];
     }
 
     /// <summary>"PT10M" → 10 minutes; from one minute to one day.</summary>
@@ -119,6 +122,10 @@ public static class DefineRotationEndpoint
         return PagerFacts.ReadAsync(db, [.. command.Members ?? [], .. command.Shadows ?? []], ct);
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(DefineRotation command, PagerFacts people, IEventStream<Folded<Rotation>> rotation, HttpContext http) =>
+        StreamRules.Check(http, rotation, (_, _) => DefineRotation.Check(command, people));
+
     /// <summary>Defines (or redefines) the rotation; overrides already added are kept.</summary>
     [WolverinePut("/api/v1/teams/{team}/rotation")]
     public static (IResult, Events) Put(
@@ -126,7 +133,7 @@ public static class DefineRotationEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Rotation>> rotation,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, rotation, clock, nameof(DefineRotation),
-            (state, now, actor) => DefineRotation.Decide(command, team, people, state, now, actor),
+            (_, now, actor) => DefineRotation.Decide(command, team, now, actor),
             defined => Results.Ok(new DefineRotation.Defined(team, defined!.TimeZone, defined.HandoffDay.ToString(), defined.HandoffTime, $"P{defined.ShiftDays}D",
                 defined.Members, defined.Shadows, defined.StartsOn, defined.FirstShiftStart,
                 (defined.AckDeadlines ?? new Dictionary<string, Duration>()).ToDictionary(

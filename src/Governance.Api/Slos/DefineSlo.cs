@@ -6,6 +6,7 @@ using Governance.Api.Core.Time;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Npgsql;
 using Wolverine.Http;
@@ -37,9 +38,10 @@ public sealed record DefineSlo(string Name, string Model, string Stage, double? 
     /// <summary>"P28D" → 28 days, read by <see cref="TimeInput"/>; months and years have no fixed length and are refused.</summary>
     public static Duration? ParseDuration(string? text) => TimeInput.TryParseDuration(text, out var duration, out _) ? duration : null;
 
-    /// <summary>Pure decision: the model must exist and have the stage.</summary>
-    public static Decision Decide(DefineSlo command, string id, (string Team, IReadOnlyList<string> Stages)? model, Slo? state, Instant now, Actor actor)
+    /// <summary>State rules: the SLO is new, and its model exists and has the stage.</summary>
+    public static DomainError? Check(DefineSlo command, string id, (string Team, IReadOnlyList<string> Stages)? model, Slo? state)
     {
+        ArgumentNullException.ThrowIfNull(command);
         if (state is not null)
         {
             return DomainError.Conflict($"SLO '{id}' already exists.");
@@ -50,13 +52,17 @@ public sealed record DefineSlo(string Name, string Model, string Stage, double? 
             return DomainError.Unprocessable($"No model '{command.Model}'.", "model");
         }
 
-        if (!found.Stages.Contains(command.Stage))
-        {
-            return DomainError.Unprocessable($"Model '{command.Model}' has no stage '{command.Stage}' (it has {string.Join(", ", found.Stages)}).", "stage");
-        }
+        return found.Stages.Contains(command.Stage)
+            ? null
+            : DomainError.Unprocessable($"Model '{command.Model}' has no stage '{command.Stage}' (it has {string.Join(", ", found.Stages)}).", "stage");
+    }
 
-        return Decision.Accept(new SloDefined(id, command.Name, command.Model, found.Team, command.Stage, command.Objective!.Value,
-            ParseDuration(command.Window)!.Value, ParseDuration(command.LabelDelay) ?? Duration.Zero, command.Description ?? "", actor.Name, now));
+    /// <summary>The SLO, owned by its model's <paramref name="team"/> (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(DefineSlo command, string id, string team, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new SloDefined(id, command.Name, command.Model, team, command.Stage, command.Objective!.Value,
+            ParseDuration(command.Window)!.Value, ParseDuration(command.LabelDelay) ?? Duration.Zero, command.Description ?? "", actor.Name, now)];
     }
 }
 
@@ -80,6 +86,13 @@ public static class DefineSloEndpoint
     /// <summary>The new SLO's stream.</summary>
     public static string StreamOf(NewSlo slo) => Slo.StreamId(slo?.Id ?? throw new ArgumentNullException(nameof(slo)));
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(DefineSlo command, [NotBody] NewSlo slo, IEventStream<Folded<Slo>> stream, HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(slo);
+        return StreamRules.Check(http, stream, (state, _) => DefineSlo.Check(command, slo.Id, slo.Model, state));
+    }
+
     /// <summary>Defines the SLO; its stream starts here.</summary>
     [WolverinePost("/api/v1/slos")]
     public static (IResult, Events) Post(
@@ -87,7 +100,7 @@ public static class DefineSloEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Slo>> stream,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, stream, clock, nameof(DefineSlo),
-            (state, now, actor) => DefineSlo.Decide(command, slo.Id, slo.Model, state, now, actor),
+            (_, now, actor) => DefineSlo.Decide(command, slo.Id, slo.Model!.Value.Team, now, actor),
             _ => Results.Created($"/api/v1/slos/{slo.Id}", new DefineSlo.Defined(slo.Id)));
 
     /// <summary>Who may call it and what it answers.</summary>

@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -33,28 +34,28 @@ public sealed record ReviseSlo(string Name, double? Objective, string Window, st
     /// <summary>The response: the SLO and its definition as now in force.</summary>
     public sealed record Revised(string Id, string Name, double Objective, Duration Window, Duration LabelDelay, string Description);
 
-    /// <summary>
-    /// Pure decision: the SLO must exist; a definition equal to the current one changes nothing (pipelines re-apply
-    /// their SLOs on every deploy and must not churn revisions).
-    /// </summary>
-    public static Decision Decide(ReviseSlo command, string id, Slo? state, Instant now, Actor actor)
-    {
-        if (state is null)
-        {
-            return DomainError.NotFound($"No SLO '{id}'.");
-        }
+    /// <summary>State rules: the SLO must exist.</summary>
+    public static DomainError? Check(string id, Slo? state) => state is null ? DomainError.NotFound($"No SLO '{id}'.") : null;
 
+    /// <summary>
+    /// The revision (<see cref="Check"/> has let it through); none when the definition equals the current one (pipelines
+    /// re-apply their SLOs on every deploy and must not churn revisions).
+    /// </summary>
+    public static IReadOnlyList<object> Decide(ReviseSlo command, string id, Slo state, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
         var window = DefineSlo.ParseDuration(command.Window)!.Value;
         var labelDelay = DefineSlo.ParseDuration(command.LabelDelay) ?? Duration.Zero;
         var description = command.Description ?? "";
         if (state.Name == command.Name && state.Objective.Equals(command.Objective) && state.Window == window && state.LabelDelay == labelDelay
             && state.Description == description)
         {
-            return Decision.Unchanged;
+            return [];
         }
 
-        return Decision.Accept(new SloRevised(id, command.Name, state.Model, state.Stage, command.Objective!.Value, window, labelDelay, description,
-            state.Objective, state.Window, actor.Name, now));
+        return [new SloRevised(id, command.Name, state.Model, state.Stage, command.Objective!.Value, window, labelDelay, description,
+            state.Objective, state.Window, actor.Name, now)];
     }
 }
 
@@ -64,6 +65,10 @@ public static class ReviseSloEndpoint
     /// <summary>The SLO's stream.</summary>
     public static string StreamOf(string id) => Slo.StreamId(id);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Slo>> slo, HttpContext http) =>
+        StreamRules.Check(http, slo, (state, _) => ReviseSlo.Check(id, state));
+
     /// <summary>Revises the SLO.</summary>
     [WolverinePut("/api/v1/slos/{id}")]
     public static (IResult, Events) Put(
@@ -71,7 +76,7 @@ public static class ReviseSloEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Slo>> slo,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, slo, clock, nameof(ReviseSlo),
-            (state, now, actor) => ReviseSlo.Decide(command, id, state, now, actor),
+            (state, now, actor) => ReviseSlo.Decide(command, id, state!, now, actor),
             after => Results.Ok(new ReviseSlo.Revised(after!.Id, after.Name, after.Objective, after.Window, after.LabelDelay, after.Description)));
 
     /// <summary>Who may call it and what it answers.</summary>

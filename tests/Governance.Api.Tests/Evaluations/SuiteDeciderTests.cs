@@ -36,6 +36,8 @@ public sealed class SuiteDeciderTests
         return decision.Events.ShouldHaveSingleItem().ShouldBeOfType<T>();
     }
 
+    private static T Single<T>(IReadOnlyList<object> events) => events.ShouldHaveSingleItem().ShouldBeOfType<T>();
+
     [Fact]
     public void defining_a_suite_makes_revision_1_with_who_and_when()
     {
@@ -70,7 +72,9 @@ public sealed class SuiteDeciderTests
         revised.Revision.ShouldBe(2);
         state = Fold(defined, revised);
 
-        var added = Single<SuiteSliceAdded>(AddSuiteSlice.Decide(new AddSuiteSlice("fraud-core", "eu", "auc", 0.85, "inc-7"), state, Now, Ana));
+        var slice = new AddSuiteSlice("fraud-core", "eu", "auc", 0.85, "inc-7");
+        AddSuiteSlice.Check(slice, state).ShouldBeNull();
+        var added = Single<SuiteSliceAdded>(AddSuiteSlice.Decide(slice, state, Now, Ana));
         added.Revision.ShouldBe(3);
         added.IncidentId.ShouldBe("inc-7");
         state = Fold(defined, revised, added);
@@ -108,10 +112,10 @@ public sealed class SuiteDeciderTests
     {
         var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana)));
 
-        var decision = AddSuiteSlice.Decide(new AddSuiteSlice("fraud-core", "eu", "recall", 0.85), state, Now, Ana);
+        var refusal = AddSuiteSlice.Check(new AddSuiteSlice("fraud-core", "eu", "recall", 0.85), state);
 
-        decision.Error!.Status.ShouldBe(422);
-        decision.Error.Errors!.Keys.ShouldBe(["metric"]);
+        refusal!.Status.ShouldBe(422);
+        refusal.Errors!.Keys.ShouldBe(["metric"]);
     }
 
     [Fact]
@@ -119,16 +123,18 @@ public sealed class SuiteDeciderTests
     {
         var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana)));
 
-        AddSuiteSlice.Decide(new AddSuiteSlice("fraud-core", "new-users", "auc", 0.8), state, Now, Ana).Events.ShouldBeEmpty();
-        AddSuiteSlice.Decide(new AddSuiteSlice("fraud-core", "new-users", "auc", 0.7), state, Now, Ana).Error!.Status.ShouldBe(409);
+        var same = new AddSuiteSlice("fraud-core", "new-users", "auc", 0.8);
+        AddSuiteSlice.Check(same, state).ShouldBeNull();
+        AddSuiteSlice.Decide(same, state, Now, Ana).ShouldBeEmpty();
+        AddSuiteSlice.Check(new AddSuiteSlice("fraud-core", "new-users", "auc", 0.7), state)!.Status.ShouldBe(409);
     }
 
     [Fact]
     public void adding_a_slice_to_an_unknown_suite_names_the_suite()
     {
-        var decision = AddSuiteSlice.Decide(new AddSuiteSlice("nope", "eu", "auc", 0.85), null, Now, Ana);
+        var refusal = AddSuiteSlice.Check(new AddSuiteSlice("nope", "eu", "auc", 0.85), null);
 
-        decision.Error!.Status.ShouldBe(422);
-        decision.Error.Errors!.Keys.ShouldBe(["suite"]);
+        refusal!.Status.ShouldBe(422);
+        refusal.Errors!.Keys.ShouldBe(["suite"]);
     }
 }

@@ -24,24 +24,41 @@ public sealed class AlertDeciderTests
     public void a_repeat_of_an_unresolved_alert_is_counted_on_it(string existing, string? key, string expected)
     {
         var open = existing == "none" ? null : Existing(Enum.Parse<AlertStatus>(existing, ignoreCase: true));
-        var decision = FireAlert.Decide(new FireAlert("drift", "m", Severity.Sev3, key, "again"), "alr-2", "t", true, open, Now, Monitor);
-        decision.Accepted.ShouldBeTrue();
+        var command = new FireAlert("drift", "m", Severity.Sev3, key, "again");
+        FireAlert.Check(command, "alr-2", false, true, open).ShouldBeNull();
+        var events = FireAlert.Decide(command, "alr-2", "t", open, Now, Monitor);
         if (expected == "repeat")
         {
-            var repeated = decision.Events.Single().ShouldBeOfType<AlertRepeated>();
+            var repeated = events.Single().ShouldBeOfType<AlertRepeated>();
             repeated.Id.ShouldBe("alr-1");
             repeated.Count.ShouldBe(3);
             repeated.RepeatedBy.ShouldBe("monitor");
         }
         else
         {
-            decision.Events.Single().ShouldBeOfType<AlertFired>().Id.ShouldBe("alr-2");
+            events.Single().ShouldBeOfType<AlertFired>().Id.ShouldBe("alr-2");
         }
     }
 
     [Fact]
     public void an_alert_on_an_unknown_model_is_refused() =>
-        FireAlert.Decide(new FireAlert("drift", "ghost", Severity.Sev3, null, "s"), "alr-2", null, false, null, Now, Monitor).Error!.Status.ShouldBe(422);
+        FireAlert.Check(new FireAlert("drift", "ghost", Severity.Sev3, null, "s"), "alr-2", false, false, null)!.Status.ShouldBe(422);
+
+    [Theory]
+    [InlineData("open", 0)]
+    [InlineData("acknowledged", 0)]
+    [InlineData("resolved", 409)]
+    [InlineData("none", 409)]
+    public void a_repeat_meant_for_an_alert_resolved_between_look_up_and_lock_is_refused(string existing, int status)
+    {
+        var state = existing == "none" ? null : Existing(Enum.Parse<AlertStatus>(existing, ignoreCase: true));
+        var refusal = FireAlert.Check(new FireAlert("drift", "m", Severity.Sev3, "k1", "again"), "alr-1", true, true, state);
+        (refusal?.Status ?? 0).ShouldBe(status);
+        if (refusal is not null)
+        {
+            refusal.Detail.ShouldBe("Alert 'alr-1' was resolved meanwhile; fire again to open a new one.");
+        }
+    }
 
     [Theory]
     [InlineData(10, 10, 4, 60.0, 40.0, true)]

@@ -63,6 +63,14 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", result_of_StreamOf);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.Alerts.Alert, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
             var target = await Governance.Api.Alerts.EscalateAlertEndpoint.LoadAsync(stream_alert, _incidentRouting, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails2 = Governance.Api.Alerts.EscalateAlertEndpoint.Validate(id, stream_alert, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails2, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails2, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
             (var result, var events, var outgoingMessages) = Governance.Api.Alerts.EscalateAlertEndpoint.Post(command, id, target, stream_alert, documentSession, httpContext, _clock);

@@ -63,6 +63,14 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", result_of_StreamOf);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.Rotations.Rotation, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
             var pagerFacts = await Governance.Api.Rotations.AddOverrideEndpoint.LoadAsync(command, _npgsqlDataSource, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails2 = Governance.Api.Rotations.AddOverrideEndpoint.Validate(command, team, pagerFacts, stream_rotation, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails2, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails2, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
             (var result, var events) = Governance.Api.Rotations.AddOverrideEndpoint.Post(command, team, pagerFacts, stream_rotation, httpContext, _clock);

@@ -71,6 +71,14 @@ namespace Internal.Generated.WolverineHandlers
             }
 
             var pagerFacts = await Governance.Api.Rotations.DefineRotationEndpoint.LoadAsync(command, _npgsqlDataSource, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails3 = Governance.Api.Rotations.DefineRotationEndpoint.Validate(command, pagerFacts, stream_rotation, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails3, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails3, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
             (var result, var events) = Governance.Api.Rotations.DefineRotationEndpoint.Put(command, team, pagerFacts, stream_rotation, httpContext, _clock);
