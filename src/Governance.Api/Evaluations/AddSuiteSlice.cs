@@ -1,6 +1,5 @@
 using FluentValidation;
 using Governance.Api.Core.Auth;
-using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using NodaTime;
@@ -27,11 +26,12 @@ public sealed record AddSuiteSlice(string Suite, string Name, string Metric, dou
     }
 
     /// <summary>
-    /// Pure decision: the suite must exist and measure the slice's metric; a slice name is used once, and adding
-    /// exactly the slice that is already there changes nothing.
+    /// The suite must exist and measure the slice's metric; a slice name is used once, unless it is exactly the slice
+    /// asked for (adding it again changes nothing).
     /// </summary>
-    public static Decision Decide(AddSuiteSlice command, Suite? state, Instant now, Actor actor)
+    public static DomainError? Check(AddSuiteSlice command, Suite? state)
     {
+        ArgumentNullException.ThrowIfNull(command);
         if (state is null)
         {
             return DomainError.Unprocessable($"No evaluation suite named '{command.Suite}'.", "suite");
@@ -49,14 +49,21 @@ public sealed record AddSuiteSlice(string Suite, string Name, string Metric, dou
                 $"Suite '{command.Suite}' has no metric '{command.Metric}' (it measures {string.Join(", ", current.Metrics.Select(m => m.Name))}).", "metric");
         }
 
-        var slice = new SuiteSlice(command.Name, command.Metric, threshold);
-        if (current.Slices.FirstOrDefault(s => s.Name == command.Name) is { } existing)
-        {
-            return existing == slice
-                ? Decision.Unchanged
-                : DomainError.Conflict($"Suite '{command.Suite}' already has a slice '{command.Name}' (on {existing.Metric}, threshold {existing.Threshold}); revise the suite to change it.");
-        }
-
-        return Decision.Accept(new SuiteSliceAdded(command.Suite, current.Revision + 1, slice, actor.Name, now, command.IncidentId));
+        return current.Slices.FirstOrDefault(s => s.Name == command.Name) is { } existing && existing != Slice(command)
+            ? DomainError.Conflict($"Suite '{command.Suite}' already has a slice '{command.Name}' (on {existing.Metric}, threshold {existing.Threshold}); revise the suite to change it.")
+            : null;
     }
+
+    /// <summary>The slice as the suite's next revision; nothing when the suite already has it.</summary>
+    public static IReadOnlyList<object> Decide(AddSuiteSlice command, Suite state, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
+        var current = state.Current;
+        return current.Slices.Any(s => s.Name == command.Name)
+            ? []
+            : [new SuiteSliceAdded(command.Suite, current.Revision + 1, Slice(command), actor.Name, now, command.IncidentId)];
+    }
+
+    private static SuiteSlice Slice(AddSuiteSlice command) => new(command.Name, command.Metric, command.Threshold!.Value);
 }

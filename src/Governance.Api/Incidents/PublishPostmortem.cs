@@ -84,9 +84,10 @@ public sealed record PublishPostmortem(string Summary, string Impact, string Roo
     {
         var postmortem = Decide(command, id, incident, now, actor);
         var add = command.AddSlice!;
-        var slice = postmortem.Accepted
-            ? AddSuiteSlice.Decide(new AddSuiteSlice(add.Suite, add.Name, add.Metric, add.Threshold, id), suite, now, actor)
-            : Decision.Unchanged;
+        var addSlice = new AddSuiteSlice(add.Suite, add.Name, add.Metric, add.Threshold, id);
+        var slice = !postmortem.Accepted ? Decision.Unchanged
+            : AddSuiteSlice.Check(addSlice, suite) is { } refused ? Decision.Reject(refused)
+            : Decision.Accept([.. AddSuiteSlice.Decide(addSlice, suite!, now, actor)]);
         return (postmortem, slice);
     }
 }
