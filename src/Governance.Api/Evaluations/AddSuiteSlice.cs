@@ -26,8 +26,8 @@ public sealed record AddSuiteSlice(string Suite, string Name, string Metric, dou
     }
 
     /// <summary>
-    /// State rules: the suite must exist and measure the slice's metric; a slice name is used once (adding exactly the
-    /// slice that is already there is no refusal: it changes nothing).
+    /// The suite must exist and measure the slice's metric; a slice name is used once, unless it is exactly the slice
+    /// asked for (adding it again changes nothing).
     /// </summary>
     public static DomainError? Check(AddSuiteSlice command, Suite? state)
     {
@@ -49,20 +49,21 @@ public sealed record AddSuiteSlice(string Suite, string Name, string Metric, dou
                 $"Suite '{command.Suite}' has no metric '{command.Metric}' (it measures {string.Join(", ", current.Metrics.Select(m => m.Name))}).", "metric");
         }
 
-        return current.Slices.FirstOrDefault(s => s.Name == command.Name) is { } existing && existing != new SuiteSlice(command.Name, command.Metric, threshold)
+        return current.Slices.FirstOrDefault(s => s.Name == command.Name) is { } existing && existing != Slice(command)
             ? DomainError.Conflict($"Suite '{command.Suite}' already has a slice '{command.Name}' (on {existing.Metric}, threshold {existing.Threshold}); revise the suite to change it.")
             : null;
     }
 
-    /// <summary>The suite's new revision with the slice (<see cref="Check"/> has let it through); none when it is already there.</summary>
+    /// <summary>The slice as the suite's next revision; nothing when the suite already has it.</summary>
     public static IReadOnlyList<object> Decide(AddSuiteSlice command, Suite state, Instant now, Actor actor)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(state);
         var current = state.Current;
-        var slice = new SuiteSlice(command.Name, command.Metric, command.Threshold!.Value);
         return current.Slices.Any(s => s.Name == command.Name)
             ? []
-            : [new SuiteSliceAdded(command.Suite, current.Revision + 1, slice, actor.Name, now, command.IncidentId)];
+            : [new SuiteSliceAdded(command.Suite, current.Revision + 1, Slice(command), actor.Name, now, command.IncidentId)];
     }
+
+    private static SuiteSlice Slice(AddSuiteSlice command) => new(command.Name, command.Metric, command.Threshold!.Value);
 }

@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -24,17 +25,18 @@ public sealed record DefineSuite(
     /// <summary>The response.</summary>
     public sealed record Defined(string Name, int Revision);
 
-    /// <summary>Pure decision: a name is defined once; later changes are revisions.</summary>
-    public static Decision Decide(DefineSuite command, Suite? state, Instant now, Actor actor)
-    {
-        if (state is not null)
-        {
-            return DomainError.Conflict(
+    /// <summary>A name is defined once; later changes are revisions.</summary>
+    public static DomainError? Check(DefineSuite command, Suite? state) =>
+        state is null
+            ? null
+            : DomainError.Conflict(
                 $"A suite named '{command.Name}' already exists (revision {state.Current.Revision}); revise it with PUT /api/v1/evaluation-suites/{command.Name}.");
-        }
 
-        return Decision.Accept(new SuiteDefined(
-            command.Name, 1, command.Description ?? "", command.ToMetrics(), command.ToSlices(), actor.Name, now));
+    /// <summary>Revision 1, by whoever defined it.</summary>
+    public static IReadOnlyList<object> Decide(DefineSuite command, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new SuiteDefined(command.Name, 1, command.Description ?? "", command.ToMetrics(), command.ToSlices(), actor.Name, now)];
     }
 }
 
@@ -44,6 +46,10 @@ public static class DefineSuiteEndpoint
     /// <summary>The suite's stream.</summary>
     public static string StreamOf(DefineSuite command) => Suite.StreamId(command.Name);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(DefineSuite command, IEventStream<Folded<Suite>> suite, HttpContext http) =>
+        StreamRules.Check(http, suite, (state, _) => DefineSuite.Check(command, state));
+
     /// <summary>Defines revision 1.</summary>
     [WolverinePost("/api/v1/evaluation-suites")]
     public static (IResult, Events) Post(
@@ -51,7 +57,7 @@ public static class DefineSuiteEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Suite>> suite,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, suite, clock, nameof(DefineSuite),
-            (state, now, actor) => DefineSuite.Decide(command, state, now, actor),
+            (_, now, actor) => DefineSuite.Decide(command, now, actor),
             _ => Results.Created($"/api/v1/evaluation-suites/{command.Name}", new DefineSuite.Defined(command.Name, 1)));
 
     /// <summary>Who may call it and what it answers.</summary>

@@ -116,11 +116,13 @@ public sealed record RecordEvaluation(
         IReadOnlyList<string>? ModelStages, bool VersionExists, Suite? Suite, IReadOnlySet<string> MissingDatasets, Baseline? Baseline);
 
     /// <summary>
-    /// Pure decision: every reference must exist (422 naming each field that does not), the stage must be one of
-    /// the model's; then the verdict is computed against the suite revision and the baseline.
+    /// Every reference must exist (422 naming each field that does not, all at once), and the stage must be one of the
+    /// model's.
     /// </summary>
-    public static Decision Decide(RecordEvaluation command, string id, References references, Evaluation? state, Instant now, Actor actor)
+    public static DomainError? Check(RecordEvaluation command, string id, References references, Evaluation? state)
     {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(references);
         if (state is not null)
         {
             return DomainError.Conflict($"Evaluation '{id}' already exists.");
@@ -144,18 +146,13 @@ public sealed record RecordEvaluation(
             }
         }
 
-        SuiteRevision? revision = null;
         if (references.Suite is not { } suite)
         {
             errors["suite"] = [$"No evaluation suite named '{command.Suite}'."];
         }
-        else
+        else if (RevisionOf(command, suite) is null)
         {
-            revision = command.SuiteRevision is { } named ? suite.Revision(named) : suite.Current;
-            if (revision is null)
-            {
-                errors["suiteRevision"] = [$"Suite '{command.Suite}' has no revision {command.SuiteRevision} (its latest is {suite.Current.Revision})."];
-            }
+            errors["suiteRevision"] = [$"Suite '{command.Suite}' has no revision {command.SuiteRevision} (its latest is {suite.Current.Revision})."];
         }
 
         var datasets = command.Datasets ?? [];
@@ -167,20 +164,29 @@ public sealed record RecordEvaluation(
             }
         }
 
-        if (errors.Count > 0)
-        {
-            return new DomainError(StatusCodes.Status422UnprocessableEntity, "Unprocessable",
-                string.Join(" ", errors.Values.SelectMany(e => e)), errors);
-        }
+        return errors.Count == 0
+            ? null
+            : new DomainError(StatusCodes.Status422UnprocessableEntity, "Unprocessable", string.Join(" ", errors.Values.SelectMany(e => e)), errors);
+    }
 
+    /// <summary>The evaluation with its verdict, computed against the suite revision and the baseline (<see cref="Check"/> has let it through).</summary>
+    public static IReadOnlyList<object> Decide(RecordEvaluation command, string id, References references, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(references);
+        var revision = RevisionOf(command, references.Suite!)!;
         var metrics = command.Metrics ?? new Dictionary<string, double>();
         var slices = command.Slices ?? new Dictionary<string, IReadOnlyDictionary<string, double>>();
-        var checks = Verdict.Compute(revision!, metrics, slices, references.Baseline);
-        return Decision.Accept(new EvaluationRecorded(
-            id, command.Model, command.Version, command.Suite, revision!.Revision, command.Stage, datasets, metrics, slices,
+        var checks = Verdict.Compute(revision, metrics, slices, references.Baseline);
+        return [new EvaluationRecorded(
+            id, command.Model, command.Version, command.Suite, revision.Revision, command.Stage, command.Datasets ?? [], metrics, slices,
             command.ProductMetrics ?? new Dictionary<string, double>(), Verdict.Passed(checks), checks,
-            references.Baseline?.Version, references.Baseline?.EvaluationId, actor.Name, now));
+            references.Baseline?.Version, references.Baseline?.EvaluationId, actor.Name, now)];
     }
+
+    // The revision named, or the current one when none is.
+    private static SuiteRevision? RevisionOf(RecordEvaluation command, Suite suite) =>
+        command.SuiteRevision is { } named ? suite.Revision(named) : suite.Current;
 
     /// <summary>
     /// Reads what the command refers to in one round trip: the registry, the suite revisions the decision can need
@@ -294,18 +300,18 @@ public static class RecordEvaluationEndpoint
             return precondition.ToResult();
         }
 
-        var actor = Actor.From(http.User);
-        var decision = RecordEvaluation.Decide(command, id, references, null, now, actor);
-        if (!decision.Accepted)
+        // An id made up just now cannot be taken (a collision would be a 409 from the store), so there is no state to read first.
+        if (RecordEvaluation.Check(command, id, references, null) is { } refusal)
         {
             activity?.SetTag("governance.outcome", "rejected");
-            return decision.Error!.ToResult();
+            return refusal.ToResult();
         }
 
-        // An id made up just now cannot be taken (a collision would be a 409 from the store), so there is nothing to read first.
-        var appended = await store.StartStreamAsync(streamId, Evaluation.StreamType, decision.Events, RequestEventMetadata.For(http, actor), ct);
+        var actor = Actor.From(http.User);
+        var events = RecordEvaluation.Decide(command, id, references, now, actor);
+        var appended = await store.StartStreamAsync(streamId, Evaluation.StreamType, events, RequestEventMetadata.For(http, actor), ct);
         GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", nameof(RecordEvaluation)));
-        var recorded = decision.Events.OfType<EvaluationRecorded>().Single();
+        var recorded = events.OfType<EvaluationRecorded>().Single();
         return new Versioned(
             Results.Created($"/api/v1/evaluations/{id}", new RecordEvaluation.Recorded(id, recorded.Passed, recorded.Checks)),
             appended.VersionOf(streamId));

@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -24,23 +25,21 @@ public sealed record ReviseSuite(
     /// <summary>The response.</summary>
     public sealed record Revised(int Revision);
 
-    /// <summary>Pure decision: only an existing suite is revised; an unchanged definition is not a new revision.</summary>
-    public static Decision Decide(string name, ReviseSuite command, Suite? state, Instant now, Actor actor)
-    {
-        if (state is null)
-        {
-            return DomainError.NotFound($"No evaluation suite named '{name}'; define it with POST /api/v1/evaluation-suites.");
-        }
+    /// <summary>Only an existing suite is revised.</summary>
+    public static DomainError? Check(string name, Suite? state) =>
+        state is null ? DomainError.NotFound($"No evaluation suite named '{name}'; define it with POST /api/v1/evaluation-suites.") : null;
 
+    /// <summary>The next revision; an unchanged definition is not a new revision.</summary>
+    public static IReadOnlyList<object> Decide(string name, ReviseSuite command, Suite state, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
         var description = command.Description ?? "";
         var metrics = command.ToMetrics();
         var slices = command.ToSlices();
-        if (state.Current.SameDefinitionAs(description, metrics, slices))
-        {
-            return Decision.Unchanged;
-        }
-
-        return Decision.Accept(new SuiteRevised(name, state.Current.Revision + 1, description, metrics, slices, actor.Name, now));
+        return state.Current.SameDefinitionAs(description, metrics, slices)
+            ? []
+            : [new SuiteRevised(name, state.Current.Revision + 1, description, metrics, slices, actor.Name, now)];
     }
 }
 
@@ -62,6 +61,10 @@ public static class ReviseSuiteEndpoint
         return Rules.Slug().IsMatch(name) ? WolverineContinue.Result() : DomainError.NotFound($"No evaluation suite named '{name}'.").ToResult();
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string name, IEventStream<Folded<Suite>> suite, HttpContext http) =>
+        StreamRules.Check(http, suite, (state, _) => ReviseSuite.Check(name, state));
+
     /// <summary>Revises the suite.</summary>
     [WolverinePut("/api/v1/evaluation-suites/{name}")]
     public static (IResult, Events) Put(
@@ -69,7 +72,7 @@ public static class ReviseSuiteEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Suite>> suite,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, suite, clock, nameof(ReviseSuite),
-            (state, now, actor) => ReviseSuite.Decide(name, command, state, now, actor),
+            (state, now, actor) => ReviseSuite.Decide(name, command, state!, now, actor),
             // Every suite event makes exactly one revision, so the current revision is the stream version.
             after => Results.Ok(new ReviseSuite.Revised(after!.Current.Revision)));
 

@@ -5,6 +5,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -27,20 +28,18 @@ public sealed record ConcludeExperiment(ExperimentOutcome? Outcome, string Reaso
     /// <summary>The response.</summary>
     public sealed record Concluded(string Id, ExperimentOutcome Outcome, string Reason);
 
-    /// <summary>Pure decision: an experiment is concluded once.</summary>
-    public static Decision Decide(ConcludeExperiment command, string id, Experiment? state, Instant now, Actor actor)
+    /// <summary>An experiment is concluded once.</summary>
+    public static DomainError? Check(string id, Experiment? state) =>
+        state is null ? DomainError.NotFound($"No experiment '{id}'.")
+        : state.Outcome is not null ? DomainError.Conflict($"Experiment '{id}' is already concluded.")
+        : null;
+
+    /// <summary>The conclusion, with its reason.</summary>
+    public static IReadOnlyList<object> Decide(ConcludeExperiment command, string id, Experiment state, Instant now, Actor actor)
     {
-        if (state is null)
-        {
-            return DomainError.NotFound($"No experiment '{id}'.");
-        }
-
-        if (state.Outcome is not null)
-        {
-            return DomainError.Conflict($"Experiment '{id}' is already concluded.");
-        }
-
-        return Decision.Accept(new ExperimentConcluded(id, state.Model, command.Outcome!.Value, command.Reason, actor.Name, now));
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
+        return [new ExperimentConcluded(id, state.Model, command.Outcome!.Value, command.Reason, actor.Name, now)];
     }
 }
 
@@ -50,6 +49,10 @@ public static class ConcludeExperimentEndpoint
     /// <summary>The experiment's stream.</summary>
     public static string StreamOf(string id) => Experiment.StreamId(id);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Experiment>> experiment, HttpContext http) =>
+        StreamRules.Check(http, experiment, (state, _) => ConcludeExperiment.Check(id, state));
+
     /// <summary>Concludes the experiment.</summary>
     [WolverinePost("/api/v1/experiments/{id}/conclusion")]
     public static (IResult, Events) Post(
@@ -57,7 +60,7 @@ public static class ConcludeExperimentEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Experiment>> experiment,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, experiment, clock, nameof(ConcludeExperiment),
-            (state, now, actor) => ConcludeExperiment.Decide(command, id, state, now, actor),
+            (state, now, actor) => ConcludeExperiment.Decide(command, id, state!, now, actor),
             _ => Results.Ok(new ConcludeExperiment.Concluded(id, command.Outcome!.Value, command.Reason)));
 
     /// <summary>Who may call it and what it answers.</summary>

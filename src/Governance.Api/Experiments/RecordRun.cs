@@ -6,6 +6,7 @@ using Governance.Api.Core.Errors;
 using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -38,9 +39,11 @@ public sealed record RecordRun(
     /// <summary>The response.</summary>
     public sealed record Recorded(string ExperimentId, string RunId, string Node);
 
-    /// <summary>Pure decision: runs go into open experiments, once per run id, on data that exists.</summary>
-    public static Decision Decide(RecordRun command, string experimentId, Func<string, bool> datasetExists, Experiment? state, Instant now, Actor actor)
+    /// <summary>Runs go into open experiments, once per run id, on data that exists.</summary>
+    public static DomainError? Check(RecordRun command, string experimentId, Func<string, bool> datasetExists, Experiment? state)
     {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(datasetExists);
         if (state is null)
         {
             return DomainError.NotFound($"No experiment '{experimentId}'.");
@@ -65,9 +68,17 @@ public sealed record RecordRun(
             }
         }
 
-        return Decision.Accept(new RunRecorded(experimentId, state.Model, command.RunId, command.CodeCommit, command.ConfigHash,
-            command.Params ?? new Dictionary<string, JsonElement>(), command.Seed, [.. datasets.Distinct()], command.Environment,
-            command.Metrics ?? new Dictionary<string, double>(), command.StartedAt, command.FinishedAt, actor.Name, now));
+        return null;
+    }
+
+    /// <summary>The run, each dataset version named once.</summary>
+    public static IReadOnlyList<object> Decide(RecordRun command, string experimentId, Experiment state, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
+        return [new RunRecorded(experimentId, state.Model, command.RunId, command.CodeCommit, command.ConfigHash,
+            command.Params ?? new Dictionary<string, JsonElement>(), command.Seed, [.. (command.Datasets ?? []).Distinct()], command.Environment,
+            command.Metrics ?? new Dictionary<string, double>(), command.StartedAt, command.FinishedAt, actor.Name, now)];
     }
 }
 
@@ -85,14 +96,22 @@ public static class RecordRunEndpoint
         return datasets.ExistingAsync(command.Datasets ?? [], ct);
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(
+        RecordRun command, string id, HashSet<string> existingDatasets, IEventStream<Folded<Experiment>> experiment, HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(existingDatasets);
+        return StreamRules.Check(http, experiment, (state, _) => RecordRun.Check(command, id, existingDatasets.Contains, state));
+    }
+
     /// <summary>Records the run.</summary>
     [WolverinePost("/api/v1/experiments/{id}/runs")]
     public static (IResult, Events) Post(
-        RecordRun command, string id, HashSet<string> existingDatasets,
+        RecordRun command, string id,
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Experiment>> experiment,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, experiment, clock, nameof(RecordRun),
-            (state, now, actor) => RecordRun.Decide(command, id, existingDatasets.Contains, state, now, actor),
+            (state, now, actor) => RecordRun.Decide(command, id, state!, now, actor),
             _ => Results.Created($"/api/v1/experiments/{id}", new RecordRun.Recorded(id, command.RunId, Experiment.RunNodeId(id, command.RunId))));
 
     /// <summary>Who may call it and what it answers.</summary>

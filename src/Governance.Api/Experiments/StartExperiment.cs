@@ -6,6 +6,7 @@ using Governance.Api.Core.Validation;
 using Governance.Api.Models;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -30,9 +31,10 @@ public sealed record StartExperiment(string Model, string Hypothesis, Experiment
     /// <summary>The response.</summary>
     public sealed record Started(string Id);
 
-    /// <summary>Pure decision: the model and the base version must exist.</summary>
-    public static Decision Decide(StartExperiment command, string id, bool modelExists, bool baseVersionExists, Experiment? state, Instant now, Actor actor)
+    /// <summary>The model and the base version must exist.</summary>
+    public static DomainError? Check(StartExperiment command, string id, bool modelExists, bool baseVersionExists, Experiment? state)
     {
+        ArgumentNullException.ThrowIfNull(command);
         if (state is not null)
         {
             return DomainError.Conflict($"Experiment '{id}' already exists.");
@@ -48,7 +50,14 @@ public sealed record StartExperiment(string Model, string Hypothesis, Experiment
             return DomainError.Unprocessable($"Model '{command.Model}' has no version '{command.BaseVersion}'.", "baseVersion");
         }
 
-        return Decision.Accept(new ExperimentStarted(id, command.Model, command.Hypothesis, command.Kind!.Value, command.BaseVersion, actor.Name, now));
+        return null;
+    }
+
+    /// <summary>The experiment, started by whoever asked.</summary>
+    public static IReadOnlyList<object> Decide(StartExperiment command, string id, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new ExperimentStarted(id, command.Model, command.Hypothesis, command.Kind!.Value, command.BaseVersion, actor.Name, now)];
     }
 }
 
@@ -68,18 +77,24 @@ public static class StartExperimentEndpoint
             command.BaseVersion is not null && await lookups.ModelVersionExistsAsync(command.Model, command.BaseVersion, ct));
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(StartExperiment command, Facts facts, IEventStream<Folded<Experiment>> experiment, HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        return StreamRules.Check(http, experiment,
+            (state, _) => StartExperiment.Check(command, IdOf(experiment), facts.ModelExists, facts.BaseVersionExists, state));
+    }
+
     /// <summary>Starts the experiment's stream.</summary>
     [WolverinePost("/api/v1/experiments")]
     public static (IResult, Events) Post(
-        StartExperiment command, Facts facts,
+        StartExperiment command,
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Experiment>> experiment,
         HttpContext http, IClock clock)
     {
-        ArgumentNullException.ThrowIfNull(facts);
-        ArgumentNullException.ThrowIfNull(experiment);
-        var id = experiment.Key![Experiment.StreamId("").Length..];
+        var id = IdOf(experiment);
         return StreamCommand.Decide(http, experiment, clock, nameof(StartExperiment),
-            (state, now, actor) => StartExperiment.Decide(command, id, facts.ModelExists, facts.BaseVersionExists, state, now, actor),
+            (_, now, actor) => StartExperiment.Decide(command, id, now, actor),
             _ => Results.Created($"/api/v1/experiments/{id}", new StartExperiment.Started(id)));
     }
 
@@ -95,6 +110,12 @@ public static class StartExperimentEndpoint
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
     }
 
-    /// <summary>What the decision needs to know about the model.</summary>
+    private static string IdOf(IEventStream<Folded<Experiment>> experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        return experiment.Key![Experiment.StreamId("").Length..];
+    }
+
+    /// <summary>What the rules need to know about the model.</summary>
     public sealed record Facts(bool ModelExists, bool BaseVersionExists);
 }

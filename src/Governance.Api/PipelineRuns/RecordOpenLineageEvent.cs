@@ -10,6 +10,7 @@ using Governance.Api.Core.Errors;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
 using Marten;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Npgsql;
 using Wolverine.Http;
@@ -60,28 +61,32 @@ public sealed record RecordOpenLineageEvent(JsonElement Event)
     /// <summary>The response: where the event went.</summary>
     public sealed record Recorded(string Kind, string StreamId, string Node, bool Duplicate);
 
-    /// <summary>
-    /// Pure decision: an event is recorded once (a byte-identical repeat, a producer's retry, changes nothing); a run
-    /// belongs to one job.
-    /// </summary>
-    public static Decision Decide(RecordOpenLineageEvent command, PipelineRun? state, Instant now, Actor actor)
+    /// <summary>A run belongs to one job; an event already recorded is not held against that (it changes nothing).</summary>
+    public static DomainError? Check(RecordOpenLineageEvent command, PipelineRun? state)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var e = command.Parsed ?? throw new InvalidOperationException("The event was not validated.");
+        if (state is null || state.Digests.Contains(command.Digest))
+        {
+            return null;
+        }
+
+        return e.Kind == OpenLineageKind.RunEvent && state is { Job: { } job } && job != new JobRef(e.JobNamespace!, e.JobName!)
+            ? DomainError.Conflict(
+                $"Run '{e.RunId}' belongs to job '{job.Namespace}/{job.Name}'; this event names job '{e.JobNamespace}/{e.JobName}'. A run id is one run of one job.")
+            : null;
+    }
+
+    /// <summary>The event as received; nothing when it was recorded before (a byte-identical repeat, a producer's retry).</summary>
+    public static IReadOnlyList<object> Decide(RecordOpenLineageEvent command, PipelineRun? state, Instant now, Actor actor)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(actor);
         var e = command.Parsed ?? throw new InvalidOperationException("The event was not validated.");
-        if (state is not null && state.Digests.Contains(command.Digest))
-        {
-            return Decision.Unchanged;
-        }
-
-        if (e.Kind == OpenLineageKind.RunEvent && state is { Job: { } job } && job != new JobRef(e.JobNamespace!, e.JobName!))
-        {
-            return DomainError.Conflict(
-                $"Run '{e.RunId}' belongs to job '{job.Namespace}/{job.Name}'; this event names job '{e.JobNamespace}/{e.JobName}'. A run id is one run of one job.");
-        }
-
-        return Decision.Accept(new OpenLineageEventReceived(
-            e.Kind.ToString(), e.RunId, e.JobNamespace, e.JobName, e.EventType, e.EventTime, command.Digest, command.Event.Clone(), actor.Name, now));
+        return state is not null && state.Digests.Contains(command.Digest)
+            ? []
+            : [new OpenLineageEventReceived(
+                e.Kind.ToString(), e.RunId, e.JobNamespace, e.JobName, e.EventType, e.EventTime, command.Digest, command.Event.Clone(), actor.Name, now)];
     }
 
     /// <summary>The stream an event belongs to: its run's, or for JobEvents and DatasetEvents its job's or dataset's.</summary>
@@ -160,6 +165,10 @@ public static class RecordOpenLineageEventEndpoint
         return target.StreamId;
     }
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(RecordOpenLineageEvent command, IEventStream<Folded<PipelineRun>> stream, HttpContext http) =>
+        StreamRules.Check(http, stream, (state, _) => RecordOpenLineageEvent.Check(command, state));
+
     /// <summary>Records the event: 201, or 200 when the same event was recorded before.</summary>
     [WolverinePost("/api/v1/lineage")]
     public static (IResult, Events) Post(
@@ -174,9 +183,9 @@ public static class RecordOpenLineageEventEndpoint
         return StreamCommand.Decide(http, stream, clock, nameof(RecordOpenLineageEvent),
             (state, now, actor) =>
             {
-                var decision = RecordOpenLineageEvent.Decide(command, state, now, actor);
-                duplicate = decision is { Accepted: true, Events.Count: 0 };
-                return decision;
+                var events = RecordOpenLineageEvent.Decide(command, state, now, actor);
+                duplicate = events.Count == 0;
+                return events;
             },
             _ =>
             {

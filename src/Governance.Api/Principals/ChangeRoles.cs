@@ -6,6 +6,7 @@ using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
 using Marten;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -29,28 +30,29 @@ public sealed record ChangeRoles(IReadOnlyList<string> Roles)
     /// <summary>The response: the roles now granted and what they imply.</summary>
     public sealed record Changed(string Name, IReadOnlyList<string> Roles, IReadOnlyList<string> EffectiveRoles);
 
-    /// <summary>
-    /// Pure decision: the same roles change nothing; taking admin away from the last admin with a working key is refused.
-    /// </summary>
-    public static Decision Decide(string name, ChangeRoles command, Principal? state, int otherWorkingAdmins, Instant now, Actor actor)
+    /// <summary>Taking admin away from the last admin with a working key is refused.</summary>
+    public static DomainError? Check(string name, ChangeRoles command, Principal? state, int otherWorkingAdmins)
     {
+        ArgumentNullException.ThrowIfNull(command);
         if (state is null)
         {
             return DomainError.NotFound($"No principal named '{name}'.");
         }
 
+        return state.IsAdmin && !command.Roles.Contains(Core.Auth.Roles.Admin) && state.LiveKeys.Any() && otherWorkingAdmins == 0
+            ? DomainError.Conflict($"{AdminLockout.Refusal}: '{name}' is the last admin with one. Make someone else an admin first.")
+            : null;
+    }
+
+    /// <summary>The new roles, each once, with the ones they replace; the same roles change nothing.</summary>
+    public static IReadOnlyList<object> Decide(string name, ChangeRoles command, Principal state, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
         IReadOnlyList<string> roles = [.. command.Roles.Distinct()];
-        if (roles.ToHashSet().SetEquals(state.Roles))
-        {
-            return Decision.Unchanged;
-        }
-
-        if (state.IsAdmin && !roles.Contains(Core.Auth.Roles.Admin) && state.LiveKeys.Any() && otherWorkingAdmins == 0)
-        {
-            return DomainError.Conflict($"{AdminLockout.Refusal}: '{name}' is the last admin with one. Make someone else an admin first.");
-        }
-
-        return Decision.Accept(new PrincipalRolesChanged(name, roles, state.Roles, actor.Name, now));
+        return roles.ToHashSet().SetEquals(state.Roles)
+            ? []
+            : [new PrincipalRolesChanged(name, roles, state.Roles, actor.Name, now)];
     }
 }
 
@@ -64,14 +66,22 @@ public static class ChangeRolesEndpoint
     public static Task<OtherWorkingAdmins> LoadAsync(string name, IDocumentSession session, CancellationToken ct) =>
         AdminLockout.LockAndCountAsync(session, name, ct);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(
+        ChangeRoles command, string name, OtherWorkingAdmins others, IEventStream<Folded<Principal>> principal, HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(others);
+        return StreamRules.Check(http, principal, (state, _) => ChangeRoles.Check(name, command, state, others.Count));
+    }
+
     /// <summary>Replaces the roles.</summary>
     [WolverinePut("/api/v1/principals/{name}/roles")]
     public static (IResult, Events) Put(
-        ChangeRoles command, string name, OtherWorkingAdmins others,
+        ChangeRoles command, string name,
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Principal>> principal,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, principal, clock, nameof(ChangeRoles),
-            (state, now, actor) => ChangeRoles.Decide(name, command, state, others.Count, now, actor),
+            (state, now, actor) => ChangeRoles.Decide(name, command, state!, now, actor),
             after => Results.Ok(new ChangeRoles.Changed(name, after!.Roles, [.. Roles.Expand(after.Roles).Order(StringComparer.Ordinal)])));
 
     /// <summary>Who may call it and what it answers.</summary>

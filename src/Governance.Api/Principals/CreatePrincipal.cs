@@ -7,6 +7,7 @@ using Governance.Api.Core.Validation;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
 using Marten;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -33,15 +34,15 @@ public sealed record CreatePrincipal(string Name, IReadOnlyList<string> Roles)
     /// <summary>The response, the only time the key is shown.</summary>
     public sealed record Created(string Name, IReadOnlyList<string> Roles, string KeyId, string ApiKey);
 
-    /// <summary>Pure decision: a name is taken once.</summary>
-    public static Decision Decide(CreatePrincipal command, Principal? state, string keyId, Instant now, Actor actor)
-    {
-        if (state is not null)
-        {
-            return DomainError.Conflict($"A principal named '{command.Name}' already exists.");
-        }
+    /// <summary>A name is taken once.</summary>
+    public static DomainError? Check(CreatePrincipal command, Principal? state) =>
+        state is null ? null : DomainError.Conflict($"A principal named '{command.Name}' already exists.");
 
-        return Decision.Accept(new PrincipalCreated(command.Name, [.. command.Roles.Distinct()], keyId, actor.Name, now));
+    /// <summary>The principal with its roles, each once, and its first key.</summary>
+    public static IReadOnlyList<object> Decide(CreatePrincipal command, string keyId, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new PrincipalCreated(command.Name, [.. command.Roles.Distinct()], keyId, actor.Name, now)];
     }
 }
 
@@ -50,6 +51,10 @@ public static class CreatePrincipalEndpoint
 {
     /// <summary>The principal's stream.</summary>
     public static string StreamOf(CreatePrincipal command) => Principal.StreamId(command.Name);
+
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(CreatePrincipal command, IEventStream<Folded<Principal>> principal, HttpContext http) =>
+        StreamRules.Check(http, principal, (state, _) => CreatePrincipal.Check(command, state));
 
     /// <summary>Creates the principal with its first key; the key's hash is stored in the transaction that appends the event.</summary>
     [WolverinePost("/api/v1/principals")]
@@ -62,13 +67,9 @@ public static class CreatePrincipalEndpoint
         var keyId = ApiKeys.NewKeyId();
         var roles = command.Roles.Distinct().ToList();
         var (answer, events) = StreamCommand.Decide(http, principal, clock, nameof(CreatePrincipal),
-            (state, now, actor) => CreatePrincipal.Decide(command, state, keyId, now, actor),
+            (_, now, actor) => CreatePrincipal.Decide(command, keyId, now, actor),
             _ => Results.Created($"/api/v1/principals/{Uri.EscapeDataString(command.Name)}", new CreatePrincipal.Created(command.Name, roles, keyId, key)));
-        if (events.Count > 0)
-        {
-            ApiKeyStore.Remember(session, keyId, key);
-        }
-
+        ApiKeyStore.Remember(session, keyId, key);
         return (answer, events);
     }
 

@@ -5,6 +5,7 @@ using Governance.Api.Core.Idempotency;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
 using Marten;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -24,9 +25,10 @@ public sealed record IssueKey(string Name)
     public static DomainError? Authorize(string name, Actor actor) =>
         actor.Has(Roles.Admin) || actor.Name == name ? null : DomainError.Forbidden("Only an admin can manage another principal's keys.");
 
-    /// <summary>Pure decision: the principal exists and holds fewer than <see cref="MaxLiveKeys"/> working keys.</summary>
-    public static Decision Decide(IssueKey command, Principal? state, string keyId, Instant now, Actor actor)
+    /// <summary>The principal exists and holds fewer than <see cref="MaxLiveKeys"/> working keys.</summary>
+    public static DomainError? Check(IssueKey command, Principal? state, Actor actor)
     {
+        ArgumentNullException.ThrowIfNull(command);
         if (Authorize(command.Name, actor) is { } forbidden)
         {
             return forbidden;
@@ -42,7 +44,14 @@ public sealed record IssueKey(string Name)
             return DomainError.Conflict($"'{command.Name}' already holds {MaxLiveKeys} working keys; revoke one before issuing another.");
         }
 
-        return Decision.Accept(new PrincipalKeyIssued(command.Name, keyId, actor.Name, now));
+        return null;
+    }
+
+    /// <summary>The new key, by whoever issued it.</summary>
+    public static IReadOnlyList<object> Decide(IssueKey command, string keyId, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new PrincipalKeyIssued(command.Name, keyId, actor.Name, now)];
     }
 }
 
@@ -56,6 +65,10 @@ public static class IssueKeyEndpoint
     public static IResult Before(string name, HttpContext http) =>
         IssueKey.Authorize(name, Actor.From(http.User)) is { } forbidden ? forbidden.ToResult() : WolverineContinue.Result();
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string name, IEventStream<Folded<Principal>> principal, HttpContext http) =>
+        StreamRules.Check(http, principal, (state, actor) => IssueKey.Check(new IssueKey(name), state, actor));
+
     /// <summary>Issues the key; its hash is stored in the transaction that appends the event.</summary>
     [WolverinePost("/api/v1/principals/{name}/keys")]
     public static (IResult, Events) Post(
@@ -66,13 +79,9 @@ public static class IssueKeyEndpoint
         var key = ApiKeys.Generate();
         var keyId = ApiKeys.NewKeyId();
         var (answer, events) = StreamCommand.Decide(http, principal, clock, nameof(IssueKey),
-            (state, now, actor) => IssueKey.Decide(new IssueKey(name), state, keyId, now, actor),
+            (_, now, actor) => IssueKey.Decide(new IssueKey(name), keyId, now, actor),
             _ => Results.Created($"/api/v1/principals/{Uri.EscapeDataString(name)}", new IssueKey.Issued(keyId, key)));
-        if (events.Count > 0)
-        {
-            ApiKeyStore.Remember(session, keyId, key);
-        }
-
+        ApiKeyStore.Remember(session, keyId, key);
         return (answer, events);
     }
 

@@ -4,6 +4,7 @@ using Governance.Api.Core.Errors;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
 using Marten;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -14,11 +15,12 @@ namespace Governance.Api.Principals;
 public sealed record RevokeKey(string Name, string KeyId)
 {
     /// <summary>
-    /// Pure decision: the key is the principal's; revoking a revoked key changes nothing; the last working key of the
-    /// last admin who has one stays.
+    /// The key is the principal's; the last working key of the last admin who has one stays (a revoked key is let
+    /// through: revoking it again changes nothing).
     /// </summary>
-    public static Decision Decide(RevokeKey command, Principal? state, int otherWorkingAdmins, Instant now, Actor actor)
+    public static DomainError? Check(RevokeKey command, Principal? state, int otherWorkingAdmins, Actor actor)
     {
+        ArgumentNullException.ThrowIfNull(command);
         if (IssueKey.Authorize(command.Name, actor) is { } forbidden)
         {
             return forbidden;
@@ -34,18 +36,20 @@ public sealed record RevokeKey(string Name, string KeyId)
             return DomainError.NotFound($"'{command.Name}' has no key '{command.KeyId}'.");
         }
 
-        if (!key.Live)
-        {
-            return Decision.Unchanged;
-        }
+        return key.Live && state.IsAdmin && state.LiveKeys.Count() == 1 && otherWorkingAdmins == 0
+            ? DomainError.Conflict(
+                $"{AdminLockout.Refusal}: '{command.KeyId}' is the last working key of the last admin. Issue another key or make someone else an admin first.")
+            : null;
+    }
 
-        if (state.IsAdmin && state.LiveKeys.Count() == 1 && otherWorkingAdmins == 0)
-        {
-            return DomainError.Conflict(
-                $"{AdminLockout.Refusal}: '{command.KeyId}' is the last working key of the last admin. Issue another key or make someone else an admin first.");
-        }
-
-        return Decision.Accept(new PrincipalKeyRevoked(command.Name, command.KeyId, actor.Name, now));
+    /// <summary>The revocation; nothing when the key no longer works.</summary>
+    public static IReadOnlyList<object> Decide(RevokeKey command, Principal state, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
+        return state.LiveKeys.Any(k => k.KeyId == command.KeyId)
+            ? [new PrincipalKeyRevoked(command.Name, command.KeyId, actor.Name, now)]
+            : [];
     }
 }
 
@@ -63,14 +67,22 @@ public static class RevokeKeyEndpoint
     public static Task<OtherWorkingAdmins> LoadAsync(string name, IDocumentSession session, CancellationToken ct) =>
         AdminLockout.LockAndCountAsync(session, name, ct);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(
+        string name, string keyId, OtherWorkingAdmins others, IEventStream<Folded<Principal>> principal, HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(others);
+        return StreamRules.Check(http, principal, (state, actor) => RevokeKey.Check(new RevokeKey(name, keyId), state, others.Count, actor));
+    }
+
     /// <summary>Revokes the key.</summary>
     [WolverineDelete("/api/v1/principals/{name}/keys/{keyId}")]
     public static (IResult, Events) Delete(
-        string name, string keyId, [NotBody] OtherWorkingAdmins others,
+        string name, string keyId,
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Principal>> principal,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, principal, clock, nameof(RevokeKey),
-            (state, now, actor) => RevokeKey.Decide(new RevokeKey(name, keyId), state, others.Count, now, actor),
+            (state, now, actor) => RevokeKey.Decide(new RevokeKey(name, keyId), state!, now, actor),
             _ => Results.NoContent());
 
     /// <summary>Who may call it and what it answers.</summary>

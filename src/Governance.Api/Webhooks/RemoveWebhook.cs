@@ -3,6 +3,7 @@ using Governance.Api.Core.Commands;
 using Governance.Api.Core.Errors;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -12,8 +13,8 @@ namespace Governance.Api.Webhooks;
 /// <summary>Remove a subscription (no body): nothing more is delivered to it, pending deliveries included.</summary>
 public sealed record RemoveWebhook(string Id)
 {
-    /// <summary>Pure decision: removing a removed subscription is 404, like one that never was.</summary>
-    public static Decision Decide(RemoveWebhook command, Webhook? state, Instant now, Actor actor)
+    /// <summary>Admins only; removing a removed subscription is 404, like one that never was.</summary>
+    public static DomainError? Check(RemoveWebhook command, Webhook? state, Actor actor)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (!actor.Has(Roles.Admin))
@@ -21,12 +22,14 @@ public sealed record RemoveWebhook(string Id)
             return DomainError.Forbidden("Only admins manage webhooks.");
         }
 
-        if (state is null || state.Status == WebhookStatus.Removed)
-        {
-            return DomainError.NotFound($"No webhook '{command.Id}'.");
-        }
+        return state is null || state.Status == WebhookStatus.Removed ? DomainError.NotFound($"No webhook '{command.Id}'.") : null;
+    }
 
-        return Decision.Accept(new WebhookRemoved(command.Id, actor.Name, now));
+    /// <summary>The removal, by whoever asked.</summary>
+    public static IReadOnlyList<object> Decide(RemoveWebhook command, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return [new WebhookRemoved(command.Id, actor.Name, now)];
     }
 }
 
@@ -36,6 +39,10 @@ public static class RemoveWebhookEndpoint
     /// <summary>The subscription's stream.</summary>
     public static string StreamOf(string id) => Webhook.StreamId(id);
 
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Webhook>> webhook, HttpContext http) =>
+        StreamRules.Check(http, webhook, (state, actor) => RemoveWebhook.Check(new RemoveWebhook(id), state, actor));
+
     /// <summary>Records the removal.</summary>
     [WolverineDelete("/api/v1/webhooks/{id}")]
     public static (IResult, Events) Delete(
@@ -43,7 +50,7 @@ public static class RemoveWebhookEndpoint
         [WriteAggregate(FromMethod = nameof(StreamOf), Required = false, LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive)] IEventStream<Folded<Webhook>> webhook,
         HttpContext http, IClock clock) =>
         StreamCommand.Decide(http, webhook, clock, nameof(RemoveWebhook),
-            (state, now, actor) => RemoveWebhook.Decide(new RemoveWebhook(id), state, now, actor),
+            (_, now, actor) => RemoveWebhook.Decide(new RemoveWebhook(id), now, actor),
             _ => Results.NoContent());
 
     /// <summary>Who may call it and what it answers.</summary>

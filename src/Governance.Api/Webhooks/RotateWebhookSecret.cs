@@ -5,6 +5,7 @@ using Governance.Api.Core.Idempotency;
 using Governance.EventLog.Streams;
 using JasperFx.Events;
 using Marten;
+using Microsoft.AspNetCore.Mvc;
 using NodaTime;
 using Wolverine.Http;
 using Wolverine.Marten;
@@ -17,8 +18,8 @@ public sealed record RotateWebhookSecret(string Id)
     /// <summary>The answer, the only time the new secret is shown.</summary>
     public sealed record Rotated(string Id, string Secret, Instant PreviousSecretValidUntil);
 
-    /// <summary>Pure decision: a subscription that exists and was not removed.</summary>
-    public static Decision Decide(RotateWebhookSecret command, Webhook? state, string secretId, Instant now, Actor actor)
+    /// <summary>Admins only; a subscription that exists and was not removed.</summary>
+    public static DomainError? Check(RotateWebhookSecret command, Webhook? state, Actor actor)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (!actor.Has(Roles.Admin))
@@ -26,12 +27,15 @@ public sealed record RotateWebhookSecret(string Id)
             return DomainError.Forbidden("Only admins manage webhooks.");
         }
 
-        if (state is null || state.Status == WebhookStatus.Removed)
-        {
-            return DomainError.NotFound($"No webhook '{command.Id}'.");
-        }
+        return state is null || state.Status == WebhookStatus.Removed ? DomainError.NotFound($"No webhook '{command.Id}'.") : null;
+    }
 
-        return Decision.Accept(new WebhookSecretRotated(command.Id, secretId, state.SecretId, now + WebhookSecrets.Overlap, actor.Name, now));
+    /// <summary>The new secret, with the old one dated to stop signing after the overlap.</summary>
+    public static IReadOnlyList<object> Decide(RotateWebhookSecret command, Webhook state, string secretId, Instant now, Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(state);
+        return [new WebhookSecretRotated(command.Id, secretId, state.SecretId, now + WebhookSecrets.Overlap, actor.Name, now)];
     }
 }
 
@@ -40,6 +44,10 @@ public static class RotateWebhookSecretEndpoint
 {
     /// <summary>The subscription's stream.</summary>
     public static string StreamOf(string id) => Webhook.StreamId(id);
+
+    /// <summary>Refuses with problem details before anything is appended.</summary>
+    public static ProblemDetails Validate(string id, IEventStream<Folded<Webhook>> webhook, HttpContext http) =>
+        StreamRules.Check(http, webhook, (state, actor) => RotateWebhookSecret.Check(new RotateWebhookSecret(id), state, actor));
 
     /// <summary>Records the rotation, stores the new secret and dates the old one, in one transaction.</summary>
     [WolverinePost("/api/v1/webhooks/{id}/secret")]
@@ -51,12 +59,7 @@ public static class RotateWebhookSecretEndpoint
         var secretId = WebhookSecrets.NewId();
         var secret = WebhookSecrets.Generate();
         var decided = StreamCommand.Run(http, webhook, clock, nameof(RotateWebhookSecret),
-            (state, now, actor) => RotateWebhookSecret.Decide(new RotateWebhookSecret(id), state, secretId, now, actor));
-        if (decided.Refusal is { } refusal)
-        {
-            return (refusal, []);
-        }
-
+            (state, now, actor) => RotateWebhookSecret.Decide(new RotateWebhookSecret(id), state!, secretId, now, actor));
         var rotated = (WebhookSecretRotated)decided.Events[0];
         WebhookSecrets.Remember(session, id, secretId, secret, rotated.RotatedAt);
         WebhookSecrets.Expire(session, id, secretId, rotated.PreviousValidUntil);

@@ -40,11 +40,13 @@ public sealed class RecordEvaluationDeciderTests
     [Fact]
     public void the_current_revision_is_used_unless_one_is_named()
     {
-        var current = RecordEvaluation.Decide(Command(), "e1", Refs(), null, Now, Ana).Events.Single().ShouldBeOfType<EvaluationRecorded>();
+        RecordEvaluation.Check(Command(), "e1", Refs(), null).ShouldBeNull();
+        var current = RecordEvaluation.Decide(Command(), "e1", Refs(), Now, Ana).Single().ShouldBeOfType<EvaluationRecorded>();
         current.SuiteRevision.ShouldBe(2);
         current.Passed.ShouldBeFalse(); // 0.93 < 0.95
 
-        var named = RecordEvaluation.Decide(Command(revision: 1), "e1", Refs(), null, Now, Ana).Events.Single().ShouldBeOfType<EvaluationRecorded>();
+        RecordEvaluation.Check(Command(revision: 1), "e1", Refs(), null).ShouldBeNull();
+        var named = RecordEvaluation.Decide(Command(revision: 1), "e1", Refs(), Now, Ana).Single().ShouldBeOfType<EvaluationRecorded>();
         named.SuiteRevision.ShouldBe(1);
         named.Passed.ShouldBeTrue();
         named.RecordedBy.ShouldBe("ana");
@@ -57,8 +59,8 @@ public sealed class RecordEvaluationDeciderTests
     public void the_baseline_compared_with_is_kept_in_the_event()
     {
         var recorded = RecordEvaluation.Decide(Command(revision: 1), "e2",
-                Refs(baseline: new Baseline("e0", "1.1.0", new Dictionary<string, double> { ["auc"] = 0.95 })), null, Now, Ana)
-            .Events.Single().ShouldBeOfType<EvaluationRecorded>();
+                Refs(baseline: new Baseline("e0", "1.1.0", new Dictionary<string, double> { ["auc"] = 0.95 })), Now, Ana)
+            .Single().ShouldBeOfType<EvaluationRecorded>();
 
         recorded.BaselineVersion.ShouldBe("1.1.0");
         recorded.BaselineEvaluationId.ShouldBe("e0");
@@ -80,10 +82,9 @@ public sealed class RecordEvaluationDeciderTests
     [MemberData(nameof(UnknownReferences))]
     public void an_unknown_reference_is_422_naming_the_field(string field, RecordEvaluation command, RecordEvaluation.References references)
     {
-        var decision = RecordEvaluation.Decide(command, "e3", references, null, Now, Ana);
+        var refusal = RecordEvaluation.Check(command, "e3", references, null);
 
-        decision.Accepted.ShouldBeFalse();
-        decision.Error!.Status.ShouldBe(422);
-        decision.Error.Errors!.Keys.ShouldBe([field]);
+        refusal!.Status.ShouldBe(422);
+        refusal.Errors!.Keys.ShouldBe([field]);
     }
 }

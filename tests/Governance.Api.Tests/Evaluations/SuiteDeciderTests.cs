@@ -1,5 +1,4 @@
 using Governance.Api.Core.Auth;
-using Governance.Api.Core.Commands;
 using Governance.Api.Evaluations;
 using Governance.EventLog;
 using NodaTime;
@@ -30,18 +29,12 @@ public sealed class SuiteDeciderTests
         return state;
     }
 
-    private static T Single<T>(Decision decision)
-    {
-        decision.Accepted.ShouldBeTrue(decision.Error?.Detail);
-        return decision.Events.ShouldHaveSingleItem().ShouldBeOfType<T>();
-    }
-
     private static T Single<T>(IReadOnlyList<object> events) => events.ShouldHaveSingleItem().ShouldBeOfType<T>();
 
     [Fact]
     public void defining_a_suite_makes_revision_1_with_who_and_when()
     {
-        var defined = Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana));
+        var defined = Single<SuiteDefined>(DefineSuite.Decide(Define(), Now, Ana));
 
         defined.Revision.ShouldBe(1);
         defined.Name.ShouldBe("fraud-core");
@@ -54,27 +47,26 @@ public sealed class SuiteDeciderTests
     [Fact]
     public void defining_a_suite_twice_is_a_conflict()
     {
-        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana)));
+        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), Now, Ana)));
 
-        var decision = DefineSuite.Decide(Define(), state, Now, Ana);
-
-        decision.Accepted.ShouldBeFalse();
-        decision.Error!.Status.ShouldBe(409);
+        DefineSuite.Check(Define(), null).ShouldBeNull();
+        DefineSuite.Check(Define(), state)!.Status.ShouldBe(409);
     }
 
     [Fact]
     public void each_revision_and_each_added_slice_takes_the_next_revision_number_and_old_revisions_are_kept()
     {
-        var defined = Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana));
+        var defined = Single<SuiteDefined>(DefineSuite.Decide(Define(), Now, Ana));
         var state = Fold(defined);
 
+        ReviseSuite.Check("fraud-core", state).ShouldBeNull();
         var revised = Single<SuiteRevised>(ReviseSuite.Decide("fraud-core", new ReviseSuite(null, "Stricter", [Auc with { Threshold = 0.92 }], [NewUsers]), state, Now, Ana));
         revised.Revision.ShouldBe(2);
         state = Fold(defined, revised);
 
-        var slice = new AddSuiteSlice("fraud-core", "eu", "auc", 0.85, "inc-7");
-        AddSuiteSlice.Check(slice, state).ShouldBeNull();
-        var added = Single<SuiteSliceAdded>(AddSuiteSlice.Decide(slice, state, Now, Ana));
+        var eu = new AddSuiteSlice("fraud-core", "eu", "auc", 0.85, "inc-7");
+        AddSuiteSlice.Check(eu, state).ShouldBeNull();
+        var added = Single<SuiteSliceAdded>(AddSuiteSlice.Decide(eu, state, Now, Ana));
         added.Revision.ShouldBe(3);
         added.IncidentId.ShouldBe("inc-7");
         state = Fold(defined, revised, added);
@@ -91,26 +83,22 @@ public sealed class SuiteDeciderTests
     [Fact]
     public void revising_an_unknown_suite_is_not_found()
     {
-        var decision = ReviseSuite.Decide("nope", new ReviseSuite(null, "", [Auc], []), null, Now, Ana);
-
-        decision.Error!.Status.ShouldBe(404);
+        ReviseSuite.Check("nope", null)!.Status.ShouldBe(404);
     }
 
     [Fact]
     public void revising_with_the_current_definition_is_not_a_new_revision()
     {
-        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana)));
+        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), Now, Ana)));
 
-        var decision = ReviseSuite.Decide("fraud-core", new ReviseSuite("fraud-core", "Core fraud metrics", [Auc], [NewUsers]), state, Now, Ana);
-
-        decision.Accepted.ShouldBeTrue();
-        decision.Events.ShouldBeEmpty();
+        ReviseSuite.Check("fraud-core", state).ShouldBeNull();
+        ReviseSuite.Decide("fraud-core", new ReviseSuite("fraud-core", "Core fraud metrics", [Auc], [NewUsers]), state, Now, Ana).ShouldBeEmpty();
     }
 
     [Fact]
     public void a_slice_must_measure_one_of_the_suites_metrics()
     {
-        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana)));
+        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), Now, Ana)));
 
         var refusal = AddSuiteSlice.Check(new AddSuiteSlice("fraud-core", "eu", "recall", 0.85), state);
 
@@ -121,7 +109,7 @@ public sealed class SuiteDeciderTests
     [Fact]
     public void a_slice_name_is_used_once_but_adding_the_same_slice_again_changes_nothing()
     {
-        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), null, Now, Ana)));
+        var state = Fold(Single<SuiteDefined>(DefineSuite.Decide(Define(), Now, Ana)));
 
         var same = new AddSuiteSlice("fraud-core", "new-users", "auc", 0.8);
         AddSuiteSlice.Check(same, state).ShouldBeNull();

@@ -62,24 +62,28 @@ public sealed class OpenLineageDeciderTests
     {
         const string First = """{ "eventType": "START", "eventTime": "2026-11-23T10:00:00Z", "run": { "runId": "r" }, "job": { "namespace": "n", "name": "j" } }""";
         var first = Command(First);
-        var state = history == "new" ? null : PipelineRun.Initial.Evolve(Stored(RecordOpenLineageEvent.Decide(first, null, Now, Pipeline).Events.Single()));
+        var state = history == "new" ? null : PipelineRun.Initial.Evolve(Stored(RecordOpenLineageEvent.Decide(first, null, Now, Pipeline).Single()));
         var command = history == "same event" ? first
             : Command($$"""{ "eventType": "COMPLETE", "eventTime": "2026-11-23T10:05:00Z", "run": { "runId": "r" }, "job": { "namespace": "{{jobNamespace}}", "name": "j" } }""");
-        var decision = RecordOpenLineageEvent.Decide(command, state, Now, Pipeline);
+        var refusal = RecordOpenLineageEvent.Check(command, state);
+        if (expected == "conflict")
+        {
+            refusal!.Status.ShouldBe(409);
+            return;
+        }
+
+        refusal.ShouldBeNull();
+        var events = RecordOpenLineageEvent.Decide(command, state, Now, Pipeline);
         switch (expected)
         {
             case "recorded":
-                var received = decision.Events.Single().ShouldBeOfType<OpenLineageEventReceived>();
+                var received = events.Single().ShouldBeOfType<OpenLineageEventReceived>();
                 received.RunId.ShouldBe("r");
                 received.ReceivedBy.ShouldBe("airflow");
                 received.Digest.ShouldBe(command.Digest);
                 break;
-            case "unchanged":
-                decision.Accepted.ShouldBeTrue();
-                decision.Events.ShouldBeEmpty();
-                break;
             default:
-                decision.Error!.Status.ShouldBe(409);
+                events.ShouldBeEmpty();
                 break;
         }
     }

@@ -26,15 +26,17 @@ public sealed class KeyDeciderTests
     public void the_last_working_key_of_the_last_admin_stays(string role, int liveKeys, int otherAdmins, string expected)
     {
         var keys = Enumerable.Range(0, liveKeys).Select(i => ($"k{i}", true)).ToArray();
-        var decision = RevokeKey.Decide(new RevokeKey("pat", "k0"), Holder("pat", role, keys), otherAdmins, Now, Admin);
+        var holder = Holder("pat", role, keys);
+        var refusal = RevokeKey.Check(new RevokeKey("pat", "k0"), holder, otherAdmins, Admin);
         if (expected == "conflict")
         {
-            decision.Error!.Status.ShouldBe(409);
-            decision.Error.Detail.ShouldStartWith("At least one admin must keep a working key");
+            refusal!.Status.ShouldBe(409);
+            refusal.Detail.ShouldStartWith("At least one admin must keep a working key");
         }
         else
         {
-            decision.Events.Single().ShouldBe(new PrincipalKeyRevoked("pat", "k0", "root", Now));
+            refusal.ShouldBeNull();
+            RevokeKey.Decide(new RevokeKey("pat", "k0"), holder, Now, Admin).Single().ShouldBe(new PrincipalKeyRevoked("pat", "k0", "root", Now));
         }
     }
 
@@ -42,18 +44,18 @@ public sealed class KeyDeciderTests
     public void revoking_is_for_admins_and_for_ones_own_keys()
     {
         var pat = Holder("pat", Roles.Viewer, ("k0", true), ("k1", true));
-        RevokeKey.Decide(new RevokeKey("pat", "k0"), pat, 0, Now, Pat).Accepted.ShouldBeTrue();
-        RevokeKey.Decide(new RevokeKey("pat", "k0"), pat, 0, Now, new Actor("sam", Roles.Expand([Roles.Approver]))).Error!.Status.ShouldBe(403);
-        RevokeKey.Decide(new RevokeKey("pat", "nope"), pat, 0, Now, Pat).Error!.Status.ShouldBe(404);
-        RevokeKey.Decide(new RevokeKey("pat", "k0"), null, 0, Now, Admin).Error!.Status.ShouldBe(404);
+        RevokeKey.Check(new RevokeKey("pat", "k0"), pat, 0, Pat).ShouldBeNull();
+        RevokeKey.Check(new RevokeKey("pat", "k0"), pat, 0, new Actor("sam", Roles.Expand([Roles.Approver])))!.Status.ShouldBe(403);
+        RevokeKey.Check(new RevokeKey("pat", "nope"), pat, 0, Pat)!.Status.ShouldBe(404);
+        RevokeKey.Check(new RevokeKey("pat", "k0"), null, 0, Admin)!.Status.ShouldBe(404);
     }
 
     [Fact]
     public void revoking_a_revoked_key_changes_nothing()
     {
-        var decision = RevokeKey.Decide(new RevokeKey("pat", "k0"), Holder("pat", Roles.Viewer, ("k0", false), ("k1", true)), 0, Now, Pat);
-        decision.Accepted.ShouldBeTrue();
-        decision.Events.ShouldBeEmpty();
+        var pat = Holder("pat", Roles.Viewer, ("k0", false), ("k1", true));
+        RevokeKey.Check(new RevokeKey("pat", "k0"), pat, 0, Pat).ShouldBeNull();
+        RevokeKey.Decide(new RevokeKey("pat", "k0"), pat, Now, Pat).ShouldBeEmpty();
     }
 
     [Theory]
@@ -66,18 +68,24 @@ public sealed class KeyDeciderTests
     public void roles_change_unless_that_leaves_no_admin_with_a_working_key(string role, int liveKeys, string roles, int otherAdmins, string expected)
     {
         var keys = Enumerable.Range(0, liveKeys).Select(i => ($"k{i}", true)).ToArray();
-        var decision = ChangeRoles.Decide("pat", new ChangeRoles(roles.Split(',')), Holder("pat", role, keys), otherAdmins, Now, Admin);
+        var command = new ChangeRoles(roles.Split(','));
+        var holder = Holder("pat", role, keys);
+        var refusal = ChangeRoles.Check("pat", command, holder, otherAdmins);
+        if (expected == "conflict")
+        {
+            refusal!.Status.ShouldBe(409);
+            return;
+        }
+
+        refusal.ShouldBeNull();
+        var events = ChangeRoles.Decide("pat", command, holder, Now, Admin);
         switch (expected)
         {
-            case "conflict":
-                decision.Error!.Status.ShouldBe(409);
-                break;
             case "unchanged":
-                decision.Accepted.ShouldBeTrue();
-                decision.Events.ShouldBeEmpty();
+                events.ShouldBeEmpty();
                 break;
             default:
-                var changed = decision.Events.Single().ShouldBeOfType<PrincipalRolesChanged>();
+                var changed = events.Single().ShouldBeOfType<PrincipalRolesChanged>();
                 changed.Roles.ShouldBe(roles.Split(','));
                 changed.PreviousRoles.ShouldBe([role]);
                 changed.ChangedBy.ShouldBe("root");
@@ -89,10 +97,11 @@ public sealed class KeyDeciderTests
     public void a_principal_holds_at_most_ten_working_keys_revoked_ones_do_not_count()
     {
         var full = Holder("pat", Roles.Viewer, [.. Enumerable.Range(0, 10).Select(i => ($"k{i}", true))]);
-        IssueKey.Decide(new IssueKey("pat"), full, "new", Now, Pat).Error!.Status.ShouldBe(409);
+        IssueKey.Check(new IssueKey("pat"), full, Pat)!.Status.ShouldBe(409);
         var withRevoked = Holder("pat", Roles.Viewer, [.. Enumerable.Range(0, 10).Select(i => ($"k{i}", i > 0))]);
-        IssueKey.Decide(new IssueKey("pat"), withRevoked, "new", Now, Pat).Events.Single().ShouldBe(new PrincipalKeyIssued("pat", "new", "pat", Now));
-        IssueKey.Decide(new IssueKey("pat"), withRevoked, "new", Now, new Actor("sam", Roles.Expand([Roles.Contributor]))).Error!.Status.ShouldBe(403);
+        IssueKey.Check(new IssueKey("pat"), withRevoked, Pat).ShouldBeNull();
+        IssueKey.Decide(new IssueKey("pat"), "new", Now, Pat).Single().ShouldBe(new PrincipalKeyIssued("pat", "new", "pat", Now));
+        IssueKey.Check(new IssueKey("pat"), withRevoked, new Actor("sam", Roles.Expand([Roles.Contributor])))!.Status.ShouldBe(403);
     }
 
     [Fact]

@@ -49,29 +49,30 @@ public sealed class WebhookRuleTests
     public void the_decision_refuses_a_private_target_and_unknown_types_and_accepts_the_rest()
     {
         var known = new HashSet<string> { "promotion_approved", "model_registered" };
-        var decided = SubscribeWebhook.Decide(new SubscribeWebhook("http://10.0.0.1/x", ["*"], null, null), "wh_1", "sec_1", known, false, Now, Admin);
-        decided.Error!.Status.ShouldBe(400);
+        SubscribeWebhook.Check(new SubscribeWebhook("http://10.0.0.1/x", ["*"], null, null), "wh_1", null, known, false, Admin)!.Status.ShouldBe(400);
 
-        decided = SubscribeWebhook.Decide(new SubscribeWebhook("https://hooks.example.com/x", ["promotion_approved", "nope"], null, null), "wh_1", "sec_1", known, false, Now, Admin);
-        decided.Error!.Detail.ShouldContain("nope");
+        SubscribeWebhook.Check(new SubscribeWebhook("https://hooks.example.com/x", ["promotion_approved", "nope"], null, null), "wh_1", null, known, false, Admin)!
+            .Detail.ShouldContain("nope");
 
-        decided = SubscribeWebhook.Decide(new SubscribeWebhook("https://hooks.example.com/x", ["promotion_approved", "*"], "fraud", "d"), "wh_1", "sec_1", known, false, Now, Admin);
-        decided.Events.Single().ShouldBe(new WebhookSubscribed("wh_1", "https://hooks.example.com/x", ["*"], "fraud", "d", "sec_1", "admin", Now),
-            new SubscribedComparer());
+        var accepted = new SubscribeWebhook("https://hooks.example.com/x", ["promotion_approved", "*"], "fraud", "d");
+        SubscribeWebhook.Check(accepted, "wh_1", null, known, false, Admin).ShouldBeNull();
+        SubscribeWebhook.Decide(accepted, "wh_1", "sec_1", Now, Admin).Single().ShouldBe(
+            new WebhookSubscribed("wh_1", "https://hooks.example.com/x", ["*"], "fraud", "d", "sec_1", "admin", Now), new SubscribedComparer());
 
         var viewer = new Actor("vic", new HashSet<string> { Roles.Viewer });
-        SubscribeWebhook.Decide(new SubscribeWebhook("https://hooks.example.com/x", ["*"], null, null), "wh_1", "sec_1", known, false, Now, viewer).Error!.Status.ShouldBe(403);
+        SubscribeWebhook.Check(new SubscribeWebhook("https://hooks.example.com/x", ["*"], null, null), "wh_1", null, known, false, viewer)!.Status.ShouldBe(403);
     }
 
     [Fact]
     public void a_rotation_keeps_the_old_secret_for_a_day_and_a_removed_webhook_cannot_rotate()
     {
         var state = Webhook.Initial with { Id = "wh_1", Status = WebhookStatus.Active, SecretId = "sec_old" };
-        var rotated = (WebhookSecretRotated)RotateWebhookSecret.Decide(new RotateWebhookSecret("wh_1"), state, "sec_new", Now, Admin).Events.Single();
+        RotateWebhookSecret.Check(new RotateWebhookSecret("wh_1"), state, Admin).ShouldBeNull();
+        var rotated = (WebhookSecretRotated)RotateWebhookSecret.Decide(new RotateWebhookSecret("wh_1"), state, "sec_new", Now, Admin).Single();
         rotated.PreviousSecretId.ShouldBe("sec_old");
         rotated.PreviousValidUntil.ShouldBe(Now + Duration.FromHours(24));
-        RotateWebhookSecret.Decide(new RotateWebhookSecret("wh_1"), state with { Status = WebhookStatus.Removed }, "sec_new", Now, Admin).Error!.Status.ShouldBe(404);
-        RemoveWebhook.Decide(new RemoveWebhook("wh_1"), null, Now, Admin).Error!.Status.ShouldBe(404);
+        RotateWebhookSecret.Check(new RotateWebhookSecret("wh_1"), state with { Status = WebhookStatus.Removed }, Admin)!.Status.ShouldBe(404);
+        RemoveWebhook.Check(new RemoveWebhook("wh_1"), null, Admin)!.Status.ShouldBe(404);
     }
 
     [Fact]

@@ -61,9 +61,17 @@ namespace Internal.Generated.WolverineHandlers
             }
 
             var otherWorkingAdmins = await Governance.Api.Principals.RevokeKeyEndpoint.LoadAsync(name, documentSession, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails2 = Governance.Api.Principals.RevokeKeyEndpoint.Validate(name, keyId, otherWorkingAdmins, stream_principal, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails2, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails2, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
-            (var result, var events) = Governance.Api.Principals.RevokeKeyEndpoint.Delete(name, keyId, otherWorkingAdmins, stream_principal, httpContext, _clock);
+            (var result, var events) = Governance.Api.Principals.RevokeKeyEndpoint.Delete(name, keyId, stream_principal, httpContext, _clock);
 
             if (events != null)
             {

@@ -45,6 +45,14 @@ namespace Internal.Generated.WolverineHandlers
             var stream_webhook = await documentSession.Events.FetchForExclusiveWriting<Governance.EventLog.Streams.Folded<Governance.Api.Webhooks.Webhook>>(result_of_StreamOf, httpContext.RequestAborted);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", result_of_StreamOf);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.Webhooks.Webhook, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
+            var problemDetails1 = Governance.Api.Webhooks.RemoveWebhookEndpoint.Validate(id, stream_webhook, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails1, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails1, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
             (var result, var events) = Governance.Api.Webhooks.RemoveWebhookEndpoint.Delete(id, stream_webhook, httpContext, _clock);

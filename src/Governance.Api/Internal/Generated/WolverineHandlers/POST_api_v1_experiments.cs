@@ -56,9 +56,17 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", result_of_StreamOf);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.Experiments.Experiment, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
             var facts = await Governance.Api.Experiments.StartExperimentEndpoint.LoadAsync(command, _registryLookups, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails2 = Governance.Api.Experiments.StartExperimentEndpoint.Validate(command, facts, stream_experiment, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails2, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails2, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
-            (var result, var events) = Governance.Api.Experiments.StartExperimentEndpoint.Post(command, facts, stream_experiment, httpContext, _clock);
+            (var result, var events) = Governance.Api.Experiments.StartExperimentEndpoint.Post(command, stream_experiment, httpContext, _clock);
 
             if (events != null)
             {

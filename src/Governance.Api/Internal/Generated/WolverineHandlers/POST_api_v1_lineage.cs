@@ -53,6 +53,14 @@ namespace Internal.Generated.WolverineHandlers
             var stream_stream = await documentSession.Events.FetchForExclusiveWriting<Governance.EventLog.Streams.Folded<Governance.Api.PipelineRuns.PipelineRun>>(result_of_StreamOf, httpContext.RequestAborted);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", result_of_StreamOf);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.PipelineRuns.PipelineRun, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
+            var problemDetails2 = Governance.Api.PipelineRuns.RecordOpenLineageEventEndpoint.Validate(command, stream_stream, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails2, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails2, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
             (var result, var events) = Governance.Api.PipelineRuns.RecordOpenLineageEventEndpoint.Post(command, target, stream_stream, httpContext, _clock);

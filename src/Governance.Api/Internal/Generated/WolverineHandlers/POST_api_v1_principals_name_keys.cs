@@ -53,6 +53,14 @@ namespace Internal.Generated.WolverineHandlers
                 return;
             }
 
+            var problemDetails2 = Governance.Api.Principals.IssueKeyEndpoint.Validate(name, stream_principal, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails2, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails2, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
             (var result, var events) = Governance.Api.Principals.IssueKeyEndpoint.Post(name, stream_principal, documentSession, httpContext, _clock);

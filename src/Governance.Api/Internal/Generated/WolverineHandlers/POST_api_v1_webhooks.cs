@@ -58,9 +58,17 @@ namespace Internal.Generated.WolverineHandlers
             var stream_webhook = await documentSession.Events.FetchForExclusiveWriting<Governance.EventLog.Streams.Folded<Governance.Api.Webhooks.Webhook>>(result_of_StreamOf, httpContext.RequestAborted);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", result_of_StreamOf);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.Webhooks.Webhook, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
+            var problemDetails2 = Governance.Api.Webhooks.SubscribeWebhookEndpoint.Validate(command, stream_webhook, _eventLogOptions, _webhookSettings, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails2, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails2, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
-            (var result, var events) = Governance.Api.Webhooks.SubscribeWebhookEndpoint.Post(command, stream_webhook, documentSession, _eventLogOptions, _webhookSettings, httpContext, _clock);
+            (var result, var events) = Governance.Api.Webhooks.SubscribeWebhookEndpoint.Post(command, stream_webhook, documentSession, httpContext, _clock);
 
             if (events != null)
             {

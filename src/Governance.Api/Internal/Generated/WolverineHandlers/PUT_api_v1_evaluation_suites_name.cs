@@ -67,6 +67,14 @@ namespace Internal.Generated.WolverineHandlers
                 return;
             }
 
+            var problemDetails3 = Governance.Api.Evaluations.ReviseSuiteEndpoint.Validate(name, stream_suite, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails3, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails3, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
             (var result, var events) = Governance.Api.Evaluations.ReviseSuiteEndpoint.Put(command, name, stream_suite, httpContext, _clock);

@@ -60,9 +60,17 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.id", result_of_StreamOf);
             Wolverine.Http.HttpHandler.RequestActivity(httpContext)?.SetTag("wolverine.stream.type", "Governance.EventLog.Streams.Folded`1[[Governance.Api.Principals.Principal, Governance.Api, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null]]");
             var otherWorkingAdmins = await Governance.Api.Principals.ChangeRolesEndpoint.LoadAsync(name, documentSession, httpContext.RequestAborted).ConfigureAwait(false);
+            var problemDetails2 = Governance.Api.Principals.ChangeRolesEndpoint.Validate(command, name, otherWorkingAdmins, stream_principal, httpContext);
+            // Evaluate whether the processing should stop if there are any problems
+            if (!(ReferenceEquals(problemDetails2, Wolverine.Http.WolverineContinue.NoProblems)))
+            {
+                await WriteProblems(problemDetails2, httpContext).ConfigureAwait(false);
+                return;
+            }
+
             
             // The actual HTTP request handler execution
-            (var result, var events) = Governance.Api.Principals.ChangeRolesEndpoint.Put(command, name, otherWorkingAdmins, stream_principal, httpContext, _clock);
+            (var result, var events) = Governance.Api.Principals.ChangeRolesEndpoint.Put(command, name, stream_principal, httpContext, _clock);
 
             if (events != null)
             {
