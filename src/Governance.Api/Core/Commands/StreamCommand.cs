@@ -11,79 +11,12 @@ using Wolverine.Marten;
 namespace Governance.Api.Core.Commands;
 
 /// <summary>
-/// The part every stream command shares once Wolverine has loaded the stream: honour If-Match, ask the pure decider,
-/// and hand Wolverine the events to append. The answer is written after Wolverine commits, with the stream's new
-/// version in <c>ETag</c>; a refusal appends nothing.
+/// The part every stream command shares once Wolverine has loaded the stream and its <c>Validate</c> step
+/// (<see cref="StreamRules"/>) has let the command through: ask the pure decider and hand Wolverine the events to
+/// append. The answer is written after Wolverine commits, with the stream's new version in <c>ETag</c>.
 /// </summary>
 public static class StreamCommand
 {
-    /// <summary>Decides on the loaded stream; <paramref name="answer"/> builds the success response from the state after.</summary>
-    public static (IResult, Events) Decide<T>(
-        HttpContext http, IEventStream<Folded<T>> stream, IClock clock, string command,
-        Func<T?, Instant, Actor, Decision> decide, Func<T?, IResult> answer)
-        where T : class, IStreamState<T>
-    {
-        ArgumentNullException.ThrowIfNull(answer);
-        return Decide(http, stream, clock, command, decide, (after, _) => answer(after));
-    }
-
-    /// <summary>As above, for answers that carry the stream's version after the command (the one also sent in <c>ETag</c>).</summary>
-    public static (IResult, Events) Decide<T>(
-        HttpContext http, IEventStream<Folded<T>> stream, IClock clock, string command,
-        Func<T?, Instant, Actor, Decision> decide, Func<T?, long, IResult> answer)
-        where T : class, IStreamState<T>
-    {
-        ArgumentNullException.ThrowIfNull(answer);
-        var decided = Run(http, stream, clock, command, decide);
-        return decided.Refusal is { } refusal
-            ? (refusal, [])
-            : (new Versioned(answer(decided.After, decided.Version), decided.Version), [.. decided.Events]);
-    }
-
-    /// <summary>
-    /// Decides on the loaded stream without answering yet, for commands that do more after deciding (an approval
-    /// that deploys): the refusal, or the events with the state and version they lead to.
-    /// </summary>
-    public static Decided<T> Run<T>(
-        HttpContext http, IEventStream<Folded<T>> stream, IClock clock, string command, Func<T?, Instant, Actor, Decision> decide)
-        where T : class, IStreamState<T>
-    {
-        ArgumentNullException.ThrowIfNull(http);
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(clock);
-        ArgumentNullException.ThrowIfNull(decide);
-        using var activity = GovernanceTelemetry.ActivitySource.StartActivity(command);
-        activity?.SetTag("governance.command", command);
-        activity?.SetTag("governance.stream.id", stream.Key);
-        var version = stream.StartingVersion ?? 0;
-        if (IfMatch.Check(http, stream.Key ?? "", version) is { } precondition)
-        {
-            return new Decided<T>(precondition.ToResult(), [], null, version);
-        }
-
-        var state = stream.Aggregate?.State;
-        var decision = decide(state, clock.GetCurrentInstant(), Actor.From(http.User));
-        if (!decision.Accepted)
-        {
-            activity?.SetTag("governance.outcome", "rejected");
-            return new Decided<T>(decision.Error!.ToResult(), [], state, version);
-        }
-
-        // Nothing changed (an idempotent repeat) appends nothing, and the stream stays where it was.
-        var after = decision.Events.Count == 0 ? state : Fold(stream.Key ?? "", state, decision.Events);
-        if (decision.Events.Count == 0)
-        {
-            activity?.SetTag("governance.outcome", "unchanged");
-        }
-        else
-        {
-            activity?.SetTag("governance.event.types", string.Join(",", decision.Events.Select(e => e.GetType().Name)));
-            GovernanceTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("command", command));
-        }
-
-        return new Decided<T>(null, decision.Events, after, version + decision.Events.Count);
-    }
-
     /// <summary>
     /// Appends what the pure decider returns once the slice's <c>Validate</c> step (<see cref="StreamRules.Check{T}"/>)
     /// has let the command through; <paramref name="answer"/> builds the success response from the state after.
@@ -154,8 +87,6 @@ public static class StreamCommand
 /// <summary>What an accepted command appends, with the state and version after it.</summary>
 public sealed record Accepted<T>(IReadOnlyList<object> Events, T? After, long Version);
 
-/// <summary>What a command decided: the refusal to answer, or the events to append with the state and version after them.</summary>
-public sealed record Decided<T>(IResult? Refusal, IReadOnlyList<object> Events, T? After, long Version);
 
 /// <summary>If-Match on a command: the stream version the client last saw, as returned in ETag.</summary>
 public static class IfMatch
