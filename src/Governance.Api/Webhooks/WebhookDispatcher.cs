@@ -12,8 +12,8 @@ namespace Governance.Api.Webhooks;
 /// <summary>
 /// The webhooks' outbox: for every committed event, in log order, one delivery row per active subscription it matches
 /// (its type, or "*", and its model when the subscription names one; only events after the subscription), and one
-/// <see cref="DeliverWebhook"/> per (subscription, stream) of the page — all in the transaction that moves the
-/// dispatcher's progress. The payload is made here, once: every attempt sends the same bytes.
+/// <see cref="DeliverWebhooks"/> per subscription naming the page's streams it has events of — all in the transaction
+/// that moves the dispatcher's progress. The payload is made here, once: every attempt sends the same bytes.
 /// </summary>
 public sealed class WebhookDispatcher(EventLogOptions log, NpgsqlDataSource db) : CommittedEventOutbox("webhooks", log.Registry)
 {
@@ -30,7 +30,7 @@ public sealed class WebhookDispatcher(EventLogOptions log, NpgsqlDataSource db) 
         }
 
         var serializer = operations.DocumentStore.Options.Serializer();
-        var queues = new HashSet<(string Webhook, string Stream)>();
+        var queues = new Dictionary<string, HashSet<string>>();
         foreach (var e in events)
         {
             JsonObject? body = null;
@@ -53,13 +53,18 @@ public sealed class WebhookDispatcher(EventLogOptions log, NpgsqlDataSource db) 
                     "INSERT INTO governance.webhook_deliveries (webhook_id, event_seq, event_id, event_type, stream_id, stream_version, recorded_at, payload) " +
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id, event_seq) DO NOTHING",
                     s.Id, e.Sequence, e.Id, e.Type, e.StreamId, e.Version, e.RecordedAt.ToDateTimeOffset(), payload);
-                queues.Add((s.Id, e.StreamId));
+                if (!queues.TryGetValue(s.Id, out var streams))
+                {
+                    queues[s.Id] = streams = [];
+                }
+
+                streams.Add(e.StreamId);
             }
         }
 
-        foreach (var (webhook, stream) in queues)
+        foreach (var (webhook, streams) in queues)
         {
-            await bus.PublishAsync(new DeliverWebhook(webhook, stream));
+            await bus.PublishAsync(new DeliverWebhooks(webhook, [.. streams]));
         }
     }
 

@@ -20,7 +20,10 @@ public static class WebhooksModule
         builder.Services.AddSingleton<IInlineProjection, WebhooksProjection>();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.ConfigureWolverine(opts =>
-            opts.PublishMessage<DeliverWebhook>().ToLocalQueue(Queue).UseDurableInbox().MaximumParallelMessages(settings.Parallelism));
+        {
+            opts.PublishMessage<DeliverWebhook>().ToLocalQueue(Queue).UseDurableInbox().MaximumParallelMessages(settings.Parallelism);
+            opts.PublishMessage<DeliverWebhooks>().ToLocalQueue(Queue);
+        });
         builder.Services.AddCommittedEventOutbox<WebhookDispatcher>();
     }
 

@@ -159,6 +159,8 @@ public sealed class WebhookTests(WebhooksApp app) : IClassFixture<WebhooksApp>
         attempts.Select(a => a.Id).Distinct().Count().ShouldBe(1);
         attempts.ShouldAllBe(a => WebhookReceiver.SignaturesMadeWith(a, secret) == 1);
 
+        // The attempt is recorded once the receiver has answered.
+        await Eventually(async () => (await app.ScalarAsync("SELECT status FROM governance.webhook_deliveries WHERE webhook_id = $1", id)) as string == "delivered");
         var log = await app.Scenario(s => s.Get.Url($"/api/v1/webhooks/{id}/deliveries?status=delivered").StatusCodeShouldBe(200));
         var delivery = log.Json.GetProperty("deliveries").EnumerateArray().Single();
         delivery.GetProperty("attempts").GetInt32().ShouldBe(3);

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NodaTime;
+using Npgsql;
 
 namespace Governance.Bench.Benchmarks;
 
@@ -23,6 +24,9 @@ public sealed class WebhooksBenchmark : IBenchmark
 {
     private const int Streams = 50;
     private const int PerSecond = 500;
+    private static readonly bool Race = Environment.GetEnvironmentVariable("BENCH_WEBHOOKS_RACE") == "1";
+    private static readonly SemaphoreSlim[] Gates = [.. Enumerable.Range(0, Streams).Select(_ => new SemaphoreSlim(1, 1))];
+    private static int conflicts;
 
     public string Name => "webhooks";
 
@@ -77,6 +81,8 @@ public sealed class WebhooksBenchmark : IBenchmark
         context.Report("webhook_delay_p99_ms", delays[Math.Min(delays.Count - 1, (int)(delays.Count * 0.99))], 1);
         context.Report("webhook_delay_max_ms", delays[^1], 1);
         context.Report("webhook_steady_append_per_s", total / watch.Elapsed.TotalSeconds);
+        context.Report("webhook_appends_rolled_back", Volatile.Read(ref conflicts));
+        await ReportStagesAsync(context, connectionString, steady, committed, arrivals, ct);
 
         // Throughput of delivery alone: every event so far is queued again at once (POST /redelivery) and sent again.
         var queued = arrivals.Count;
@@ -88,6 +94,31 @@ public sealed class WebhooksBenchmark : IBenchmark
         context.Report("webhook_redelivered", queued);
         context.Report("webhook_deliveries_per_s", queued / (resent.Values.Max() - redeliveryStarted).TotalSeconds);
         await receiver.StopAsync(ct);
+    }
+
+    // Where the delay goes: from the append's return to the dispatcher's delivery row (its clock_timestamp()), and from
+    // there to the receiver. Both clocks are this machine's.
+    private static async Task ReportStagesAsync(
+        BenchContext context, string connectionString, List<string> steady, ConcurrentDictionary<string, DateTime> committed,
+        ConcurrentDictionary<string, DateTime> arrivals, CancellationToken ct)
+    {
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using var cmd = db.CreateCommand("SELECT event_id::text, committed_at FROM governance.webhook_deliveries");
+        var queuedAt = new Dictionary<string, DateTime>();
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                queuedAt[reader.GetString(0)] = reader.GetFieldValue<DateTime>(1);
+            }
+        }
+
+        var dispatch = steady.Select(id => (queuedAt[id] - committed[id]).TotalMilliseconds).Order().ToList();
+        var send = steady.Select(id => (arrivals[id] - queuedAt[id]).TotalMilliseconds).Order().ToList();
+        context.Report("webhook_dispatch_p50_ms", dispatch[dispatch.Count / 2], 1);
+        context.Report("webhook_dispatch_p99_ms", dispatch[Math.Min(dispatch.Count - 1, (int)(dispatch.Count * 0.99))], 1);
+        context.Report("webhook_send_p50_ms", send[send.Count / 2], 1);
+        context.Report("webhook_send_p99_ms", send[Math.Min(send.Count - 1, (int)(send.Count * 0.99))], 1);
     }
 
     private static async Task AppendManyAsync(IEventStore store, ManualClock clock, ConcurrentDictionary<string, DateTime> committed, int count, int writers, CancellationToken ct)
@@ -104,20 +135,39 @@ public sealed class WebhooksBenchmark : IBenchmark
 
     private static async Task<string> AppendAsync(IEventStore store, ManualClock clock, ConcurrentDictionary<string, DateTime> committed, int n, CancellationToken ct)
     {
-        var key = $"hook-{n % Streams:D2}";
+        var stream = n % Streams;
+        var key = $"hook-{stream:D2}";
         AppendResult result;
-        while (true)
+
+        // One append at a time per stream, as one writer per model would: two appends racing on a stream roll one back,
+        // and every rolled-back append leaves a hole in the log's sequence that holds up every subscription (Marten's
+        // high-water mark waits for it) — BENCH_WEBHOOKS_RACE=1 lets them race, to measure that separately.
+        var gate = Race ? null : Gates[stream];
+        if (gate is not null)
         {
-            try
+            await gate.WaitAsync(ct);
+        }
+
+        try
+        {
+            while (true)
             {
-                result = await store.AppendAsync($"model-{key}", "model", ExpectedVersion.Any,
-                    [new KnowledgeNoteAdded(key, Guid.NewGuid().ToString("N"), $"note {n}", "body", [], "bench", clock.Now)], new EventMetadata("bench"), ct);
-                break;
+                try
+                {
+                    result = await store.AppendAsync($"model-{key}", "model", ExpectedVersion.Any,
+                        [new KnowledgeNoteAdded(key, Guid.NewGuid().ToString("N"), $"note {n}", "body", [], "bench", clock.Now)], new EventMetadata("bench"), ct);
+                    break;
+                }
+                catch (ConcurrencyException)
+                {
+                    // Two writers on one stream: the loser appends again.
+                    Interlocked.Increment(ref conflicts);
+                }
             }
-            catch (ConcurrencyException)
-            {
-                // Two writers on one stream: the loser appends again.
-            }
+        }
+        finally
+        {
+            gate?.Release();
         }
 
         var id = result.Events[0].Id.ToString();
