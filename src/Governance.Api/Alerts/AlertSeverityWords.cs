@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Governance.Api.Core.Json;
+using Governance.Api.Core.OpenApi;
 using Severity = Governance.Api.Incidents.Severity;
 
 namespace Governance.Api.Alerts;
@@ -29,8 +30,11 @@ public static class AlertSeverityWords
     public static Severity FromLabel(string? label) => Parse(label) ?? Severity.Sev4;
 
     /// <summary>Reads a severity from the words or SEV1–SEV4; writes SEV1–SEV4.</summary>
-    public sealed class Converter : JsonConverter<Severity?>
+    public sealed class Converter : JsonConverter<Severity?>, IAcceptedWords
     {
+        /// <inheritdoc />
+        IReadOnlyList<string> IAcceptedWords.Accepted => Accepted;
+
         /// <inheritdoc />
         public override Severity? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             reader.TokenType == JsonTokenType.String && Parse(reader.GetString()) is { } severity

@@ -153,6 +153,18 @@ public sealed class OpenApiTruthTests(OpenApiTruthTests.TruthApp app, ITestOutpu
     }
 
     [Fact]
+    public async Task an_alert_s_severity_is_documented_with_every_word_it_accepts()
+    {
+        var walk = await app.WalkAsync();
+        var schemas = walk.Document.GetProperty("components").GetProperty("schemas");
+        var body = walk.Document.GetProperty("paths").GetProperty("/api/v1/alerts").GetProperty("post").GetProperty("requestBody")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        var severity = OpenApiHostileTests.Properties(OpenApiHostileTests.Resolve(body, schemas))!.Value.GetProperty("severity");
+        severity.GetProperty("enum").EnumerateArray().Select(v => v.GetString())
+            .ShouldBe(["SEV1", "SEV2", "SEV3", "SEV4", "critical", "error", "warning", "info"]);
+    }
+
+    [Fact]
     public async Task request_fields_the_document_calls_optional_may_be_left_out_and_required_ones_may_not()
     {
         var walk = await app.WalkAsync();

@@ -68,6 +68,7 @@ internal sealed class WireSchemas : IOpenApiSchemaTransformer
         else if (info.Kind == JsonTypeInfoKind.Object && schema.Properties is { Count: > 0 } properties)
         {
             Require(schema, properties, info, CheckedByValidator(info.Type, context.ApplicationServices));
+            DescribeWords(properties, info);
         }
 
         return Task.CompletedTask;
@@ -114,6 +115,23 @@ internal sealed class WireSchemas : IOpenApiSchemaTransformer
         type is not null && WireFormats.TryGetValue(Nullable.GetUnderlyingType(type) ?? type, out var format)
             ? new OpenApiSchema { Type = JsonSchemaType.String, Format = format }
             : null;
+
+    // A field read by a converter that takes more spellings than the enum's own names (an alert's severity takes
+    // critical/warning/info besides SEV1–SEV4) lists every spelling it accepts, not only the enum's.
+    private static void DescribeWords(IDictionary<string, IOpenApiSchema> properties, JsonTypeInfo info)
+    {
+        foreach (var property in info.Properties)
+        {
+            if (property.CustomConverter is IAcceptedWords words && properties.ContainsKey(property.Name))
+            {
+                properties[property.Name] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String | (CanBeNull(property) ? JsonSchemaType.Null : 0),
+                    Enum = [.. words.Accepted.Select(w => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(w))],
+                };
+            }
+        }
+    }
 
     private static void Require(OpenApiSchema schema, IDictionary<string, IOpenApiSchema> properties, JsonTypeInfo info, Checked? validated)
     {
