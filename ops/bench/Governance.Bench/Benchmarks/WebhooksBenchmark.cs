@@ -23,7 +23,10 @@ namespace Governance.Bench.Benchmarks;
 public sealed class WebhooksBenchmark : IBenchmark
 {
     private const int Streams = 50;
-    private const int PerSecond = 500;
+    // BENCH_WEBHOOKS_RATE measures the delay at another steady rate (the target names none; 500/s is the throughput target).
+    private static readonly int PerSecond = Environment.GetEnvironmentVariable("BENCH_WEBHOOKS_RATE") is { Length: > 0 } rate
+        ? int.Parse(rate, System.Globalization.CultureInfo.InvariantCulture)
+        : 500;
     private static readonly bool Race = Environment.GetEnvironmentVariable("BENCH_WEBHOOKS_RACE") == "1";
     private static readonly SemaphoreSlim[] Gates = [.. Enumerable.Range(0, Streams).Select(_ => new SemaphoreSlim(1, 1))];
     private static int conflicts;
