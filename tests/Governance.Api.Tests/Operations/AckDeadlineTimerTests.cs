@@ -3,7 +3,6 @@ using Governance.Api.Tests.Harness;
 using Governance.Api.Tests.Registry;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
-using Npgsql;
 using Wolverine.Tracking;
 
 namespace Governance.Api.Tests.Operations;
@@ -181,13 +180,7 @@ public sealed class AckDeadlineTimerTests(GovernanceApp app) : IClassFixture<Gov
         await app.RegisterModelAsync("timer-sweep-model", team: "timer-sweep-team");
         var id = await app.OpenIncidentAsync("timer-sweep-model", "SEV1");
         // As for an incident opened before timers existed (or imported): its timer row is gone.
-        await using (var db = NpgsqlDataSource.Create(app.ConnectionString))
-        {
-            await using var delete = db.CreateCommand(
-                "DELETE FROM governance.wolverine_incoming_envelopes WHERE message_type LIKE '%EscalateIncident%' AND position(convert_to($1, 'UTF8') in body) > 0");
-            delete.Parameters.Add(new() { Value = id });
-            (await delete.ExecuteNonQueryAsync()).ShouldBe(1);
-        }
+        (await IncidentTimerRows.DeleteAsync(app.ConnectionString, id)).ShouldBe(1);
 
         app.Clock.Advance(Duration.FromMinutes(15));
         var sweep = app.Services.GetRequiredService<IncidentEscalation>();
@@ -204,13 +197,5 @@ public sealed class AckDeadlineTimerTests(GovernanceApp app) : IClassFixture<Gov
     }
 
     /// <summary>Timers for the incident stored in Wolverine's inbox, waiting for their time.</summary>
-    private async Task<long> ScheduledTimersAsync(string id)
-    {
-        await using var db = NpgsqlDataSource.Create(app.ConnectionString);
-        await using var cmd = db.CreateCommand(
-            "SELECT count(*) FROM governance.wolverine_incoming_envelopes WHERE status = 'Scheduled' AND message_type LIKE '%EscalateIncident%' " +
-            "AND position(convert_to($1, 'UTF8') in body) > 0");
-        cmd.Parameters.Add(new() { Value = id });
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
+    private Task<long> ScheduledTimersAsync(string id) => IncidentTimerRows.ScheduledAsync(app.ConnectionString, id);
 }

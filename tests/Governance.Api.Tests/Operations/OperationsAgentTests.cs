@@ -3,7 +3,6 @@ using Governance.Api.Tests.Registry;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
-using Npgsql;
 using Wolverine.Runtime;
 
 namespace Governance.Api.Tests.Operations;
@@ -36,13 +35,7 @@ public sealed class OperationsAgentTests(FastOperationsApp app) : IClassFixture<
         app.Clock.Reset(GovernanceApp.Start);
         await app.RegisterModelAsync("agent-model", team: "agent-team");
         var id = await app.OpenIncidentAsync("agent-model", "SEV1");
-        await using (var db = NpgsqlDataSource.Create(app.ConnectionString))
-        {
-            await using var delete = db.CreateCommand(
-                "DELETE FROM governance.wolverine_incoming_envelopes WHERE message_type LIKE '%EscalateIncident%' AND position(convert_to($1, 'UTF8') in body) > 0");
-            delete.Parameters.Add(new() { Value = id });
-            (await delete.ExecuteNonQueryAsync()).ShouldBe(1);
-        }
+        (await IncidentTimerRows.DeleteAsync(app.ConnectionString, id)).ShouldBe(1);
 
         app.Clock.Advance(Duration.FromMinutes(15));
         var until = DateTime.UtcNow.AddSeconds(20);
