@@ -9,7 +9,7 @@ namespace Governance.Api.Alerts;
 /// whether it was acknowledged as actionable, which is what the noise report and the shift report count. No command
 /// reads it: an alert's identity and state (dedup, status) are <see cref="AlertsProjection"/>'s, inline.
 /// </summary>
-public sealed class AlertNoiseProjection(ILogger<AlertNoiseProjection> logger) : QueuedSqlProjection(logger, "Alert noise")
+public sealed class AlertNoiseProjection : QueuedSqlProjection
 {
     /// <summary>The projection's name in Marten (progress, rebuild): its class name.</summary>
     public const string ProjectionName = nameof(AlertNoiseProjection);
@@ -17,28 +17,22 @@ public sealed class AlertNoiseProjection(ILogger<AlertNoiseProjection> logger) :
     /// <summary>The tables it writes; a rebuild (Marten's teardown) empties them first.</summary>
     public static IReadOnlyList<string> Tables { get; } = ["governance.alert_noise"];
 
-    /// <inheritdoc />
-    protected override void Apply(IDocumentOperations operations, object data)
+    /// <summary>One row per alert; acknowledging and escalating say whether it was actionable.</summary>
+    public AlertNoiseProjection(ILogger<AlertNoiseProjection> logger)
+        : base(logger, "Alert noise")
     {
-        switch (data)
-        {
-            case AlertFired f:
-                // Its repeats are the same alert and count once.
-                operations.QueueSqlCommand(
-                    "INSERT INTO governance.alert_noise (alert_id, rule, team, fired_at) VALUES (?, ?, NULLIF(?, ''), ?) ON CONFLICT (alert_id) DO NOTHING",
-                    f.Id, f.Rule, f.Team ?? "", f.FiredAt);
-                break;
-            case AlertAcknowledged a:
-                operations.QueueSqlCommand("UPDATE governance.alert_noise SET acknowledged_at = ?, acknowledged_by = ?, actionable = ? WHERE alert_id = ?",
-                    a.AcknowledgedAt, a.AcknowledgedBy, a.Actionable, a.Id);
-                break;
-            case AlertEscalated e:
-                // Escalating is the strongest "this was actionable": it counts as an actionable acknowledgement if none came first.
-                operations.QueueSqlCommand(
-                    "UPDATE governance.alert_noise SET acknowledged_at = coalesce(acknowledged_at, ?), acknowledged_by = coalesce(acknowledged_by, ?), " +
-                    "actionable = coalesce(actionable, true) WHERE alert_id = ?",
-                    e.EscalatedAt, e.EscalatedBy, e.Id);
-                break;
-        }
+        // Its repeats are the same alert and count once.
+        On<AlertFired>((operations, f) => operations.QueueSqlCommand(
+            "INSERT INTO governance.alert_noise (alert_id, rule, team, fired_at) VALUES (?, ?, NULLIF(?, ''), ?) ON CONFLICT (alert_id) DO NOTHING",
+            f.Id, f.Rule, f.Team ?? "", f.FiredAt));
+        On<AlertAcknowledged>((operations, a) => operations.QueueSqlCommand(
+            "UPDATE governance.alert_noise SET acknowledged_at = ?, acknowledged_by = ?, actionable = ? WHERE alert_id = ?",
+            a.AcknowledgedAt, a.AcknowledgedBy, a.Actionable, a.Id));
+
+        // Escalating is the strongest "this was actionable": it counts as an actionable acknowledgement if none came first.
+        On<AlertEscalated>((operations, e) => operations.QueueSqlCommand(
+            "UPDATE governance.alert_noise SET acknowledged_at = coalesce(acknowledged_at, ?), acknowledged_by = coalesce(acknowledged_by, ?), " +
+            "actionable = coalesce(actionable, true) WHERE alert_id = ?",
+            e.EscalatedAt, e.EscalatedBy, e.Id));
     }
 }

@@ -1,9 +1,13 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Governance.Api.Alerts;
 using Governance.Api.Core.Storage;
 using Governance.Api.Tests.Harness;
 using Governance.Api.Tests.Registry;
+using Governance.Api.Slos;
 using Governance.EventLog.Projections;
+using JasperFx.Events.Projections;
+using Marten;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
@@ -117,6 +121,20 @@ public sealed class AsyncStatusTests(GovernanceApp app) : IClassFixture<Governan
         var report = await app.Scenario(s => s.Get.Url("/api/v1/teams/fresh-team/shift-report").StatusCodeShouldBe(200).HeaderShouldBe(ProjectionAsOf.Header, now));
         report.Json.GetProperty("alerts").GetProperty("byRule").EnumerateArray().Single().GetProperty("rule").GetString().ShouldBe("fresh-rule");
         app.Clock.Reset(GovernanceApp.Start);
+    }
+
+    [Fact]
+    public void the_daemon_loads_for_a_queued_sql_read_model_only_the_event_types_it_follows()
+    {
+        // Evaluations are most of a busy log; the alert noise and SLO status read models never look at one, so the
+        // daemon must not read and deserialize them again for those two (their rows are checked against the log above).
+        var options = (StoreOptions)app.Services.GetRequiredService<IDocumentStore>().Options;
+        ProjectionBase Registered(string name) => options.Projections.All.OfType<ProjectionBase>().Single(p => p.Name == name);
+
+        Registered(AlertNoiseProjection.ProjectionName).IncludedEventTypes
+            .ShouldBe([typeof(AlertFired), typeof(AlertAcknowledged), typeof(AlertEscalated)], ignoreOrder: true);
+        Registered(SloStatusProjection.ProjectionName).IncludedEventTypes
+            .ShouldBe([typeof(SloBreached), typeof(SloRecovered)], ignoreOrder: true);
     }
 
     private async Task<string> BreachAsync(string model)

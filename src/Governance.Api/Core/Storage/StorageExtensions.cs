@@ -84,6 +84,15 @@ public static class StorageExtensions
             {
                 projection.Options.DeleteDataInTableOnTeardown(table);
             }
+
+            // The daemon loads only the events a queued-SQL read model follows; its progress still moves over the rest.
+            if (projection is ProjectionWrapper<IDocumentOperations, IQuerySession> { Inner: QueuedSqlProjection followed })
+            {
+                foreach (var type in followed.EventTypes)
+                {
+                    projection.IncludeType(type);
+                }
+            }
         });
     }
 
