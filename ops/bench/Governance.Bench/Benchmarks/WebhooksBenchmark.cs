@@ -18,15 +18,17 @@ namespace Governance.Bench.Benchmarks;
 /// Outgoing webhooks end to end: events committed to the log (each its own transaction, spread over 50 streams) are
 /// picked up by the dispatcher (a Marten subscription with Wolverine's outbox), queued durably and POSTed, signed, to a
 /// receiver on loopback (Kestrel in this process). Throughput: every event queued again at once (redelivery), from the
-/// request to the last arrival. Delay: a steady 500 events/s, from each event's commit to its arrival at the receiver.
+/// request to the last arrival. Delay: a steady 250 events/s, from each event's commit to its arrival at the receiver.
 /// </summary>
 public sealed class WebhooksBenchmark : IBenchmark
 {
     private const int Streams = 50;
-    // BENCH_WEBHOOKS_RATE measures the delay at another steady rate (the target names none; 500/s is the throughput target).
+    // The delay is a latency, so it is measured at a rate the node sustains while it also delivers: DESIGN §9 names none,
+    // and at 500/s this 2-core machine cannot even append that fast (about 340–370/s reached, every queue growing for
+    // as long as the run lasts). BENCH_WEBHOOKS_RATE measures it at another steady rate.
     private static readonly int PerSecond = Environment.GetEnvironmentVariable("BENCH_WEBHOOKS_RATE") is { Length: > 0 } rate
         ? int.Parse(rate, System.Globalization.CultureInfo.InvariantCulture)
-        : 500;
+        : 250;
     private static readonly bool Race = Environment.GetEnvironmentVariable("BENCH_WEBHOOKS_RACE") == "1";
     private static readonly SemaphoreSlim[] Gates = [.. Enumerable.Range(0, Streams).Select(_ => new SemaphoreSlim(1, 1))];
     private static int conflicts;
