@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Governance.Web.Tests.Harness;
 using Microsoft.Playwright;
 
@@ -15,12 +16,7 @@ public sealed class NavigationTests(WebApp app)
         {
             key = "aaa-nav-model", name = "Navigation", description = "A second team's model.", team = other, taskType = "binary-classification",
         });
-        var today = DateTime.UtcNow.Date;
-        await app.SendAsync("admin", "PUT", $"/api/v1/teams/{other}/rotation", new
-        {
-            timeZone = "UTC", handoffDay = "Monday", handoffTime = "10:00", shiftLength = "P7D", members = new[] { "admin" }, shadows = Array.Empty<string>(),
-            startsOn = today.AddDays(-14).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-        });
+        await DefineRotationAsync(other, "admin");
 
         var page = await app.SignedInAsync("olga");
         (await QueueLinksAsync(page)).ShouldBe([$"Queue ({WebApp.Team})"]);
@@ -41,14 +37,17 @@ public sealed class NavigationTests(WebApp app)
         });
         var admin = await app.SignedInAsync("admin");
         (await QueueLinksAsync(admin)).ShouldBe([$"Queue ({other})"]);
-        await app.SendAsync("admin", "PUT", $"/api/v1/teams/{other}/rotation", new
-        {
-            timeZone = "UTC", handoffDay = "Monday", handoffTime = "10:00", shiftLength = "P7D", members = new[] { "olga" }, shadows = Array.Empty<string>(),
-            startsOn = today.AddDays(-14).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-        });
+        await DefineRotationAsync(other, "olga");
         await admin.ReloadAsync();
         (await QueueLinksAsync(admin)).ShouldNotContain($"Queue ({other})");
     }
+
+    private Task<JsonElement> DefineRotationAsync(string team, string member) =>
+        app.SendAsync("admin", "PUT", $"/api/v1/teams/{team}/rotation", new
+        {
+            timeZone = "UTC", handoffDay = "Monday", handoffTime = "10:00", shiftLength = "P7D", members = new[] { member }, shadows = Array.Empty<string>(),
+            startsOn = DateTime.UtcNow.Date.AddDays(-14).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        });
 
     private static async Task<IReadOnlyList<string>> QueueLinksAsync(IPage page) =>
         [.. (await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link).AllInnerTextsAsync()).Where(t => t.StartsWith("Queue (", StringComparison.Ordinal))];

@@ -43,7 +43,7 @@ public sealed class EvaluationsBenchmark : IBenchmark
         // with both cores busy serving, that takes tens of seconds: the first round used to measure the JIT, not the
         // service (e.g. 580/s, then 1,020/s, then 1,250/s). So the benchmark first serves evaluations, unmeasured, for
         // BENCH_EVALUATIONS_WARMUP_SECONDS (default 30); its rate is reported apart as evaluations_cold_per_s.
-        var coldSeconds = Environment.GetEnvironmentVariable("BENCH_EVALUATIONS_WARMUP_SECONDS") is { } c ? int.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : 30;
+        var coldSeconds = Environment.GetEnvironmentVariable("BENCH_EVALUATIONS_WARMUP_SECONDS") is { Length: > 0 } c ? int.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : 30;
         LoadResult? cold = null;
         if (coldSeconds > 0)
         {
