@@ -87,7 +87,6 @@ public static class StreamCommand
 /// <summary>What an accepted command appends, with the state and version after it.</summary>
 public sealed record Accepted<T>(IReadOnlyList<object> Events, T? After, long Version);
 
-
 /// <summary>If-Match on a command: the stream version the client last saw, as returned in ETag.</summary>
 public static class IfMatch
 {
