@@ -51,6 +51,13 @@ public sealed class WebhookRestartTests
             {
                 _ = second.Server;
                 await receiver.WaitForAsync(r => r.Count(x => x.AnsweredWith == 200) >= 3, TimeSpan.FromSeconds(60));
+
+                // The receiver has the last request before the node has recorded its answer.
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (await DeliveredAsync(connectionString) < 3 && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100);
+                }
             }
 
             var delivered = receiver.Requests.Where(r => r.AnsweredWith == 200).ToList();
@@ -58,14 +65,19 @@ public sealed class WebhookRestartTests
             delivered.Select(r => r.Version).ShouldBe([2L, 3L, 4L]);
             receiver.Requests.Take(failedBefore).ShouldAllBe(r => r.Id == firstId);
             receiver.Requests.ShouldAllBe(r => WebhookReceiver.SignaturesMadeWith(r, secret) == 1);
-            await using var db = NpgsqlDataSource.Create(connectionString);
-            await using var cmd = db.CreateCommand("SELECT count(*) FROM governance.webhook_deliveries WHERE status = 'delivered'");
-            (await cmd.ExecuteScalarAsync()).ShouldBe(3L);
+            (await DeliveredAsync(connectionString)).ShouldBe(3L);
         }
         finally
         {
             await TestDatabase.DropAsync(connectionString);
         }
+    }
+
+    private static async Task<long> DeliveredAsync(string connectionString)
+    {
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using var cmd = db.CreateCommand("SELECT count(*) FROM governance.webhook_deliveries WHERE status = 'delivered'");
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     private static async Task Ok(HttpResponseMessage response)

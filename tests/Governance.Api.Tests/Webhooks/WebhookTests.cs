@@ -51,6 +51,8 @@ public sealed class WebhookTests(WebhooksApp app) : IClassFixture<WebhooksApp>
         var stored = await app.ScalarAsync("SELECT id::text FROM governance.mt_events WHERE stream_id = 'model-wh-signed' AND version = 1");
         request.Id.ShouldBe(stored);
 
+        // The receiver has the request before the dispatcher has recorded its answer.
+        await Eventually(async () => (await app.ScalarAsync("SELECT status FROM governance.webhook_deliveries WHERE webhook_id = $1", id)) as string == "delivered");
         var log = await app.Scenario(s => s.Get.Url($"/api/v1/webhooks/{id}/deliveries").StatusCodeShouldBe(200));
         var delivery = log.Json.GetProperty("deliveries").EnumerateArray().Single();
         delivery.GetProperty("status").GetString().ShouldBe("delivered");
