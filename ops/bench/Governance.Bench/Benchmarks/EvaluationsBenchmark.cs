@@ -76,9 +76,9 @@ public sealed class EvaluationsBenchmark : IBenchmark
         var commands = Median(commandRounds);
         var all = commandRounds.Aggregate(LoadResult.Empty, (sum, next) => sum.Add(next));
 
-        // The closed-loop rounds keep both cores busy, so the async daemon (documents, webhooks) ends them behind the log;
-        // left alone, it would catch up during the fixed-rate phase, which would then measure the catch-up rather than
-        // the service at 1,000/s. How far behind it was and how long it took to catch up are reported.
+        // The closed-loop rounds keep both cores busy, so the async daemon (documents, webhooks) could end them behind the
+        // log and catch up during the fixed-rate phase, which would then measure the catch-up rather than the service at
+        // 1,000/s. So the phase starts once it has caught up; how far behind it was, and for how long, are reported.
         var backlog = await DaemonBacklogAsync(connectionString, ct);
         var caughtUp = Stopwatch.StartNew();
         while (await DaemonBacklogAsync(connectionString, ct) > 0 && caughtUp.Elapsed < TimeSpan.FromMinutes(3))
