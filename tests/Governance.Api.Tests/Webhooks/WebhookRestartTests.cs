@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Governance.Api.Tests.Harness;
+using Governance.Api.Tests.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,11 +54,7 @@ public sealed class WebhookRestartTests
                 await receiver.WaitForAsync(r => r.Count(x => x.AnsweredWith == 200) >= 3, TimeSpan.FromSeconds(60));
 
                 // The receiver has the last request before the node has recorded its answer.
-                var deadline = DateTime.UtcNow.AddSeconds(30);
-                while (await DeliveredAsync(connectionString) < 3 && DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(100);
-                }
+                await Cluster.WaitUntilAsync(async () => await DeliveredAsync(connectionString) >= 3, TimeSpan.FromSeconds(30), "three deliveries recorded as delivered");
             }
 
             var delivered = receiver.Requests.Where(r => r.AnsweredWith == 200).ToList();
